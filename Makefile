@@ -1,0 +1,66 @@
+# eventlake — `make help` lists the targets.
+# The two README commands are `make run` (the whole job, locally) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON   ?= $(shell command -v python3.11 || command -v python3)
+VENV     := .venv
+TOOLS    := .venv-tools
+BIN      := $(VENV)/bin
+STATE    ?= $(or $(EVENTLAKE_HOME),$(CURDIR)/.eventlake)
+export EVENTLAKE_HOME := $(STATE)
+export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
+export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
+
+.PHONY: help setup tools jars run test lint typecheck bench ui sample clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[airflow,dev]'
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install eventlake with its dependencies
+
+# Infra and workflow linters live in their own venv: checkov pins many packages that
+# would fight Airflow's and MLflow's. actionlint is built from source with the Go toolchain.
+$(TOOLS)/.installed: | $(BIN)/python
+	$(PYTHON) -m venv $(TOOLS)
+	$(BIN)/uv pip install --python $(TOOLS)/bin/python -q 'checkov>=3.2,<4' 'zizmor>=1.5,<2'
+	if command -v go >/dev/null; then GOBIN=$(CURDIR)/$(TOOLS)/bin GOFLAGS=-mod=mod go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12; fi
+	touch $@
+
+tools: $(TOOLS)/.installed ## install checkov, zizmor and actionlint into .venv-tools
+
+jars: setup ## resolve Spark's extra jars (Delta, hadoop-aws) into the Ivy cache
+	$(BIN)/eventlake jars
+
+run: setup jars ## run the whole job locally (sample -> Airflow DAG -> lake -> model)
+	$(BIN)/eventlake run
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check src tests dags scripts
+	$(BIN)/ruff format --check src tests dags scripts
+
+typecheck: setup ## mypy over src/
+	$(BIN)/mypy
+
+test: setup tools jars lint ## run the test suite (sets itself up first)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup jars ## benchmark ETL and training (EVENTS=1000000)
+	$(BIN)/eventlake bench $(BENCH_ARGS)
+
+sample: setup ## regenerate the shipped sample under tests/fixtures/sample
+	$(BIN)/eventlake generate --raw-uri file://$(CURDIR)/tests/fixtures/sample --start 2026-01-01 --days 10 --users 300 --events-per-day 2000 --files-per-day 2 --defect-rate 0.03 --seed 7
+
+ui: setup ## start the Airflow and MLflow UIs on 127.0.0.1
+	$(BIN)/eventlake ui
+
+clean: ## remove the local state dir (lake, registry, Airflow home)
+	rm -rf $(STATE)

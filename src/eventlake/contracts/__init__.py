@@ -1,0 +1,1 @@
+"""The data contract in one place: raw fields, lake schemas, rules and defaults."""

@@ -1,0 +1,170 @@
+"""Raw input fields and the schemas of the lake's tables.
+
+The events schema is the output contract: `eventlake validate-output` compares the table
+against it, and the OpenLineage column-lineage facet is built from COLUMN_SOURCES.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import types as T
+
+# Raw fields, in the order the generator writes them (CSV header order may differ).
+RAW_FIELDS: tuple[str, ...] = (
+    "event_id",
+    "user_id",
+    "session_id",
+    "event_time",
+    "event_type",
+    "amount",
+    "currency",
+    "device",
+    "os",
+    "country",
+    "page",
+    "product_id",
+    "product_category",
+    "ip",
+    "user_agent",
+    "app_version",
+)
+
+EVENT_TYPES: tuple[str, ...] = (
+    "page_view",
+    "search",
+    "click",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout",
+    "purchase",
+    "login",
+    "logout",
+    "signup",
+)
+
+EVENT_CATEGORY: dict[str, str] = {
+    "page_view": "engagement",
+    "search": "engagement",
+    "click": "engagement",
+    "add_to_cart": "commerce",
+    "remove_from_cart": "commerce",
+    "checkout": "commerce",
+    "purchase": "commerce",
+    "login": "account",
+    "logout": "account",
+    "signup": "account",
+}
+
+# Every raw field is read as text: typing happens in the transforms, so a bad value becomes
+# a reason code instead of a silently nulled column.
+RAW_SCHEMA = T.StructType([T.StructField(name, T.StringType(), True) for name in RAW_FIELDS])
+
+AMOUNT_TYPE = T.DecimalType(18, 2)
+
+EVENTS_SCHEMA = T.StructType(
+    [
+        T.StructField("event_id", T.StringType(), False),
+        T.StructField("user_id", T.StringType(), False),
+        T.StructField("session_id", T.StringType(), True),
+        T.StructField("event_ts", T.TimestampType(), False),
+        T.StructField("event_date", T.DateType(), False),
+        T.StructField("event_hour", T.IntegerType(), False),
+        T.StructField("event_type", T.StringType(), False),
+        T.StructField("event_category", T.StringType(), False),
+        T.StructField("amount", AMOUNT_TYPE, True),
+        T.StructField("currency", T.StringType(), True),
+        T.StructField("device", T.StringType(), False),
+        T.StructField("os", T.StringType(), False),
+        T.StructField("country", T.StringType(), False),
+        T.StructField("page", T.StringType(), True),
+        T.StructField("product_id", T.StringType(), True),
+        T.StructField("product_category", T.StringType(), True),
+        T.StructField("ip_hash", T.StringType(), True),
+        T.StructField("user_agent", T.StringType(), True),
+        T.StructField("app_version", T.StringType(), True),
+        T.StructField("is_high_value", T.BooleanType(), False),
+        T.StructField("processing_date", T.DateType(), False),
+        T.StructField("_source_file", T.StringType(), False),
+        T.StructField("_run_id", T.StringType(), False),
+        T.StructField("_ingested_at", T.TimestampType(), False),
+    ]
+)
+EVENTS_PARTITION_COLUMNS: tuple[str, ...] = ("event_date",)
+
+# Output column -> the raw fields it is derived from (column-level lineage).
+COLUMN_SOURCES: dict[str, tuple[str, ...]] = {
+    "event_id": ("event_id",),
+    "user_id": ("user_id",),
+    "session_id": ("session_id",),
+    "event_ts": ("event_time",),
+    "event_date": ("event_time",),
+    "event_hour": ("event_time",),
+    "event_type": ("event_type",),
+    "event_category": ("event_type",),
+    "amount": ("amount",),
+    "currency": ("currency", "country"),
+    "device": ("device",),
+    "os": ("os",),
+    "country": ("country",),
+    "page": ("page",),
+    "product_id": ("product_id",),
+    "product_category": ("product_category",),
+    "ip_hash": ("ip",),
+    "user_agent": ("user_agent",),
+    "app_version": ("app_version",),
+    "is_high_value": ("event_type", "amount"),
+}
+
+QUARANTINE_SCHEMA = T.StructType(
+    [
+        T.StructField("raw_record", T.StringType(), True),
+        T.StructField("reasons", T.ArrayType(T.StringType(), False), False),
+        T.StructField("event_id", T.StringType(), True),
+        T.StructField("user_id", T.StringType(), True),
+        T.StructField("event_time", T.StringType(), True),
+        T.StructField("event_type", T.StringType(), True),
+        T.StructField("processing_date", T.DateType(), False),
+        T.StructField("_source_file", T.StringType(), False),
+        T.StructField("_run_id", T.StringType(), False),
+        T.StructField("_ingested_at", T.TimestampType(), False),
+    ]
+)
+
+ETL_RUNS_SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType(), False),
+        T.StructField("processing_date", T.DateType(), False),
+        # succeeded | gate_failed | failed
+        T.StructField("status", T.StringType(), False),
+        T.StructField("gate_passed", T.BooleanType(), False),
+        T.StructField("message", T.StringType(), True),
+        T.StructField("started_at", T.TimestampType(), False),
+        T.StructField("finished_at", T.TimestampType(), False),
+        T.StructField("rows_read", T.LongType(), False),
+        T.StructField("rows_clean", T.LongType(), False),
+        T.StructField("rows_quarantined", T.LongType(), False),
+        T.StructField("duplicates_removed", T.LongType(), False),
+        T.StructField("quarantine_ratio", T.DoubleType(), False),
+        T.StructField("max_reject_ratio", T.DoubleType(), False),
+        T.StructField("reason_counts", T.MapType(T.StringType(), T.LongType(), False), False),
+        T.StructField(
+            "files",
+            T.ArrayType(
+                T.StructType(
+                    [
+                        T.StructField("path", T.StringType(), False),
+                        T.StructField("size", T.LongType(), False),
+                        T.StructField("checksum", T.StringType(), False),
+                        T.StructField("format", T.StringType(), False),
+                    ]
+                ),
+                False,
+            ),
+            False,
+        ),
+        T.StructField("events_version", T.LongType(), True),
+        T.StructField("quarantine_version", T.LongType(), True),
+        T.StructField("openlineage_run_id", T.StringType(), False),
+        T.StructField("raw_uri", T.StringType(), False),
+        T.StructField("lake_uri", T.StringType(), False),
+    ]
+)

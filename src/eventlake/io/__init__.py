@@ -1,0 +1,1 @@
+"""Everything that touches a bucket, a table or a registry lives here."""

@@ -1,0 +1,1 @@
+"""Jobs compose: settings -> spark -> read -> transform -> write -> report."""
