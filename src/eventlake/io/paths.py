@@ -1,0 +1,35 @@
+"""Every location in the buckets, built in one place. Only io/ and jobs/ use these."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from eventlake.io.bucket import join
+from eventlake.settings import Settings
+
+TABLES = ("events", "quarantine", "etl_runs", "predictions")
+
+
+def table_uri(settings: Settings, name: str) -> str:
+    """`<lake-uri>/<name>` for one of the lake's Delta tables."""
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name!r}; the lake has {TABLES}")
+    return join(settings.lake_uri, name)
+
+
+def raw_day_uri(settings: Settings, day: date) -> str:
+    """`<raw-uri>/dt=YYYY-MM-DD` — the drop folder for one day."""
+    return join(settings.raw_uri, f"dt={day.isoformat()}")
+
+
+def model_uri(settings: Settings, model_name: str, run_id: str) -> str:
+    """`<artifacts-uri>/models/<name>/<run id>` — where a PipelineModel is saved."""
+    return join(settings.artifacts_uri, "models", model_name, run_id)
+
+
+def mlflow_artifacts_uri(settings: Settings) -> str:
+    return join(settings.artifacts_uri, "mlflow")
+
+
+def lineage_file(settings: Settings) -> str:
+    return settings.lineage.file_path
