@@ -90,6 +90,8 @@ EVENTS_SCHEMA = T.StructType(
 )
 EVENTS_PARTITION_COLUMNS: tuple[str, ...] = ("event_date",)
 
+# Delta enforces NOT NULL on top-level columns only, so nested element types stay nullable.
+
 # Output column -> the raw fields it is derived from (column-level lineage).
 COLUMN_SOURCES: dict[str, tuple[str, ...]] = {
     "event_id": ("event_id",),
@@ -117,7 +119,7 @@ COLUMN_SOURCES: dict[str, tuple[str, ...]] = {
 QUARANTINE_SCHEMA = T.StructType(
     [
         T.StructField("raw_record", T.StringType(), True),
-        T.StructField("reasons", T.ArrayType(T.StringType(), False), False),
+        T.StructField("reasons", T.ArrayType(T.StringType(), True), False),
         T.StructField("event_id", T.StringType(), True),
         T.StructField("user_id", T.StringType(), True),
         T.StructField("event_time", T.StringType(), True),
@@ -145,19 +147,19 @@ ETL_RUNS_SCHEMA = T.StructType(
         T.StructField("duplicates_removed", T.LongType(), False),
         T.StructField("quarantine_ratio", T.DoubleType(), False),
         T.StructField("max_reject_ratio", T.DoubleType(), False),
-        T.StructField("reason_counts", T.MapType(T.StringType(), T.LongType(), False), False),
+        T.StructField("reason_counts", T.MapType(T.StringType(), T.LongType(), True), False),
         T.StructField(
             "files",
             T.ArrayType(
                 T.StructType(
                     [
-                        T.StructField("path", T.StringType(), False),
-                        T.StructField("size", T.LongType(), False),
-                        T.StructField("checksum", T.StringType(), False),
-                        T.StructField("format", T.StringType(), False),
+                        T.StructField("path", T.StringType(), True),
+                        T.StructField("size", T.LongType(), True),
+                        T.StructField("checksum", T.StringType(), True),
+                        T.StructField("format", T.StringType(), True),
                     ]
                 ),
-                False,
+                True,
             ),
             False,
         ),

@@ -79,7 +79,7 @@ def list_objects(prefix_uri: str) -> list[ObjectInfo]:
         if not root.exists():
             return []
         files = sorted(p for p in root.rglob("*") if p.is_file())
-        return [ObjectInfo(p.resolve().as_uri(), p.stat().st_size, _sha256(p)) for p in files]
+        return [ObjectInfo("file://" + str(p.resolve()), p.stat().st_size, _sha256(p)) for p in files]
     bucket, key = split_s3(prefix_uri)
     prefix = key.rstrip("/") + "/" if key else ""
     client = s3_client()
@@ -154,7 +154,8 @@ def iter_lines(uri: str) -> Iterator[bytes]:
 
 
 def to_spark_path(uri: str) -> str:
-    """The path Spark and Delta use: s3:// maps to S3A by configuration, file:// stays."""
+    """The path Spark and Delta use: s3:// maps to S3A by configuration; file:///p becomes
+    Hadoop's canonical file:/p (Delta compares locations textually)."""
     if scheme(uri) == "file":
-        return local_path(uri).resolve().as_uri()
+        return "file:" + str(local_path(uri).resolve())
     return uri

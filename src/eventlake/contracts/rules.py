@@ -1,0 +1,146 @@
+"""The data quality rules: every reason code, its severity and what it means, in one place.
+
+Severities:
+- ``quarantine``: the row goes to the quarantine table with the code in its ``reasons``.
+- ``warn``: the row stays clean; the code is counted in the run record.
+- ``fail``: the row is quarantined and the whole run fails (events untouched).
+
+Each rule's predicate is built over the cleansed, parsed columns (see transforms/) and is
+wrapped in ``coalesce(..., false)`` so that a null never hides a row from both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from eventlake.contracts.schemas import EVENT_TYPES
+
+SEVERITIES = ("warn", "quarantine", "fail")
+EARLIEST_EVENT_TIME = "2000-01-01 00:00:00"
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Run-level values a rule may compare with (never the wall clock)."""
+
+    processing_date: str  # YYYY-MM-DD
+    future_tolerance_days: int = 2
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    description: str
+    predicate: Callable[[RuleContext], Column]
+
+
+def _is_purchase() -> Column:
+    return F.col("event_type") == F.lit("purchase")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "malformed_record",
+        "quarantine",
+        "The JSON line or CSV row does not parse, is not a JSON object, or has the wrong "
+        "number of fields. The raw text is kept.",
+        lambda ctx: F.col("_is_malformed"),
+    ),
+    Rule(
+        "missing_event_id",
+        "quarantine",
+        "event_id is null, empty or blank after trimming.",
+        lambda ctx: ~F.col("_is_malformed") & F.col("event_id").isNull(),
+    ),
+    Rule(
+        "missing_user_id",
+        "quarantine",
+        'user_id is null, empty, blank or the string "null" after trimming.',
+        lambda ctx: ~F.col("_is_malformed") & F.col("user_id").isNull(),
+    ),
+    Rule(
+        "invalid_event_time",
+        "quarantine",
+        "event_time is missing, unparseable, or before 2000-01-01T00:00:00Z. Accepted: ISO-8601 "
+        "with T or space, optional fraction, Z/±HH:MM/no offset (UTC); epoch seconds or "
+        "milliseconds (told apart by magnitude).",
+        lambda ctx: (
+            ~F.col("_is_malformed")
+            & (
+                F.col("event_ts").isNull()
+                | (F.col("event_ts") < F.to_timestamp(F.lit(EARLIEST_EVENT_TIME)))
+            )
+        ),
+    ),
+    Rule(
+        "event_time_in_future",
+        "quarantine",
+        "event_time is more than future_tolerance_days (default 2) after the start of the "
+        "processing date. Compared with the run date, never the wall clock.",
+        lambda ctx: (
+            F.col("event_ts")
+            > F.to_timestamp(F.lit(ctx.processing_date))
+            + F.make_interval(days=F.lit(ctx.future_tolerance_days))
+        ),
+    ),
+    Rule(
+        "unknown_event_type",
+        "quarantine",
+        f"event_type is missing or, trimmed and lower-cased, not one of {', '.join(EVENT_TYPES)}.",
+        lambda ctx: (
+            ~F.col("_is_malformed")
+            & (F.col("event_type").isNull() | ~F.col("event_type").isin(*EVENT_TYPES))
+        ),
+    ),
+    Rule(
+        "missing_amount",
+        "quarantine",
+        "A purchase without a parseable amount.",
+        lambda ctx: _is_purchase() & F.col("amount").isNull(),
+    ),
+    Rule(
+        "negative_amount",
+        "quarantine",
+        "A purchase with an amount below zero.",
+        lambda ctx: _is_purchase() & (F.col("amount") < 0),
+    ),
+    Rule(
+        "unknown_device",
+        "warn",
+        "device is not a known spelling of mobile, desktop or tablet; stored as 'other' "
+        "('unknown' when missing).",
+        lambda ctx: ~F.col("_is_malformed") & F.col("_device_unknown"),
+    ),
+    Rule(
+        "unknown_country",
+        "warn",
+        "country is not an ISO 3166 alpha-2 code or a known name; stored as 'ZZ'.",
+        lambda ctx: ~F.col("_is_malformed") & F.col("_country_unknown"),
+    ),
+)
+
+RULE_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES)
+
+
+def effective_rules(overrides: Mapping[str, str] | None = None) -> tuple[Rule, ...]:
+    """RULES with severities overridden by configuration (etl.severity_overrides)."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(RULE_CODES))
+    if unknown:
+        raise ValueError(f"severity_overrides names unknown rules {unknown}; known: {RULE_CODES}")
+    bad = {k: v for k, v in overrides.items() if v not in SEVERITIES}
+    if bad:
+        raise ValueError(f"severity_overrides has invalid severities {bad}; use {SEVERITIES}")
+    return tuple(
+        Rule(r.code, overrides.get(r.code, r.severity), r.description, r.predicate) for r in RULES
+    )
+
+
+def rule_column(rule: Rule, ctx: RuleContext) -> Column:
+    """The rule as a never-null boolean column."""
+    return F.coalesce(rule.predicate(ctx), F.lit(False))

@@ -1,0 +1,63 @@
+"""The lake's Delta tables: create with the contract's schema, transactional writes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eventlake.io.bucket import to_spark_path
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+
+def ensure_table(
+    spark: SparkSession, uri: str, schema: StructType, partition_by: tuple[str, ...] = ()
+) -> None:
+    """Create the Delta table at `uri` with the contract's schema (NOT NULL columns are then
+    enforced by Delta on every write) unless it exists."""
+    from delta.tables import DeltaTable
+
+    builder = DeltaTable.createIfNotExists(spark).location(to_spark_path(uri)).addColumns(schema)
+    if partition_by:
+        builder = builder.partitionedBy(*partition_by)
+    builder.execute()
+
+
+def table_exists(spark: SparkSession, uri: str) -> bool:
+    from delta.tables import DeltaTable
+
+    return bool(DeltaTable.isDeltaTable(spark, to_spark_path(uri)))
+
+
+def read_table(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(to_spark_path(uri))
+
+
+def replace_where(df: DataFrame, uri: str, predicate: str) -> int:
+    """Atomically replace the rows matching `predicate` with `df` (one Delta commit).
+
+    Every row of `df` must satisfy the predicate; Delta checks that. Returns the new version.
+    """
+    (
+        df.write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate)
+        .save(to_spark_path(uri))
+    )
+    return latest_version(df.sparkSession, uri)
+
+
+def append(df: DataFrame, uri: str) -> int:
+    df.write.format("delta").mode("append").save(to_spark_path(uri))
+    return latest_version(df.sparkSession, uri)
+
+
+def latest_version(spark: SparkSession, uri: str) -> int:
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forPath(spark, to_spark_path(uri)).history(1).select("version").first()
+    return int(row["version"]) if row else -1

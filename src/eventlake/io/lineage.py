@@ -1,0 +1,150 @@
+"""OpenLineage events from Python (the Spark listener jar is not available everywhere).
+
+START, then COMPLETE or FAIL, per run; inputs and outputs with schema facets; the events
+output carries a column-lineage facet built from the contract. Transport: a local file by
+default, HTTP when configured (settings.lineage.transport == "http" or $OPENLINEAGE_URL).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from eventlake.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PRODUCER = "https://github.com/eventlake/eventlake"
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    uri: str
+    fields: tuple[tuple[str, str], ...] = ()  # (name, type)
+    column_sources: dict[str, tuple[str, ...]] | None = None
+    input_uri: str | None = None  # the dataset column lineage points at
+
+
+def dataset_name(uri: str) -> tuple[str, str]:
+    """OpenLineage naming: namespace = scheme://authority, name = path."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("s3", "s3a"):
+        return f"s3://{parsed.netloc}", parsed.path.lstrip("/")
+    return "file", parsed.path
+
+
+def _client(settings: Settings):
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.transport.file import FileConfig, FileTransport
+    from openlineage.client.transport.http import HttpConfig, HttpTransport
+
+    url = os.environ.get("OPENLINEAGE_URL") or settings.lineage.url
+    if settings.lineage.transport == "http" or os.environ.get("OPENLINEAGE_URL"):
+        if not url:
+            raise ValueError("lineage.transport is http but neither OPENLINEAGE_URL nor url is set")
+        config = HttpConfig.from_dict(
+            {
+                "url": url,
+                "timeout": 5,
+                **(
+                    {"endpoint": os.environ["OPENLINEAGE_ENDPOINT"]}
+                    if os.environ.get("OPENLINEAGE_ENDPOINT")
+                    else {}
+                ),
+            }
+        )
+        return OpenLineageClient(transport=HttpTransport(config))
+    path = Path(settings.lineage.file_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return OpenLineageClient(
+        transport=FileTransport(FileConfig(log_file_path=str(path), append=True))
+    )
+
+
+def _dataset(ref: DatasetRef, output: bool) -> Any:
+    from openlineage.client.event_v2 import InputDataset, OutputDataset
+    from openlineage.client.generated import column_lineage_dataset as cl
+    from openlineage.client.generated import schema_dataset
+
+    namespace, name = dataset_name(ref.uri)
+    facets: dict[str, Any] = {}
+    if ref.fields:
+        facets["schema"] = schema_dataset.SchemaDatasetFacet(
+            fields=[schema_dataset.SchemaDatasetFacetFields(name=n, type=t) for n, t in ref.fields]
+        )
+    if ref.column_sources and ref.input_uri:
+        in_ns, in_name = dataset_name(ref.input_uri)
+        facets["columnLineage"] = cl.ColumnLineageDatasetFacet(
+            fields={
+                out: cl.Fields(
+                    inputFields=[
+                        cl.InputField(namespace=in_ns, name=in_name, field=src) for src in sources
+                    ],
+                    transformationDescription="cleansed, typed and validated per the contract",
+                    transformationType="",
+                )
+                for out, sources in ref.column_sources.items()
+            }
+        )
+    cls = OutputDataset if output else InputDataset
+    return cls(namespace=namespace, name=name, facets=facets)
+
+
+class LineageRun:
+    """One job run's lineage. Emission problems are logged, never fail the data job."""
+
+    def __init__(self, settings: Settings, job_name: str, run_id: str) -> None:
+        self.settings = settings
+        self.job_name = job_name
+        self.run_id = run_id
+        self._client = None
+        try:
+            self._client = _client(settings)
+        except Exception as exc:
+            log.warning("OpenLineage disabled for this run: %s", exc)
+
+    def _emit(
+        self,
+        state: str,
+        inputs: list[DatasetRef],
+        outputs: list[DatasetRef],
+        run_facets: dict[str, Any] | None = None,
+    ) -> None:
+        if self._client is None:
+            return
+        from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+
+        event = RunEvent(
+            eventType=getattr(RunState, state),
+            eventTime=datetime.now(UTC).isoformat(),
+            run=Run(runId=self.run_id, facets=run_facets or {}),
+            job=Job(namespace=self.settings.lineage.namespace, name=self.job_name),
+            producer=PRODUCER,
+            inputs=[_dataset(r, output=False) for r in inputs],
+            outputs=[_dataset(r, output=True) for r in outputs],
+        )
+        try:
+            self._client.emit(event)
+        except Exception as exc:  # lineage must not break the pipeline
+            log.warning("OpenLineage %s event not sent: %s", state, exc)
+
+    def start(self, inputs: list[DatasetRef], outputs: list[DatasetRef]) -> None:
+        self._emit("START", inputs, outputs)
+
+    def complete(self, inputs: list[DatasetRef], outputs: list[DatasetRef]) -> None:
+        self._emit("COMPLETE", inputs, outputs)
+
+    def fail(self, inputs: list[DatasetRef], outputs: list[DatasetRef], error: str) -> None:
+        from openlineage.client.generated import error_message_run
+
+        facets = {
+            "errorMessage": error_message_run.ErrorMessageRunFacet(
+                message=error, programmingLanguage="python"
+            )
+        }
+        self._emit("FAIL", inputs, outputs, facets)

@@ -1,0 +1,229 @@
+"""Extract: find a day's raw objects, check each gzip whole, count its records from the raw
+text, and read them into one DataFrame of text columns with `_raw_record`, `_is_malformed`
+and `_source_file`."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from eventlake.contracts.schemas import RAW_FIELDS
+from eventlake.errors import InputError
+from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+SUFFIX_FORMATS: dict[str, str] = {".jsonl.gz": "json", ".json.gz": "json", ".csv.gz": "csv"}
+CORRUPT = "_corrupt_record"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    uri: str
+    size: int
+    checksum: str
+    format: str  # json | csv
+    records: int  # counted from the raw text: non-blank lines (JSON) or CSV rows
+    header: tuple[str, ...] = field(default_factory=tuple)  # CSV only, normalised names
+
+
+def file_format(uri: str) -> str | None:
+    name = uri.rsplit("/", 1)[-1].lower()
+    for suffix, fmt in SUFFIX_FORMATS.items():
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def list_day_files(day_uri: str) -> list[tuple[ObjectInfo, str]]:
+    """The day's objects that are raw logs, with their format. No files is an error."""
+    objects = list_objects(day_uri)
+    found = [(obj, fmt) for obj in objects if (fmt := file_format(obj.uri))]
+    ignored = [obj.uri for obj in objects if not file_format(obj.uri)]
+    if ignored:
+        log.warning("ignoring %d objects without a raw-log suffix: %s", len(ignored), ignored[:5])
+    if not found:
+        raise InputError(
+            f"no raw files for this date under {day_uri}/ (expected names ending in "
+            f"{', '.join(SUFFIX_FORMATS)}); check --raw-uri and --date, or that the drop landed"
+        )
+    return found
+
+
+def _normalise_header(names: list[str]) -> tuple[str, ...]:
+    out = [n.lstrip("\ufeff").strip().lower() for n in names]
+    return tuple(out)
+
+
+def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
+    """Decompress the whole object once: proves the gzip is complete and counts records.
+
+    A truncated or non-gzip object raises InputError naming it, before anything is written.
+    """
+    try:
+        with open_read(obj.uri) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+            if fmt == "json":
+                records = sum(1 for line in gz if line.strip())
+                return RawFile(obj.uri, obj.size, obj.checksum, fmt, records)
+            text = io.TextIOWrapper(gz, encoding="utf-8-sig", errors="replace", newline="")
+            reader = csv.reader(text)
+            header: tuple[str, ...] = ()
+            records = 0
+            for row in reader:
+                if not row:
+                    continue
+                if not header:
+                    header = _normalise_header(row)
+                    continue
+                records += 1
+    except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
+        raise InputError(
+            f"{obj.uri}: not a complete gzip file ({exc}). Re-upload the file or move it out "
+            f"of the drop folder; nothing was written for this run"
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"{obj.uri}: CSV cannot be read ({exc})") from None
+    if records or header:
+        missing = [f for f in RAW_FIELDS if f not in header]
+        if missing:
+            raise InputError(
+                f"{obj.uri}: CSV header lacks columns {missing} (header is {list(header)}); "
+                f"fix the producer or remove the file"
+            )
+        extra = [h for h in header if h not in RAW_FIELDS]
+        if extra:
+            log.warning("%s: ignoring extra CSV columns %s", obj.uri, extra)
+    return RawFile(obj.uri, obj.size, obj.checksum, fmt, records, header)
+
+
+def inspect_files(found: list[tuple[ObjectInfo, str]], workers: int = 4) -> list[RawFile]:
+    """inspect_file for every object; zlib and I/O release the GIL, so threads overlap."""
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(found)))) as pool:
+        return list(pool.map(lambda pair: inspect_file(*pair), found))
+
+
+def _source_file_col():
+    from pyspark.sql import functions as F
+
+    # Spark reports local files as file:/path; the bucket layer uses file:///path.
+    return F.regexp_replace(F.col("_metadata.file_path"), r"^file:/(?!/)", "file:///")
+
+
+def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [T.StructField(n, T.StringType()) for n in RAW_FIELDS]
+        + [T.StructField(CORRUPT, T.StringType())]
+    )
+    text = (
+        spark.read.option("lineSep", "\n")
+        .text([to_spark_path(f.uri) for f in files])
+        .select(
+            F.regexp_replace("value", r"\r$", "").alias("_raw_record"),
+            _source_file_col().alias("_source_file"),
+        )
+        .where(F.regexp_replace("_raw_record", r"^\s+|\s+$", "") != "")
+    )
+    parsed = text.withColumn(
+        "_j",
+        F.from_json(
+            "_raw_record", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+        ),
+    )
+    trimmed = F.regexp_replace("_raw_record", r"^\s+|\s+$", "")
+    is_malformed = (
+        F.col("_j").isNull()
+        | F.col(f"_j.{CORRUPT}").isNotNull()
+        | ~trimmed.startswith("{")
+        | ~trimmed.endswith("}")
+    )
+    return parsed.select(
+        *[F.when(~is_malformed, F.col(f"_j.{n}")).alias(n) for n in RAW_FIELDS],
+        "_raw_record",
+        is_malformed.alias("_is_malformed"),
+        "_source_file",
+    )
+
+
+def read_csv(spark: SparkSession, files: list[RawFile]) -> DataFrame | None:
+    """One Spark read per distinct header (columns are matched by name, any order)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    by_header: dict[tuple[str, ...], list[RawFile]] = {}
+    for f in files:
+        if f.records:  # header-only and empty files hold no records
+            by_header.setdefault(f.header, []).append(f)
+    frames = []
+    for header, group in by_header.items():
+        names = [h if h in RAW_FIELDS else f"_extra_{i}" for i, h in enumerate(header)]
+        schema = T.StructType(
+            [T.StructField(n, T.StringType()) for n in names]
+            + [T.StructField(CORRUPT, T.StringType())]
+        )
+        df = (
+            spark.read.schema(schema)
+            .option("header", True)
+            .option("multiLine", True)
+            .option("escape", '"')
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", CORRUPT)
+            .option("encoding", "UTF-8")
+            .csv([to_spark_path(f.uri) for f in group])
+        )
+        is_malformed = F.col(CORRUPT).isNotNull()
+        frames.append(
+            df.select(
+                *[F.when(~is_malformed, F.col(n)).alias(n) for n in RAW_FIELDS],
+                F.coalesce(
+                    F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS]))
+                ).alias("_raw_record"),
+                is_malformed.alias("_is_malformed"),
+                _source_file_col().alias("_source_file"),
+            )
+        )
+    if not frames:
+        return None
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def read_raw(spark: SparkSession, files: list[RawFile]) -> DataFrame:
+    """All records of the day's files, JSON and CSV together, as text columns."""
+    from pyspark.sql import types as T
+
+    frames = []
+    json_files = [f for f in files if f.format == "json" and f.records]
+    if json_files:
+        frames.append(read_json(spark, json_files))
+    csv_files = [f for f in files if f.format == "csv"]
+    csv_df = read_csv(spark, csv_files) if csv_files else None
+    if csv_df is not None:
+        frames.append(csv_df)
+    if not frames:
+        schema = T.StructType(
+            [T.StructField(n, T.StringType()) for n in RAW_FIELDS]
+            + [
+                T.StructField("_raw_record", T.StringType()),
+                T.StructField("_is_malformed", T.BooleanType()),
+                T.StructField("_source_file", T.StringType()),
+            ]
+        )
+        return spark.createDataFrame([], schema)
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out

@@ -1,0 +1,340 @@
+"""ETL for one processing date D: raw gzip logs -> Delta `events`, `quarantine`, `etl_runs`.
+
+Loading semantics (see README, "Loading semantics"):
+- events: one Delta commit per run, `overwrite` with `replaceWhere processing_date = D`.
+  A rerun of D atomically replaces what earlier runs of D wrote, so the table after a rerun
+  equals the table after a single run. An event_id already loaded by another date's run is
+  a duplicate and not inserted.
+- quarantine: the same replaceWhere on processing_date, so its rows for D are replaced too.
+- etl_runs: one appended row per run, whatever the outcome (except file-level faults, which
+  stop the run before any write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+from eventlake.contracts.rules import RULE_CODES, RuleContext, effective_rules
+from eventlake.contracts.schemas import (
+    COLUMN_SOURCES,
+    ETL_RUNS_SCHEMA,
+    EVENTS_PARTITION_COLUMNS,
+    EVENTS_SCHEMA,
+    QUARANTINE_SCHEMA,
+    RAW_FIELDS,
+)
+from eventlake.dates import parse_date
+from eventlake.errors import EventlakeError, GateFailed
+from eventlake.io import lake
+from eventlake.io.lineage import DatasetRef, LineageRun
+from eventlake.io.paths import raw_day_uri, table_uri
+from eventlake.io.raw import RawFile, inspect_files, list_day_files, read_raw
+from eventlake.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IP_SALT = "eventlake-local-salt"
+
+
+class AccountingError(EventlakeError):
+    """rows_read != rows_clean + rows_quarantined + duplicates_removed: a bug, never data."""
+
+
+@dataclass
+class EtlResult:
+    run_id: str
+    processing_date: str
+    status: str
+    gate_passed: bool
+    message: str
+    rows_read: int = 0
+    rows_clean: int = 0
+    rows_quarantined: int = 0
+    duplicates_removed: int = 0
+    quarantine_ratio: float = 0.0
+    reason_counts: dict[str, int] = field(default_factory=dict)
+    events_version: int | None = None
+    quarantine_version: int | None = None
+    files: list[dict[str, object]] = field(default_factory=list)
+    seconds: float = 0.0
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _ip_salt() -> str:
+    salt = os.environ.get("EVENTLAKE_IP_SALT")
+    if not salt:
+        log.warning("EVENTLAKE_IP_SALT is not set; using the local default salt for ip_hash")
+        return DEFAULT_IP_SALT
+    return salt
+
+
+def _new_run_id() -> str:
+    from openlineage.client.uuid import generate_new_uuid
+
+    return str(generate_new_uuid())
+
+
+def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: str):
+    """Cleanse, type, derive and validate: every raw row, with `reasons` and flags."""
+    from eventlake.transforms import derive
+    from eventlake.transforms.cleanse import enrich_cleansed
+    from eventlake.transforms.validate import with_reasons
+
+    rules = effective_rules(settings.etl.severity_overrides)
+    ctx = RuleContext(day.isoformat(), settings.etl.future_tolerance_days)
+    return (
+        raw_df.transform(enrich_cleansed)
+        .transform(derive.with_event_time)
+        .transform(derive.with_amount)
+        .transform(derive.with_event_category)
+        .transform(derive.with_is_high_value, settings.etl.high_value_threshold)
+        .transform(derive.with_ip_hash, _ip_salt())
+        .transform(derive.with_provenance, day.isoformat(), run_id, ingested_at)
+        .transform(with_reasons, rules, ctx)
+    )
+
+
+def _stats(flagged_df) -> list[dict[str, object]]:
+    """All the run's counts in one pass, per source file."""
+    from pyspark.sql import functions as F
+
+    aggs = [
+        F.count(F.lit(1)).alias("rows_read"),
+        F.sum(F.col("is_quarantined").cast("long")).alias("rows_quarantined"),
+        F.sum(F.col("is_duplicate").cast("long")).alias("duplicates_removed"),
+        F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
+    ]
+    for code in RULE_CODES:
+        in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
+        aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
+    return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
+
+
+def _events_df(flagged_df):
+    from pyspark.sql import functions as F
+
+    clean = flagged_df.where(~F.col("is_quarantined") & ~F.col("is_duplicate"))
+    return clean.select(*[F.col(f.name).cast(f.dataType) for f in EVENTS_SCHEMA.fields])
+
+
+def _quarantine_df(flagged_df):
+    from pyspark.sql import functions as F
+
+    q = flagged_df.where(F.col("is_quarantined")).withColumn("raw_record", F.col("_raw_record"))
+    return q.select(*[F.col(f.name).cast(f.dataType) for f in QUARANTINE_SCHEMA.fields])
+
+
+def _write_run_record(
+    spark,
+    settings: Settings,
+    result: EtlResult,
+    started: datetime,
+    max_ratio: float,
+    lineage_run_id: str,
+) -> None:
+    finished = datetime.now(UTC).replace(tzinfo=None)
+    row = {
+        "run_id": result.run_id,
+        "processing_date": date.fromisoformat(result.processing_date),
+        "status": result.status,
+        "gate_passed": result.gate_passed,
+        "message": result.message,
+        "started_at": started.replace(tzinfo=None),
+        "finished_at": finished,
+        "rows_read": result.rows_read,
+        "rows_clean": result.rows_clean,
+        "rows_quarantined": result.rows_quarantined,
+        "duplicates_removed": result.duplicates_removed,
+        "quarantine_ratio": result.quarantine_ratio,
+        "max_reject_ratio": float(max_ratio),
+        "reason_counts": result.reason_counts,
+        "files": result.files,
+        "events_version": result.events_version,
+        "quarantine_version": result.quarantine_version,
+        "openlineage_run_id": lineage_run_id,
+        "raw_uri": settings.raw_uri,
+        "lake_uri": settings.lake_uri,
+    }
+    lake.append(spark.createDataFrame([row], ETL_RUNS_SCHEMA), table_uri(settings, "etl_runs"))
+
+
+def run_etl(
+    settings: Settings, day: date, max_reject_ratio: float | None = None, spark=None
+) -> EtlResult:
+    """Run the ETL for processing date `day`. Raises InputError (file faults, no files),
+    GateFailed (quarantine ratio or a fail-severity rule) or AccountingError."""
+    from pyspark import StorageLevel
+
+    from eventlake.spark import get_spark
+    from eventlake.transforms.dedupe import with_duplicate_flag
+
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    mark = [t0]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = round(now - mark[0], 3)
+        mark[0] = now
+
+    max_ratio = settings.etl.max_reject_ratio if max_reject_ratio is None else max_reject_ratio
+    run_id = _new_run_id()
+    started = datetime.now(UTC)
+    day_s = day.isoformat()
+    events_uri = table_uri(settings, "events")
+    quarantine_uri = table_uri(settings, "quarantine")
+    runs_uri = table_uri(settings, "etl_runs")
+    day_uri = raw_day_uri(settings, day)
+
+    lineage = LineageRun(settings, "eventlake.etl", run_id)
+    inputs = [DatasetRef(day_uri, tuple((n, "string") for n in RAW_FIELDS))]
+    outputs = [
+        DatasetRef(
+            events_uri,
+            tuple((f.name, f.dataType.simpleString()) for f in EVENTS_SCHEMA.fields),
+            COLUMN_SOURCES,
+            day_uri,
+        ),
+        DatasetRef(
+            quarantine_uri,
+            tuple((f.name, f.dataType.simpleString()) for f in QUARANTINE_SCHEMA.fields),
+        ),
+        DatasetRef(
+            runs_uri, tuple((f.name, f.dataType.simpleString()) for f in ETL_RUNS_SCHEMA.fields)
+        ),
+    ]
+    lineage.start(inputs, outputs)
+    flagged = None
+    try:
+        files: list[RawFile] = inspect_files(list_day_files(day_uri))
+        phase("inspect_files")
+        spark = spark or get_spark(settings)
+        phase("spark_session")
+        lake.ensure_table(spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS)
+        lake.ensure_table(spark, quarantine_uri, QUARANTINE_SCHEMA, ("processing_date",))
+        lake.ensure_table(spark, runs_uri, ETL_RUNS_SCHEMA)
+        phase("ensure_tables")
+
+        classified = classify(read_raw(spark, files), settings, day, run_id, started.isoformat())
+        existing_ids = lake.read_table(spark, events_uri).where(f"processing_date <> DATE'{day_s}'")
+        flagged = with_duplicate_flag(classified, existing_ids).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        per_file = _stats(flagged)
+        result = _account(files, per_file, run_id, day_s, max_ratio)
+        result.phase_seconds = phases
+        phase("parse_validate_count")
+
+        fail_rules = [
+            r.code
+            for r in effective_rules(settings.etl.severity_overrides)
+            if r.severity == "fail" and result.reason_counts.get(r.code, 0) > 0
+        ]
+        result.quarantine_version = lake.replace_where(
+            _quarantine_df(flagged), quarantine_uri, f"processing_date = DATE'{day_s}'"
+        )
+        phase("write_quarantine")
+        if fail_rules or result.quarantine_ratio > max_ratio:
+            result.status = "failed" if fail_rules else "gate_failed"
+            result.gate_passed = False
+            result.message = (
+                f"rules with severity 'fail' matched rows: {fail_rules}"
+                if fail_rules
+                else f"quarantine ratio {result.quarantine_ratio:.4f} exceeds max_reject_ratio "
+                f"{max_ratio} ({result.rows_quarantined} of {result.rows_read} rows); "
+                f"the events table was not changed — inspect {quarantine_uri}"
+            )
+            result.seconds = time.perf_counter() - t0
+            _write_run_record(spark, settings, result, started, max_ratio, run_id)
+            raise GateFailed(f"ETL for {day_s} stopped by its quality gate: {result.message}")
+
+        result.events_version = lake.replace_where(
+            _events_df(flagged), events_uri, f"processing_date = DATE'{day_s}'"
+        )
+        phase("write_events")
+        result.seconds = time.perf_counter() - t0
+        _write_run_record(spark, settings, result, started, max_ratio, run_id)
+        phase("write_run_record")
+        lineage.complete(inputs, outputs)
+        log.info("etl %s: %s", day_s, json.dumps(summary(result)))
+        return result
+    except Exception as exc:
+        lineage.fail(inputs, outputs, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if flagged is not None:
+            flagged.unpersist()
+
+
+def _account(
+    files: list[RawFile],
+    per_file: list[dict[str, object]],
+    run_id: str,
+    day_s: str,
+    max_ratio: float,
+) -> EtlResult:
+    """Check the counts file by file against the raw text and add them up."""
+    by_file = {str(r["_source_file"]): r for r in per_file}
+    for f in files:
+        parsed = int(by_file.get(f.uri, {}).get("rows_read", 0) or 0)  # type: ignore[call-overload]
+        if parsed != f.records:
+            raise AccountingError(
+                f"{f.uri}: the raw text holds {f.records} records but Spark parsed {parsed}; "
+                f"nothing was written. Report this with the file attached"
+            )
+    unknown = set(by_file) - {f.uri for f in files}
+    if unknown:
+        raise AccountingError(f"rows from files that were not listed: {sorted(unknown)}")
+
+    def total(key: str) -> int:
+        return sum(int(r[key] or 0) for r in per_file)  # type: ignore[call-overload]
+
+    result = EtlResult(
+        run_id=run_id, processing_date=day_s, status="succeeded", gate_passed=True, message="ok"
+    )
+    result.rows_read = sum(f.records for f in files)
+    result.rows_clean = total("rows_clean")
+    result.rows_quarantined = total("rows_quarantined")
+    result.duplicates_removed = total("duplicates_removed")
+    result.reason_counts = {code: total(f"reason__{code}") for code in RULE_CODES}
+    result.quarantine_ratio = (
+        result.rows_quarantined / result.rows_read if result.rows_read else 0.0
+    )
+    result.files = [
+        {"path": f.uri, "size": f.size, "checksum": f.checksum, "format": f.format} for f in files
+    ]
+    accounted = result.rows_clean + result.rows_quarantined + result.duplicates_removed
+    if accounted != result.rows_read:
+        raise AccountingError(
+            f"rows_read {result.rows_read} != rows_clean {result.rows_clean} + rows_quarantined "
+            f"{result.rows_quarantined} + duplicates_removed {result.duplicates_removed}"
+        )
+    return result
+
+
+def summary(result: EtlResult) -> dict[str, object]:
+    out = asdict(result)
+    out.pop("files")
+    out["reason_counts"] = {k: v for k, v in result.reason_counts.items() if v}
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, help="processing date D (YYYY-MM-DD)")
+    parser.add_argument("--raw-uri", help="bucket prefix of the raw logs (file:// or s3://)")
+    parser.add_argument("--lake-uri", help="bucket prefix of the lake")
+    parser.add_argument("--max-reject-ratio", type=float, help="quarantine ratio gate")
+
+
+def main(args: argparse.Namespace) -> int:
+    day = parse_date(args.date, "--date")
+    settings = get_settings().replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
+    result = run_etl(settings, day, args.max_reject_ratio)
+    print(json.dumps(summary(result), default=str))
+    return 0

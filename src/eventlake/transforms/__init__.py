@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame transforms (no I/O, no paths). Chain with `.transform(...)`."""
