@@ -1,0 +1,145 @@
+"""eventlake_daily: one data interval of eventlake, end to end.
+
+    wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome
+
+Every task works on the run date: the `date` param when given, else the run's logical date
+`{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
+spark-submit with local Spark; `aws`: EMR Serverless) comes from EVENTLAKE_TARGET, else the
+Airflow Variable `eventlake_target`, else the conf file. This file only declares tasks: all
+work happens in `eventlake.orchestration`, imported inside the tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
+
+from eventlake.orchestration.alerts import on_task_failure
+from eventlake.orchestration.config import target
+from eventlake.orchestration.operators import RawDataSensor, run_date_macro
+from eventlake.settings import get_settings
+
+DAG_ID = "eventlake_daily"
+TARGET = target()
+SETTINGS = get_settings()
+RUN_DATE = "{{ eventlake_run_date() }}"
+
+default_args: dict[str, Any] = {
+    "owner": "eventlake",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,  # 2 min, then 4 min
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=2),
+    "on_failure_callback": on_task_failure,
+}
+
+
+@task(task_id="quality_gate", execution_timeout=timedelta(minutes=10))
+def quality_gate(run_date: str) -> dict[str, Any]:
+    """Fail the run, without retries, if the ETL's gate failed for this date."""
+    from eventlake.orchestration.tasks import quality_gate_task
+
+    return quality_gate_task(run_date)
+
+
+@task(task_id="promotion_outcome", execution_timeout=timedelta(minutes=10))
+def promotion_outcome() -> dict[str, Any]:
+    """Log the model versions holding the champion and challenger aliases."""
+    from eventlake.orchestration.tasks import promotion_task
+
+    return promotion_task()
+
+
+@task(task_id="etl", execution_timeout=timedelta(hours=3))
+def etl_local(run_date: str) -> None:
+    """spark-submit the ETL job for the date (a failed gate exits 0: quality_gate reports it)."""
+    from eventlake.orchestration.tasks import local_job_task
+
+    local_job_task("etl", run_date)
+
+
+@task(task_id="train", execution_timeout=timedelta(hours=3))
+def train_local(run_date: str) -> None:
+    """spark-submit the training job for the date; it registers the model in MLflow."""
+    from eventlake.orchestration.tasks import local_job_task
+
+    local_job_task("train", run_date)
+
+
+with DAG(
+    dag_id=DAG_ID,
+    description="raw logs -> Delta lake -> quality gate -> Spark ML model in MLflow",
+    doc_md=__doc__,
+    # Data-interval semantics: the run for [D 03:00, D+1 03:00) starts after D+1 03:00 and
+    # works on ds = D, a complete day of raw data. (A plain cron string would give Airflow 3's
+    # CronTriggerTimetable, whose ds is the trigger day itself.)
+    schedule=CronDataIntervalTimetable(SETTINGS.airflow.schedule, timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=SETTINGS.airflow.catchup,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=12),
+    default_args=default_args,
+    params={
+        "date": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="Run date YYYY-MM-DD; empty means the run's logical date (ds).",
+        )
+    },
+    user_defined_macros={"eventlake_run_date": run_date_macro()},
+    tags=["eventlake", "etl", "ml", f"target:{TARGET}"],
+) as dag:
+    if TARGET == "aws":
+        from eventlake.orchestration import emr
+        from eventlake.orchestration.aws_operators import (
+            EventlakeEmrServerlessStartJobOperator,
+            RawDataS3KeySensor,
+        )
+        from eventlake.settings import load_settings
+
+        aws_settings = load_settings("aws")
+        wait = RawDataS3KeySensor(
+            task_id="wait_for_raw_data",
+            bucket_key=f"{emr.VAR('eventlake_raw_uri')}/dt={RUN_DATE}/*",
+            wildcard_match=True,
+            aws_conn_id="aws_default",
+            mode="reschedule",
+            poke_interval=300,
+            timeout=timedelta(hours=12),
+        )
+        etl, train = (
+            EventlakeEmrServerlessStartJobOperator(
+                task_id=command,
+                application_id=emr.VAR("eventlake_emr_application_id"),
+                execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
+                job_driver=emr.job_driver(
+                    aws_settings, command, RUN_DATE, gate_failure_ok=command == "etl"
+                ),
+                configuration_overrides=emr.configuration_overrides(),
+                name=f"eventlake-{command}-{RUN_DATE}",
+                aws_conn_id="aws_default",
+                wait_for_completion=True,
+                deferrable=True,
+                cancel_on_kill=True,
+                waiter_delay=60,
+                waiter_max_attempts=180,
+                execution_timeout=timedelta(hours=3, minutes=30),
+            )
+            for command in ("etl", "train")
+        )
+    else:
+        wait = RawDataSensor(
+            task_id="wait_for_raw_data",
+            run_date=RUN_DATE,
+            mode="reschedule",
+            poke_interval=60,
+            timeout=timedelta(hours=12),
+        )
+        etl = etl_local(RUN_DATE)
+        train = train_local(RUN_DATE)
+
+    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome())

@@ -1,0 +1,64 @@
+"""A local Airflow under the project's state dir: `<home>/airflow`, SQLite metadata DB.
+
+Used by `eventlake run` (`airflow dags test`) and `eventlake ui` (`airflow api-server`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from eventlake.errors import ConfigurationError
+from eventlake.settings import PROJECT_ROOT, Settings
+
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+DAG_ID = "eventlake_daily"
+
+
+def executable(name: str) -> str:
+    """A console script of this venv (airflow, mlflow), else from PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        raise ConfigurationError(f"{name} not found next to {sys.executable}; run `make setup`")
+    return found
+
+
+def airflow_env(settings: Settings) -> dict[str, str]:
+    """Environment for Airflow commands: AIRFLOW_HOME and its SQLite DB under the state dir."""
+    home = settings.home / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            # A local UI on 127.0.0.1 for one developer: no login screen.
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "EVENTLAKE_HOME": str(settings.home),
+            "EVENTLAKE_TARGET": "local",
+            "MLFLOW_TRACKING_URI": settings.tracking_uri,
+            "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
+            "PYSPARK_DRIVER_PYTHON": os.environ.get("PYSPARK_DRIVER_PYTHON", sys.executable),
+        }
+    )
+    return env
+
+
+def migrate(settings: Settings) -> None:
+    """`airflow db migrate`: create or upgrade the SQLite metadata DB (idempotent)."""
+    subprocess.run(
+        [executable("airflow"), "db", "migrate"],
+        env=airflow_env(settings),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )

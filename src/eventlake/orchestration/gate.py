@@ -1,0 +1,81 @@
+"""The quality-gate check: read the ETL's own verdict for a date from `etl_runs`.
+
+Reads the Delta table with the `deltalake` package (Rust, no JVM), so the check runs inside
+the Airflow worker in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+from eventlake.errors import GateFailed, InputError
+from eventlake.io.bucket import join, local_path, scheme
+
+SUMMARY_FIELDS = (
+    "run_id",
+    "status",
+    "gate_passed",
+    "message",
+    "rows_read",
+    "rows_clean",
+    "rows_quarantined",
+    "duplicates_removed",
+    "quarantine_ratio",
+)
+
+
+def delta_location(uri: str) -> tuple[str, dict[str, str]]:
+    """What `deltalake` needs for a lake URI: a path or s3:// URL and its storage options."""
+    if scheme(uri) == "file":
+        return str(local_path(uri)), {}
+    options: dict[str, str] = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["AWS_ENDPOINT_URL"] = endpoint
+        options["AWS_ALLOW_HTTP"] = str(endpoint.startswith("http://")).lower()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        options["AWS_REGION"] = region
+    return uri.replace("s3a://", "s3://", 1), options
+
+
+def read_etl_runs(lake_uri: str, day: str) -> list[dict[str, Any]]:
+    """The `etl_runs` rows of one processing date, oldest first (by finished_at)."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    path, options = delta_location(join(lake_uri, "etl_runs"))
+    try:
+        table = DeltaTable(path, storage_options=options or None)
+    except TableNotFoundError:
+        return []
+    rows = table.to_pyarrow_table(
+        filters=[("processing_date", "=", date.fromisoformat(day))]
+    ).to_pylist()
+    return sorted(rows, key=lambda r: r["finished_at"])
+
+
+def latest_run(lake_uri: str, day: str) -> dict[str, Any]:
+    """The latest `etl_runs` row for a date; InputError when the ETL never recorded one."""
+    rows = read_etl_runs(lake_uri, day)
+    if not rows:
+        raise InputError(
+            f"no etl_runs row for processing_date {day} in {join(lake_uri, 'etl_runs')}: "
+            "the ETL job did not record a run for this date"
+        )
+    return rows[-1]
+
+
+def check_quality_gate(lake_uri: str, day: str) -> dict[str, Any]:
+    """The latest run's summary when its gate passed; GateFailed with its message otherwise."""
+    row = latest_run(lake_uri, day)
+    summary = {k: row.get(k) for k in SUMMARY_FIELDS}
+    summary["processing_date"] = day
+    if not row["gate_passed"]:
+        raise GateFailed(
+            f"quality gate failed for {day} (etl run {row['run_id']}, status {row['status']}): "
+            f"{row.get('message') or 'no reason recorded'}"
+        )
+    return summary

@@ -1,0 +1,110 @@
+"""The DAG's work for one date, as plain functions.
+
+The `eventlake_daily` tasks call these (inside the task, never at parse time) and so does
+`eventlake backfill`, so both do exactly the same thing for a date:
+
+    raw data present -> ETL -> quality gate -> train and register -> promotion outcome
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventlake.errors import InputError
+from eventlake.io.bucket import join, list_objects
+from eventlake.orchestration.config import RuntimeConfig
+from eventlake.orchestration.dates import validate_date
+
+log = logging.getLogger(__name__)
+
+ETL = "etl"
+TRAIN = "train"
+
+
+def raw_day_uri(raw_uri: str, day: str) -> str:
+    """`<raw-uri>/dt=YYYY-MM-DD/`: the folder the sensor waits for."""
+    return join(raw_uri, f"dt={validate_date(day)}") + "/"
+
+
+def raw_data_present(raw_uri: str, day: str) -> bool:
+    """True when the day's folder holds at least one finished object (no temp/hidden files)."""
+    for obj in list_objects(raw_day_uri(raw_uri, day)):
+        name = obj.uri.rsplit("/", 1)[-1]
+        if not name.startswith((".", "_")) and not name.endswith(".tmp"):
+            return True
+    return False
+
+
+def require_raw_data(cfg: RuntimeConfig, day: str) -> str:
+    """The day's raw URI; InputError naming it when nothing is there (backfill does not wait)."""
+    uri = raw_day_uri(cfg.raw_uri, day)
+    if not raw_data_present(cfg.raw_uri, day):
+        raise InputError(f"no raw data for {day}: nothing under {uri}")
+    return uri
+
+
+def job_env(cfg: RuntimeConfig) -> dict[str, str]:
+    """The locations a local job must use: the ones this task resolved (Variable or env)."""
+    return {
+        "EVENTLAKE_RAW_URI": cfg.raw_uri,
+        "EVENTLAKE_LAKE_URI": cfg.lake_uri,
+        "EVENTLAKE_ARTIFACTS_URI": cfg.artifacts_uri,
+        "MLFLOW_TRACKING_URI": cfg.tracking_uri,
+    }
+
+
+def run_local_job(
+    cfg: RuntimeConfig,
+    command: str,
+    day: str,
+    *,
+    in_process: bool = False,
+    logger: logging.Logger | None = None,
+) -> None:
+    """Run `eventlake <command> --date <day>` with local Spark; raises JobFailed on failure.
+
+    The ETL job runs with --gate-failure-ok: a failed gate is recorded in `etl_runs` and
+    reported by the quality-gate step, not by the job's exit code.
+    """
+    from eventlake.orchestration import local
+    from eventlake.settings import get_settings
+
+    args = ["--date", validate_date(day)]
+    gate_failure_ok = command == ETL
+    settings = get_settings()
+    if in_process:
+        local.run_in_process(settings, command, args, gate_failure_ok=gate_failure_ok)
+    else:
+        local.run_spark_submit(
+            settings,
+            command,
+            args,
+            gate_failure_ok=gate_failure_ok,
+            extra_env=job_env(cfg),
+            logger=logger,
+        )
+
+
+def quality_gate(cfg: RuntimeConfig, day: str) -> dict[str, Any]:
+    """The ETL run's summary for the day; GateFailed with the recorded reason otherwise."""
+    from eventlake.orchestration.gate import check_quality_gate
+
+    summary = check_quality_gate(cfg.lake_uri, validate_date(day))
+    log.info(
+        "quality gate passed for %s: %s clean, %s quarantined, %s duplicates removed",
+        day,
+        summary["rows_clean"],
+        summary["rows_quarantined"],
+        summary["duplicates_removed"],
+    )
+    return summary
+
+
+def promotion(cfg: RuntimeConfig) -> dict[str, Any]:
+    """Log and return which model versions are champion and challenger after training."""
+    from eventlake.orchestration.registry import describe, promotion_outcome
+
+    outcome = promotion_outcome(cfg.tracking_uri, cfg.model_name)
+    log.info("promotion outcome:\n%s", describe(outcome))
+    return outcome

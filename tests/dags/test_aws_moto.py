@@ -1,0 +1,186 @@
+"""aws target against moto's server mode, through the real amazon provider hooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+
+import pytest
+
+pytestmark = pytest.mark.s3
+
+ACCOUNT = "123456789012"  # moto's account: the role must be in it (no cross-account pass)
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/eventlake-emr-job"
+RELEASE = "s3://eventlake-artifacts/releases/abc1234"
+
+
+@pytest.fixture
+def aws_airflow(s3_env, monkeypatch, state_home):
+    """aws target: `aws_default` points at moto, the eventlake Variables come from env."""
+    import boto3
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"endpoint_url": s3_env, "region_name": "us-east-1"},
+            }
+        ),
+    )
+    s3 = boto3.client("s3", endpoint_url=s3_env)
+    s3.create_bucket(Bucket="eventlake-raw")
+    app = boto3.client("emr-serverless", endpoint_url=s3_env).create_application(
+        name="eventlake", releaseLabel="emr-7.9.0", type="SPARK"
+    )
+    variables = {
+        "EVENTLAKE_TARGET": "aws",
+        "EVENTLAKE_RAW_URI": "s3://eventlake-raw/raw",
+        "EVENTLAKE_LAKE_URI": "s3://eventlake-lake/lake",
+        "EVENTLAKE_ARTIFACTS_URI": "s3://eventlake-artifacts",
+        "EVENTLAKE_EMR_APPLICATION_ID": app["applicationId"],
+        "EVENTLAKE_EMR_JOB_ROLE_ARN": ROLE_ARN,
+        "EVENTLAKE_RELEASE_URI": RELEASE,
+        "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000",
+    }
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+        # The same values as Airflow Variables (what MWAA reads), via Airflow's env backend.
+        var = {
+            "EVENTLAKE_TARGET": "eventlake_target",
+            "MLFLOW_TRACKING_URI": "eventlake_mlflow_tracking_uri",
+        }.get(name, name.lower())
+        monkeypatch.setenv(f"AIRFLOW_VAR_{var.upper()}", value)
+    return {"s3": s3, "endpoint": s3_env, "application_id": app["applicationId"]}
+
+
+def _context(dag, day):
+    from airflow.sdk.execution_time.context import VariableAccessor
+
+    class TI:
+        def xcom_push(self, *args, **kwargs):
+            pass
+
+    return {
+        "params": {"date": None},
+        "ds": day,
+        "var": {"value": VariableAccessor(deserialize_json=False)},
+        "ti": TI(),
+        "dag": dag,
+    }
+
+
+def _rendered(dag, task_id, day):
+    task = dag.get_task(task_id)
+    context = _context(dag, day)
+    task.render_template_fields(context, jinja_env=dag.get_template_env())
+    return task, context
+
+
+def test_s3_sensor_sees_the_days_object(load_dag, aws_airflow):
+    aws_airflow["s3"].put_object(
+        Bucket="eventlake-raw", Key="raw/dt=2026-01-03/part-0.csv.gz", Body=b"x"
+    )
+    dag, _ = load_dag("aws")
+    sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-03")
+    assert sensor.bucket_key == "s3://eventlake-raw/raw/dt=2026-01-03/*"
+    assert sensor.poke(context) is True
+
+
+def test_s3_sensor_times_out_naming_the_uri(load_dag, aws_airflow):
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    aws_airflow["s3"].put_object(
+        Bucket="eventlake-raw", Key="raw/dt=2026-01-03/part-0.csv.gz", Body=b"x"
+    )
+    dag, _ = load_dag("aws")
+    sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-04")
+    assert sensor.poke(context) is False
+    sensor.mode, sensor.poke_interval, sensor.timeout = "poke", 0.1, 0.3
+    with pytest.raises(
+        AirflowSensorTimeout, match="no raw data at s3://eventlake-raw/raw/dt=2026-01-04/"
+    ):
+        sensor.execute(context)
+
+
+def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
+    import boto3
+    from airflow.sdk.exceptions import TaskDeferred
+
+    dag, _ = load_dag("aws")
+    op, context = _rendered(dag, "etl", "2026-01-03")
+    # deferrable: after the submit, the trigger would wait for the job from here
+    with contextlib.suppress(TaskDeferred):
+        op.execute(context)
+    client = boto3.client("emr-serverless", endpoint_url=aws_airflow["endpoint"])
+    app_id = aws_airflow["application_id"]
+    (summary,) = client.list_job_runs(applicationId=app_id)["jobRuns"]
+    run = client.get_job_run(applicationId=app_id, jobRunId=summary["id"])["jobRun"]
+    assert run["applicationId"] == app_id
+    assert run["executionRole"] == ROLE_ARN
+    assert run["name"] == "eventlake-etl-2026-01-03"
+    submit = run["jobDriver"]["sparkSubmit"]
+    assert submit["entryPoint"] == f"{RELEASE}/entrypoint.py"
+    assert submit["entryPointArguments"] == ["--gate-failure-ok", "etl", "--date", "2026-01-03"]
+    params = submit["sparkSubmitParameters"]
+    for conf in (
+        "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
+        "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "--conf spark.jars=/usr/share/aws/delta/lib/delta-spark.jar,"
+        "/usr/share/aws/delta/lib/delta-storage.jar",
+        f"--conf spark.archives={RELEASE}/pyspark_deps.tar.gz#environment",
+        "--conf spark.emr-serverless.driverEnv.EVENTLAKE_ENV=aws",
+        "--conf spark.emr-serverless.driverEnv.EVENTLAKE_LAKE_URI=s3://eventlake-lake/lake",
+        "--conf spark.emr-serverless.driverEnv.MLFLOW_TRACKING_URI=http://mlflow.internal:5000",
+        "--conf spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE=eventlake",
+    ):
+        assert conf in params
+    assert "spark.jars.packages" not in params
+    logs = run["configurationOverrides"]["monitoringConfiguration"]
+    assert logs["s3MonitoringConfiguration"]["logUri"] == "s3://eventlake-artifacts/emr-logs/"
+
+
+def test_train_job_run_has_no_gate_flag(load_dag, aws_airflow):
+    import boto3
+    from airflow.sdk.exceptions import TaskDeferred
+
+    dag, _ = load_dag("aws")
+    op, context = _rendered(dag, "train", "2026-01-08")
+    with contextlib.suppress(TaskDeferred):
+        op.execute(context)
+    client = boto3.client("emr-serverless", endpoint_url=aws_airflow["endpoint"])
+    (summary,) = client.list_job_runs(applicationId=aws_airflow["application_id"])["jobRuns"]
+    run = client.get_job_run(applicationId=aws_airflow["application_id"], jobRunId=summary["id"])
+    args = run["jobRun"]["jobDriver"]["sparkSubmit"]["entryPointArguments"]
+    assert args == ["train", "--date", "2026-01-08"]
+
+
+def test_failure_callback_publishes_to_sns(aws_airflow, monkeypatch, caplog):
+    import boto3
+
+    from eventlake.orchestration.alerts import on_task_failure
+
+    endpoint = aws_airflow["endpoint"]
+    sns = boto3.client("sns", endpoint_url=endpoint)
+    sqs = boto3.client("sqs", endpoint_url=endpoint)
+    topic = sns.create_topic(Name="eventlake-alerts")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="eventlake-alerts-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv("EVENTLAKE_SNS_TOPIC_ARN", topic)
+
+    class TI:
+        dag_id, task_id, run_id, try_number = "eventlake_daily", "quality_gate", "scheduled__x", 1
+
+    with caplog.at_level(logging.INFO, logger="eventlake.orchestration.alerts"):
+        on_task_failure({"ti": TI(), "ds": "2026-01-05", "exception": RuntimeError("gate")})
+    assert f"failure published to SNS topic {topic}" in caplog.text
+    (message,) = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2)["Messages"]
+    body = json.loads(message["Body"])
+    assert body["Subject"] == "[eventlake] eventlake_daily.quality_gate failed for 2026-01-05"
+    assert "task quality_gate failed for date 2026-01-05" in body["Message"]

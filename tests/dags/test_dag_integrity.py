@@ -1,0 +1,102 @@
+"""The DAG as Airflow's own loader sees it: imports, order, defaults, schedule, parse cost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from dag_test_paths import DAG_ID, DAGS, ROOT
+
+ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome"]
+
+
+def _upstream_map(dag) -> dict[str, list[str]]:
+    return {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}
+
+
+@pytest.mark.parametrize("target", ["local", "aws"])
+def test_eventlake_daily_task_order_is_a_chain(load_dag, target):
+    dag, _ = load_dag(target)
+    assert _upstream_map(dag) == {
+        "wait_for_raw_data": [],
+        "etl": ["wait_for_raw_data"],
+        "quality_gate": ["etl"],
+        "train": ["quality_gate"],
+        "promotion_outcome": ["train"],
+    }
+
+
+@pytest.mark.parametrize("target", ["local", "aws"])
+def test_eventlake_daily_task_defaults(load_dag, target):
+    from eventlake.orchestration.alerts import on_task_failure
+
+    dag, _ = load_dag(target)
+    for task in dag.tasks:
+        assert task.retries >= 2, task.task_id
+        assert task.retry_exponential_backoff == 2.0, task.task_id
+        assert task.retry_delay == timedelta(minutes=2), task.task_id
+        assert task.max_retry_delay == timedelta(minutes=30), task.task_id
+        assert task.execution_timeout is not None, task.task_id
+        assert task.execution_timeout <= timedelta(hours=4), task.task_id
+        assert on_task_failure in task.on_failure_callback, task.task_id
+
+
+def test_eventlake_daily_schedule_and_tags(load_dag):
+    from airflow.sdk import CronDataIntervalTimetable
+
+    dag, _ = load_dag("local")
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.timetable.expression == "0 3 * * *"
+    assert set(dag.tags) == {"eventlake", "etl", "ml", "target:local"}
+
+
+def test_eventlake_daily_parses_fast(load_dag):
+    _, bag = load_dag("local")
+    (stat,) = bag.dagbag_stats
+    assert stat.dag_num == 1
+    assert stat.task_num == 5
+    assert stat.duration < timedelta(seconds=1), stat.duration
+
+
+def test_eventlake_daily_aws_operators(load_dag):
+    dag, _ = load_dag("aws")
+    sensor = dag.get_task("wait_for_raw_data")
+    assert type(sensor).__mro__[2].__name__ == "S3KeySensor"
+    assert sensor.wildcard_match is True
+    assert sensor.bucket_key == (
+        "{{ var.value.eventlake_raw_uri }}/dt={{ eventlake_run_date() }}/*"
+    )
+    for task_id in ("etl", "train"):
+        op = dag.get_task(task_id)
+        assert op.cancel_on_kill is True
+        assert op.wait_for_completion is True
+        assert op.application_id == "{{ var.value.eventlake_emr_application_id }}"
+        assert op.execution_role_arn == "{{ var.value.eventlake_emr_job_role_arn }}"
+
+
+def test_dag_file_imports_no_spark_and_no_mlflow():
+    """Parsed in a fresh interpreter, as the DAG processor does: nothing heavy is imported."""
+    code = (
+        "import json, sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "print(json.dumps({'errors': list(bag.import_errors), 'dags': list(bag.dags),"
+        " 'heavy': sorted(m for m in ('pyspark', 'mlflow', 'deltalake', 'boto3')"
+        " if m in sys.modules)}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "EVENTLAKE_TARGET": "local"},
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"errors": [], "dags": [DAG_ID], "heavy": []}

@@ -1,0 +1,201 @@
+"""The functions behind the tasks, without Spark: gate, sensor, entry point, alert, commands."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from eventlake.errors import GateFailed, InputError
+
+
+def _write_etl_runs(lake: Path, rows: list[dict]) -> None:
+    """A minimal etl_runs table (the columns the gate reads), written with deltalake."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    schema = pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("processing_date", pa.date32()),
+            ("status", pa.string()),
+            ("gate_passed", pa.bool_()),
+            ("message", pa.string()),
+            ("finished_at", pa.timestamp("us", tz="UTC")),
+            ("rows_read", pa.int64()),
+            ("rows_clean", pa.int64()),
+            ("rows_quarantined", pa.int64()),
+            ("duplicates_removed", pa.int64()),
+            ("quarantine_ratio", pa.float64()),
+        ]
+    )
+    write_deltalake(str(lake / "etl_runs"), pa.Table.from_pylist(rows, schema), mode="append")
+
+
+def _row(run_id, day, passed, finished_hour, message="", clean=90, quarantined=10):
+    return {
+        "run_id": run_id,
+        "processing_date": date.fromisoformat(day),
+        "status": "succeeded" if passed else "gate_failed",
+        "gate_passed": passed,
+        "message": message,
+        "finished_at": datetime(2026, 1, 10, finished_hour, tzinfo=UTC),
+        "rows_read": 100,
+        "rows_clean": clean,
+        "rows_quarantined": quarantined,
+        "duplicates_removed": 0,
+        "quarantine_ratio": quarantined / 100,
+    }
+
+
+def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
+    from eventlake.orchestration.gate import check_quality_gate
+
+    _write_etl_runs(
+        tmp_path,
+        [
+            _row("r1", "2026-01-03", False, 1, "quarantine ratio 0.40 > 0.20"),
+            _row("r2", "2026-01-03", True, 2, clean=95, quarantined=5),
+            _row("r3", "2026-01-04", False, 3, "unknown_event_type is fail-severity"),
+        ],
+    )
+    summary = check_quality_gate(tmp_path.as_uri(), "2026-01-03")
+    assert summary["run_id"] == "r2"
+    assert (summary["rows_clean"], summary["rows_quarantined"]) == (95, 5)
+
+
+def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
+    from eventlake.orchestration.gate import check_quality_gate
+
+    _write_etl_runs(
+        tmp_path,
+        [
+            _row("r1", "2026-01-04", True, 1),
+            _row("r2", "2026-01-04", False, 5, "quarantine ratio 0.40 > 0.20"),
+        ],
+    )
+    with pytest.raises(GateFailed, match=r"2026-01-04 \(etl run r2.*quarantine ratio 0.40 > 0.20"):
+        check_quality_gate(tmp_path.as_uri(), "2026-01-04")
+
+
+def test_check_quality_gate_without_a_row_names_the_table(tmp_path):
+    from eventlake.orchestration.gate import check_quality_gate
+
+    with pytest.raises(InputError, match="no etl_runs row for processing_date 2026-01-05"):
+        check_quality_gate(tmp_path.as_uri(), "2026-01-05")
+    _write_etl_runs(tmp_path, [_row("r1", "2026-01-04", True, 1)])
+    with pytest.raises(InputError, match="etl_runs"):
+        check_quality_gate(tmp_path.as_uri(), "2026-01-05")
+
+
+def test_quality_gate_task_fails_without_retry(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from eventlake.orchestration.tasks import quality_gate_task
+
+    monkeypatch.setenv("EVENTLAKE_LAKE_URI", tmp_path.as_uri())
+    monkeypatch.setenv("EVENTLAKE_TARGET", "local")
+    _write_etl_runs(tmp_path, [_row("r9", "2026-01-06", False, 1, "too many rejects")])
+    with pytest.raises(AirflowFailException, match="too many rejects"):
+        quality_gate_task("2026-01-06")
+
+
+def test_raw_data_present_ignores_temp_files(tmp_path):
+    from eventlake.orchestration.steps import raw_data_present, raw_day_uri
+
+    raw = tmp_path.as_uri()
+    assert raw_day_uri(raw, "2026-01-02") == f"{raw}/dt=2026-01-02/"
+    assert raw_data_present(raw, "2026-01-02") is False
+    day = tmp_path / "dt=2026-01-02"
+    day.mkdir()
+    (day / "part-0.csv.gz.tmp").write_bytes(b"x")
+    (day / "_SUCCESS_pending").write_bytes(b"")
+    assert raw_data_present(raw, "2026-01-02") is False
+    (day / "part-0.csv.gz").write_bytes(b"x")
+    assert raw_data_present(raw, "2026-01-02") is True
+
+
+def test_local_sensor_times_out_naming_the_uri(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    from eventlake.orchestration.operators import RawDataSensor
+
+    monkeypatch.setenv("EVENTLAKE_RAW_URI", tmp_path.as_uri())
+    monkeypatch.setenv("EVENTLAKE_TARGET", "local")
+    sensor = RawDataSensor(
+        task_id="wait_for_raw_data", run_date="2026-01-07", poke_interval=0.1, timeout=0.3
+    )
+    with pytest.raises(
+        AirflowSensorTimeout, match=f"no raw data at {tmp_path.as_uri()}/dt=2026-01-07/"
+    ):
+        sensor.execute({})
+    (tmp_path / "dt=2026-01-07").mkdir()
+    (tmp_path / "dt=2026-01-07" / "part-0.json.gz").write_bytes(b"x")
+    assert sensor.poke({}) is True
+
+
+def test_entrypoint_turns_gate_exit_into_success_only_when_asked(monkeypatch):
+    import eventlake.cli
+    from eventlake import entrypoint
+
+    calls = []
+
+    def fake_main(argv):
+        calls.append(argv)
+        return 3
+
+    monkeypatch.setattr(eventlake.cli, "main", fake_main)
+    assert entrypoint.run(["--gate-failure-ok", "etl", "--date", "2026-01-01"]) == 0
+    assert entrypoint.run(["train", "--date", "2026-01-01"]) == 3
+    assert calls == [["etl", "--date", "2026-01-01"], ["train", "--date", "2026-01-01"]]
+
+
+def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
+    from eventlake.orchestration.local import ENTRYPOINT, spark_submit_command
+    from eventlake.settings import get_settings
+
+    cmd = spark_submit_command(
+        get_settings(), "etl", ["--date", "2026-01-02"], gate_failure_ok=True
+    )
+    assert cmd[0].endswith("spark-submit")
+    assert cmd[cmd.index("--master") + 1] == "local[2]"
+    confs = [cmd[i + 1] for i, part in enumerate(cmd) if part == "--conf"]
+    assert "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension" in confs
+    assert (
+        "spark.jars.packages=io.delta:delta-spark_2.13:4.0.0,org.apache.hadoop:hadoop-aws:3.4.1"
+        in confs
+    )
+    assert cmd[-5:] == [str(ENTRYPOINT), "--gate-failure-ok", "etl", "--date", "2026-01-02"]
+
+
+def test_run_spark_submit_reports_the_exit_code(state_home, monkeypatch, tmp_path):
+    """A job that fails raises JobFailed with its output; the child is gone afterwards."""
+    from eventlake.orchestration import local
+    from eventlake.settings import get_settings
+
+    fake = tmp_path / "spark-submit"
+    fake.write_text("#!/bin/sh\necho 'boom: bad input'\nexit 7\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(local, "spark_submit_executable", lambda: str(fake))
+    with pytest.raises(local.JobFailed, match=r"exited with code 7(.|\n)*boom: bad input"):
+        local.run_spark_submit(get_settings(), "etl", ["--date", "2026-01-02"])
+
+
+def test_failure_callback_logs_the_task_and_date(caplog, monkeypatch):
+    from eventlake.orchestration.alerts import on_task_failure
+
+    monkeypatch.setenv("EVENTLAKE_TARGET", "local")
+
+    class TI:
+        dag_id, task_id, run_id, try_number = "eventlake_daily", "etl", "manual__x", 3
+
+    with caplog.at_level(logging.ERROR, logger="eventlake.orchestration.alerts"):
+        on_task_failure(
+            {"ti": TI(), "ds": "2026-01-04", "params": {}, "exception": ValueError("bad")}
+        )
+    assert "eventlake_daily: task etl failed for date 2026-01-04 (run manual__x, try 3)" in (
+        caplog.text
+    )
+    assert "ValueError('bad')" in caplog.text
