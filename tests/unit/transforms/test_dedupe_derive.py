@@ -1,0 +1,133 @@
+"""Duplicate flags and derived columns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from pyspark.testing import assertDataFrameEqual
+
+from eventlake.transforms.dedupe import with_duplicate_flag
+from eventlake.transforms.derive import (
+    with_event_category,
+    with_event_time,
+    with_ip_hash,
+    with_is_high_value,
+)
+
+pytestmark = pytest.mark.spark
+
+DEDUPE_SCHEMA = "event_id string, is_quarantined boolean, _source_file string, _raw_record string"
+
+
+def test_with_duplicate_flag_within_run_first_file_wins(spark):
+    source_df = spark.createDataFrame(
+        [
+            ("a", False, "f2", "x"),
+            ("a", False, "f1", "x"),
+            ("b", False, "f1", "y"),
+            (None, True, "f1", "z"),
+            (None, True, "f1", "z"),
+            ("a", True, "f1", "q"),
+        ],
+        DEDUPE_SCHEMA,
+    )
+    actual_df = with_duplicate_flag(source_df).select(
+        "event_id", "is_quarantined", "_source_file", "is_duplicate"
+    )
+    expected_df = spark.createDataFrame(
+        [
+            ("a", False, "f2", True),
+            ("a", False, "f1", False),
+            ("b", False, "f1", False),
+            (None, True, "f1", False),
+            (None, True, "f1", False),
+            ("a", True, "f1", False),
+        ],
+        "event_id string, is_quarantined boolean, _source_file string, is_duplicate boolean",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_duplicate_flag_ids_already_in_lake(spark):
+    source_df = spark.createDataFrame(
+        [("a", False, "f1", "x"), ("b", False, "f1", "y"), ("c", True, "f1", "z")], DEDUPE_SCHEMA
+    )
+    existing_df = spark.createDataFrame([("a",), ("a",), ("c",)], "event_id string")
+    actual_df = with_duplicate_flag(source_df, existing_df).select("event_id", "is_duplicate")
+    expected_df = spark.createDataFrame(
+        [("a", True), ("b", False), ("c", False)], "event_id string, is_duplicate boolean"
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_event_time_late_event_keeps_its_own_date(spark):
+    source_df = spark.createDataFrame(
+        [("2026-01-03T23:30:00Z",), ("1767571200",), (None,)], "event_time string"
+    )
+    actual_df = with_event_time(source_df)
+    expected_df = spark.createDataFrame(
+        [
+            ("2026-01-03T23:30:00Z", datetime(2026, 1, 3, 23, 30), date(2026, 1, 3), 23),
+            ("1767571200", datetime(2026, 1, 5, 0, 0), date(2026, 1, 5), 0),
+            (None, None, None, None),
+        ],
+        "event_time string, event_ts timestamp, event_date date, event_hour int",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_is_high_value_threshold_inclusive_and_null_safe(spark):
+    source_df = spark.createDataFrame(
+        [
+            ("purchase", Decimal("100.00")),
+            ("purchase", Decimal("99.99")),
+            ("purchase", None),
+            ("add_to_cart", Decimal("500.00")),
+            (None, None),
+        ],
+        "event_type string, amount decimal(18,2)",
+    )
+    actual_df = with_is_high_value(source_df, 100)
+    expected_df = spark.createDataFrame(
+        [
+            ("purchase", Decimal("100.00"), True),
+            ("purchase", Decimal("99.99"), False),
+            ("purchase", None, False),
+            ("add_to_cart", Decimal("500.00"), False),
+            (None, None, False),
+        ],
+        "event_type string, amount decimal(18,2), is_high_value boolean",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_event_category_per_type(spark):
+    source_df = spark.createDataFrame(
+        [("click",), ("purchase",), ("signup",), ("hover",), (None,)], "event_type string"
+    )
+    actual_df = with_event_category(source_df)
+    expected_df = spark.createDataFrame(
+        [
+            ("click", "engagement"),
+            ("purchase", "commerce"),
+            ("signup", "account"),
+            ("hover", None),
+            (None, None),
+        ],
+        "event_type string, event_category string",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_ip_hash_drops_raw_ip(spark):
+    source_df = spark.createDataFrame([("1.2.3.4",), (None,)], "ip string")
+    actual_df = with_ip_hash(source_df, "salt")
+    # sha256("salt1.2.3.4"), computed independently with `printf salt1.2.3.4 | sha256sum`.
+    expected_df = spark.createDataFrame(
+        [("63c9490119d110b7d3806c2e447108a85046a9072c5bca243587b95b9ddf02e8",), (None,)],
+        "ip_hash string",
+    )
+    assert actual_df.columns == ["ip_hash"]
+    assertDataFrameEqual(actual_df, expected_df)

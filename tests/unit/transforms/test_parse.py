@@ -1,0 +1,88 @@
+"""Event time and amount parsing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from pyspark.sql import functions as F
+from pyspark.testing import assertDataFrameEqual
+
+from eventlake.transforms.parse import parse_amount, parse_event_time
+
+pytestmark = pytest.mark.spark
+
+
+def test_parse_event_time_accepts_iso_forms_as_utc(spark):
+    source_df = spark.createDataFrame(
+        [
+            ("2026-01-05T10:00:00Z",),
+            ("2026-01-05 10:00:00Z",),
+            ("2026-01-05T10:00:00.250Z",),
+            ("2026-01-05T12:00:00+02:00",),
+            ("2026-01-05 05:30:00-04:30",),
+            ("2026-01-05T10:00:00",),
+            ("2026-01-05 10:00:00.5",),
+        ],
+        "t string",
+    )
+    actual_df = source_df.select("t", parse_event_time(F.col("t")).alias("ts"))
+    expected_df = spark.createDataFrame(
+        [
+            ("2026-01-05T10:00:00Z", datetime(2026, 1, 5, 10, 0, 0)),
+            ("2026-01-05 10:00:00Z", datetime(2026, 1, 5, 10, 0, 0)),
+            ("2026-01-05T10:00:00.250Z", datetime(2026, 1, 5, 10, 0, 0, 250000)),
+            ("2026-01-05T12:00:00+02:00", datetime(2026, 1, 5, 10, 0, 0)),
+            ("2026-01-05 05:30:00-04:30", datetime(2026, 1, 5, 10, 0, 0)),
+            ("2026-01-05T10:00:00", datetime(2026, 1, 5, 10, 0, 0)),
+            ("2026-01-05 10:00:00.5", datetime(2026, 1, 5, 10, 0, 0, 500000)),
+        ],
+        "t string, ts timestamp",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_parse_event_time_epoch_seconds_vs_millis_by_magnitude(spark):
+    # 1767607200 s = 2026-01-05T10:00:00Z; the same instant in ms is 1767607200000.
+    source_df = spark.createDataFrame(
+        [("1767607200",), ("1767607200000",), ("1767607200.5",), ("0",)], "t string"
+    )
+    actual_df = source_df.select("t", parse_event_time(F.col("t")).alias("ts"))
+    expected_df = spark.createDataFrame(
+        [
+            ("1767607200", datetime(2026, 1, 5, 10, 0, 0)),
+            ("1767607200000", datetime(2026, 1, 5, 10, 0, 0)),
+            ("1767607200.5", datetime(2026, 1, 5, 10, 0, 0, 500000)),
+            ("0", datetime(1970, 1, 1, 0, 0, 0)),
+        ],
+        "t string, ts timestamp",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_parse_event_time_garbage_is_null_not_an_error(spark):
+    values = ["yesterday", "2026-13-05T10:00:00Z", "2026-01-05", "12:00", "1e400", "", None]
+    source_df = spark.createDataFrame([(v,) for v in values], "t string")
+    actual_df = source_df.select("t", parse_event_time(F.col("t")).alias("ts"))
+    expected_df = spark.createDataFrame([(v, None) for v in values], "t string, ts timestamp")
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_parse_amount_numbers_and_garbage(spark):
+    source_df = spark.createDataFrame(
+        [("12.5",), ("-3",), ("1e2",), ("12,50",), ("abc",), (None,)], "a string"
+    )
+    actual_df = source_df.select("a", parse_amount(F.col("a")).alias("amount"))
+    expected_df = spark.createDataFrame(
+        [
+            ("12.5", Decimal("12.50")),
+            ("-3", Decimal("-3.00")),
+            ("1e2", Decimal("100.00")),
+            ("12,50", None),
+            ("abc", None),
+            (None, None),
+        ],
+        "a string, amount decimal(18,2)",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
