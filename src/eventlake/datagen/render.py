@@ -115,7 +115,7 @@ HOSTILE_PAGES = (
 BLANK_USER_IDS: tuple[Any, ...] = (None, "", "   ", "null")
 
 
-BIG_FILE_BYTES = 8_000_000
+BIG_FILE_BYTES = 2_000_000
 
 
 class Raw(str):
