@@ -57,7 +57,7 @@ bench: setup jars ## benchmark ETL and training (EVENTS=1000000)
 	$(BIN)/eventlake bench $(BENCH_ARGS)
 
 sample: setup ## regenerate the shipped sample under tests/fixtures/sample
-	$(BIN)/eventlake generate --raw-uri file://$(CURDIR)/tests/fixtures/sample --start 2026-01-01 --days 10 --users 300 --events-per-day 2000 --files-per-day 2 --defect-rate 0.03 --seed 7
+	$(BIN)/eventlake generate --raw-uri file://$(CURDIR)/tests/fixtures/sample --start 2026-01-01 --days 14 --users 400 --events-per-day 2500 --files-per-day 2 --defect-rate 0.03 --seed 7
 
 ui: setup ## start the Airflow and MLflow UIs on 127.0.0.1
 	$(BIN)/eventlake ui
