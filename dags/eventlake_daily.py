@@ -61,7 +61,14 @@ def etl_local(run_date: str) -> None:
     local_job_task("etl", run_date)
 
 
-@task(task_id="train", execution_timeout=timedelta(hours=3))
+def skip_train_without_history(context: Any) -> None:
+    """Skip training (not fail) while the lake holds too few days, e.g. after go-live."""
+    from eventlake.orchestration.tasks import skip_train_without_history as check
+
+    check(context)
+
+
+@task(task_id="train", execution_timeout=timedelta(hours=3), pre_execute=skip_train_without_history)
 def train_local(run_date: str) -> None:
     """spark-submit the training job for the date; it registers the model in MLflow."""
     from eventlake.orchestration.tasks import local_job_task
@@ -128,6 +135,7 @@ with DAG(
                 waiter_delay=60,
                 waiter_max_attempts=180,
                 execution_timeout=timedelta(hours=3, minutes=30),
+                pre_execute=skip_train_without_history if command == "train" else None,
             )
             for command in ("etl", "train")
         )

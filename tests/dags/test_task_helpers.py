@@ -199,3 +199,49 @@ def test_failure_callback_logs_the_task_and_date(caplog, monkeypatch):
         caplog.text
     )
     assert "ValueError('bad')" in caplog.text
+
+
+def test_plan_days_for_make_run(state_home):
+    from eventlake.jobs.run_local import plan_days
+    from eventlake.settings import get_settings
+
+    days = [f"2026-01-{d:02d}" for d in range(1, 15)]
+    settings = get_settings()  # holdout_days 2: labels 01..04 at least -> first date 01-05
+    history, dag = plan_days(settings, days, 3)
+    assert (history[0], history[-1], dag) == (
+        "2026-01-01",
+        "2026-01-11",
+        ["2026-01-12", "2026-01-13", "2026-01-14"],
+    )
+    history, dag = plan_days(settings, days, None)
+    assert history == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
+    assert (dag[0], dag[-1], len(dag)) == ("2026-01-05", "2026-01-14", 10)
+
+
+def test_promotion_outcome_reads_aliases_and_metrics(state_home):
+    import mlflow
+    from mlflow import MlflowClient
+
+    from eventlake.orchestration.registry import describe, promotion_outcome
+
+    uri = f"sqlite:///{state_home}/mlflow/mlflow.db"
+    client = MlflowClient(tracking_uri=uri)
+    mlflow.set_tracking_uri(uri)
+    client.create_registered_model("m")
+    for auc in (0.71, 0.69):
+        with mlflow.start_run() as run:
+            mlflow.log_metrics({"holdout_roc_auc": auc, "train_seconds": 3.0})
+        client.create_model_version("m", source=f"file:///tmp/{auc}", run_id=run.info.run_id)
+    client.set_registered_model_alias("m", "champion", "1")
+    client.set_registered_model_alias("m", "challenger", "2")
+    outcome = promotion_outcome(uri, "m")
+    assert outcome["latest_version"] == "2"
+    assert outcome["champion"]["version"] == "1"
+    assert outcome["challenger"]["metrics"]["holdout_roc_auc"] == 0.69
+    assert outcome["latest_is_champion"] is False
+    assert describe(outcome).splitlines() == [
+        "model m: latest version 2",
+        "  champion: version 1 (holdout_roc_auc=0.7100)",
+        "  challenger: version 2 (holdout_roc_auc=0.6900)",
+        "  the latest version is not the champion",
+    ]

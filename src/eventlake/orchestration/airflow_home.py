@@ -62,3 +62,30 @@ def migrate(settings: Settings) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+TASK_ORDER = ("wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome")
+
+
+def task_states(settings: Settings, day: str) -> dict[str, str]:
+    """Task states of the latest `eventlake_daily` run for a logical date, in task order.
+
+    Read from the local SQLite metadata DB (what `airflow tasks states-for-dag-run` shows).
+    """
+    import sqlite3
+
+    db = settings.home / "airflow" / "airflow.db"
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            """
+            SELECT ti.task_id, ti.state FROM task_instance ti
+            WHERE ti.dag_id = ? AND ti.run_id = (
+                SELECT run_id FROM dag_run WHERE dag_id = ? AND logical_date LIKE ?
+                ORDER BY id DESC LIMIT 1)
+            """,
+            (DAG_ID, DAG_ID, f"{day}%"),
+        ).fetchall()
+    states = {task_id: state or "none" for task_id, state in rows}
+    return {t: states[t] for t in TASK_ORDER if t in states}

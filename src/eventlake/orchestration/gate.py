@@ -79,3 +79,24 @@ def check_quality_gate(lake_uri: str, day: str) -> dict[str, Any]:
             f"{row.get('message') or 'no reason recorded'}"
         )
     return summary
+
+
+def read_all_etl_dates(lake_uri: str) -> list[str]:
+    """Every processing_date whose latest run passed the gate, sorted (empty: no table)."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    path, options = delta_location(join(lake_uri, "etl_runs"))
+    try:
+        table = DeltaTable(path, storage_options=options or None)
+    except TableNotFoundError:
+        return []
+    rows = table.to_pyarrow_table(
+        columns=["processing_date", "finished_at", "gate_passed"]
+    ).to_pylist()
+    latest: dict[str, tuple[Any, bool]] = {}
+    for row in rows:
+        day = row["processing_date"].isoformat()
+        if day not in latest or row["finished_at"] > latest[day][0]:
+            latest[day] = (row["finished_at"], row["gate_passed"])
+    return sorted(day for day, (_, passed) in latest.items() if passed)

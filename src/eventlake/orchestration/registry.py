@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 ALIASES = ("champion", "challenger")
+# Metrics shown in one-line summaries (all are in MLflow).
+HEADLINE_PREFIXES = ("holdout_", "baseline_")
 
 
 def promotion_outcome(tracking_uri: str, model_name: str) -> dict[str, Any]:
@@ -50,7 +52,8 @@ def describe(outcome: dict[str, Any]) -> str:
         if not info:
             lines.append(f"  {alias}: none")
             continue
-        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(info["metrics"].items()))
+        shown = {k: v for k, v in info["metrics"].items() if k.startswith(HEADLINE_PREFIXES)}
+        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted((shown or info["metrics"]).items()))
         lines.append(f"  {alias}: version {info['version']} ({metrics or 'no metrics'})")
     lines.append(
         "  the latest version is the champion"

@@ -108,3 +108,33 @@ def promotion(cfg: RuntimeConfig) -> dict[str, Any]:
     outcome = promotion_outcome(cfg.tracking_uri, cfg.model_name)
     log.info("promotion outcome:\n%s", describe(outcome))
     return outcome
+
+
+# `eventlake train --date D` labels the days up to D - 1 (a label needs the next day's
+# events) and needs holdout + validation + 1 training label day (see eventlake.ml.training).
+VALIDATION_DAYS = 1
+
+
+def first_trainable_date(first_day: str, holdout_days: int) -> str:
+    """The first date `train` accepts when the lake starts at `first_day`."""
+    from datetime import date, timedelta
+
+    needed = holdout_days + VALIDATION_DAYS + 1
+    return (date.fromisoformat(first_day) + timedelta(days=needed)).isoformat()
+
+
+def training_history_gap(cfg: RuntimeConfig, day: str) -> str | None:
+    """Why the lake is too short to train for `day` (a new deployment), or None if it is not."""
+    from eventlake.orchestration.gate import read_all_etl_dates
+    from eventlake.settings import get_settings
+
+    loaded = read_all_etl_dates(cfg.lake_uri)
+    if not loaded:
+        return f"the lake at {cfg.lake_uri} has no loaded day yet"
+    first = first_trainable_date(min(loaded), get_settings().ml.holdout_days)
+    if day < first:
+        return (
+            f"the lake starts at {min(loaded)}, so the first date with enough label days "
+            f"to train is {first}"
+        )
+    return None

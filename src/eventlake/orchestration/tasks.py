@@ -29,3 +29,19 @@ def quality_gate_task(run_date: str) -> dict[str, Any]:
 
 def promotion_task() -> dict[str, Any]:
     return steps.promotion(runtime_config())
+
+
+def skip_train_without_history(context: Any) -> None:
+    """`pre_execute` of the train task: skip (not fail) while the lake is too short to train.
+
+    The first days after go-live have too few label days; the ETL still runs, training and the
+    promotion outcome are skipped with the reason in the log.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from eventlake.orchestration.dates import resolve_run_date
+
+    day = resolve_run_date(context.get("params"), context.get("ds"))
+    gap = steps.training_history_gap(runtime_config(), day)
+    if gap:
+        raise AirflowSkipException(f"training skipped for {day}: {gap}")

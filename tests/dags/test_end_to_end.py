@@ -1,0 +1,217 @@
+"""The real thing on the shipped sample: backfill idempotency, then `airflow dags test`.
+
+One module-scoped lake keeps this affordable on a 2-core machine: 2026-01-01..03 are
+backfilled twice (idempotency), 2026-01-04 once, and then Airflow runs the whole DAG for
+2026-01-05, the first date with enough label days to train (labels 01..04, events 01..05).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from dag_test_paths import DAG_ID, SAMPLE
+
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
+
+DAYS = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
+IDEMPOTENCY_DAYS = DAYS[:3]
+RUN_COLUMNS = ("_run_id", "_ingested_at")  # differ per run by design
+
+
+def _jobs_available() -> bool:
+    try:
+        import eventlake.jobs.etl
+        import eventlake.jobs.train  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _table(lake: Path, name: str):
+    """A Delta table as sorted pandas rows, without the per-run columns."""
+    from deltalake import DeltaTable
+
+    df = DeltaTable(str(lake / name)).to_pandas()
+    df = df.drop(columns=[c for c in RUN_COLUMNS if c in df.columns])
+    key = [c for c in ("event_id", "raw_record", "processing_date") if c in df.columns]
+    df = df.astype({c: "string" for c in df.columns if df[c].dtype == object})
+    return df.sort_values(key).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def lake_home(tmp_path_factory):
+    """EVENTLAKE_HOME with the sample's first five days in the raw bucket, backfilled."""
+    if not _jobs_available():
+        pytest.skip("eventlake.jobs.etl / eventlake.jobs.train have not landed yet")
+    if not (SAMPLE / f"dt={DAYS[0]}").is_dir():
+        pytest.skip(f"the shipped sample is not at {SAMPLE} yet")
+    from eventlake.jobs.backfill import backfill
+    from eventlake.settings import get_settings
+
+    home = tmp_path_factory.mktemp("e2e") / "home"
+    raw = home / "bucket" / "raw"
+    raw.mkdir(parents=True)
+    for day in DAYS:
+        shutil.copytree(SAMPLE / f"dt={day}", raw / f"dt={day}")
+    (home / "mlflow").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EVENTLAKE_HOME", str(home))
+        mp.setenv("EVENTLAKE_TARGET", "local")
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow/mlflow.db")
+        for var in ("EVENTLAKE_RAW_URI", "EVENTLAKE_LAKE_URI", "EVENTLAKE_ARTIFACTS_URI"):
+            mp.delenv(var, raising=False)
+        get_settings.cache_clear()
+        lake = home / "bucket" / "lake"
+        first = backfill(
+            IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
+        )
+        snapshots = [{name: _table(lake, name) for name in ("events", "quarantine")}]
+        second = backfill(
+            IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
+        )
+        snapshots.append({name: _table(lake, name) for name in ("events", "quarantine")})
+        fourth = backfill(DAYS[3], DAYS[3], skip_train=True, in_process=True)
+        yield {
+            "home": home,
+            "lake": lake,
+            "results": (first, second, fourth),
+            "snapshots": snapshots,
+            "settings": get_settings(),
+        }
+        get_settings.cache_clear()
+
+
+def test_backfill_three_days_twice_gives_the_same_tables(lake_home):
+    from deltalake import DeltaTable
+
+    first, second, fourth = lake_home["results"]
+    assert [r["status"] for r in first + second + fourth] == ["succeeded"] * 7
+    assert [r["date"] for r in first] == IDEMPOTENCY_DAYS
+    assert [r["gate"]["rows_clean"] for r in first] == [r["gate"]["rows_clean"] for r in second]
+    before, after = lake_home["snapshots"]
+    for name in ("events", "quarantine"):
+        assert len(after[name]) > 0
+        assert before[name].equals(after[name]), name
+    runs = DeltaTable(str(lake_home["lake"] / "etl_runs")).to_pandas()
+    # etl_runs is the run log: one row per run, so two per re-run date and one for the 4th.
+    assert sorted(runs["processing_date"].astype(str)) == sorted(IDEMPOTENCY_DAYS * 2 + [DAYS[3]])
+
+
+def test_every_row_read_is_accounted_for(lake_home):
+    for result in lake_home["results"][0]:
+        gate = result["gate"]
+        assert gate["rows_read"] == (
+            gate["rows_clean"] + gate["rows_quarantined"] + gate["duplicates_removed"]
+        )
+
+
+def test_airflow_dags_test_runs_the_whole_dag(lake_home):
+    """`airflow dags test eventlake_daily 2026-01-05`, local target, then read lake + registry."""
+    from deltalake import DeltaTable
+    from mlflow import MlflowClient
+
+    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+
+    settings = lake_home["settings"]
+    migrate(settings)
+    proc = subprocess.run(
+        [executable("airflow"), "dags", "test", DAG_ID, DAYS[4]],
+        env=airflow_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert task_states(settings, DAYS[4]) == {
+        "wait_for_raw_data": "success",
+        "etl": "success",
+        "quality_gate": "success",
+        "train": "success",
+        "promotion_outcome": "success",
+    }
+    lake = lake_home["lake"]
+    runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
+    day_runs = runs[runs["processing_date"].astype(str) == DAYS[4]]
+    assert len(day_runs) == 1
+    assert bool(day_runs.iloc[0]["gate_passed"]) is True
+    events = DeltaTable(str(lake / "events")).to_pandas(columns=["processing_date"])
+    assert sorted(events["processing_date"].astype(str).unique()) == DAYS
+    client = MlflowClient(tracking_uri=settings.tracking_uri)
+    versions = client.search_model_versions("name='eventlake-high-value'")
+    assert [v.version for v in versions] == ["1"]
+    # The first version has no champion to beat.
+    champion = client.get_model_version_by_alias("eventlake-high-value", "champion")
+    assert champion.version == "1"
+
+
+def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
+    """A failed gate fails the run at quality_gate; train and promotion never run.
+
+    ETL is marked success (no Spark) and etl_runs gets a failing row for the date by hand.
+    """
+    from datetime import UTC, date, datetime
+
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+
+    settings = lake_home["settings"]
+    day = "2026-01-06"
+    raw_day = lake_home["home"] / "bucket" / "raw" / f"dt={day}"
+    raw_day.mkdir(parents=True, exist_ok=True)
+    (raw_day / "part-00000.jsonl.gz").write_bytes(b"")
+    runs_path = str(lake_home["lake"] / "etl_runs")
+    schema = DeltaTable(runs_path).schema().to_arrow()
+    row = {f.name: None for f in schema}
+    row.update(
+        run_id="hand-written",
+        processing_date=date(2026, 1, 6),
+        status="gate_failed",
+        gate_passed=False,
+        message="quarantine ratio 0.31 > max_reject_ratio 0.20",
+        started_at=datetime(2026, 1, 7, 3, tzinfo=UTC),
+        finished_at=datetime(2026, 1, 7, 3, 5, tzinfo=UTC),
+    )
+    write_deltalake(runs_path, pa.Table.from_pylist([row], schema=pa.schema(schema)), mode="append")
+    migrate(settings)
+    proc = subprocess.run(
+        [executable("airflow"), "dags", "test", DAG_ID, day, "--mark-success-pattern", "^etl$"],
+        env=airflow_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "quarantine ratio 0.31 > max_reject_ratio 0.20" in proc.stdout + proc.stderr
+    assert task_states(settings, day) == {
+        "wait_for_raw_data": "success",
+        "etl": "success",
+        "quality_gate": "failed",
+        "train": "upstream_failed",
+        "promotion_outcome": "upstream_failed",
+    }
+
+
+def test_dags_test_refuses_a_date_param_that_is_not_a_date(lake_home):
+    """conf {"date": "../../x"}: Airflow refuses to create the run, so no task starts."""
+    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+
+    settings = lake_home["settings"]
+    migrate(settings)
+    proc = subprocess.run(
+        [executable("airflow"), "dags", "test", DAG_ID, "2026-01-07", "-c", '{"date": "../../x"}'],
+        env=airflow_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "Invalid input for param date: '../../x' does not match" in proc.stdout + proc.stderr
+    assert task_states(settings, "2026-01-07") == {}
