@@ -17,13 +17,12 @@ from typing import Any
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
 
 from eventlake.orchestration.alerts import on_task_failure
-from eventlake.orchestration.config import target
+from eventlake.orchestration.config import dag_settings, target
 from eventlake.orchestration.operators import RawDataSensor, run_date_macro
-from eventlake.settings import get_settings
 
 DAG_ID = "eventlake_daily"
 TARGET = target()
-SETTINGS = get_settings()
+SETTINGS = dag_settings(TARGET)
 RUN_DATE = "{{ eventlake_run_date() }}"
 
 default_args: dict[str, Any] = {
@@ -106,9 +105,7 @@ with DAG(
             EventlakeEmrServerlessStartJobOperator,
             RawDataS3KeySensor,
         )
-        from eventlake.settings import load_settings
 
-        aws_settings = load_settings("aws")
         wait = RawDataS3KeySensor(
             task_id="wait_for_raw_data",
             bucket_key=f"{emr.VAR('eventlake_raw_uri')}/dt={RUN_DATE}/*",
@@ -124,7 +121,7 @@ with DAG(
                 application_id=emr.VAR("eventlake_emr_application_id"),
                 execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
                 job_driver=emr.job_driver(
-                    aws_settings, command, RUN_DATE, gate_failure_ok=command == "etl"
+                    SETTINGS, command, RUN_DATE, gate_failure_ok=command == "etl"
                 ),
                 configuration_overrides=emr.configuration_overrides(),
                 name=f"eventlake-{command}-{RUN_DATE}",

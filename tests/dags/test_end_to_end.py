@@ -1,8 +1,8 @@
 """The real thing on the shipped sample: backfill idempotency, then `airflow dags test`.
 
 One module-scoped lake keeps this affordable on a 2-core machine: 2026-01-01..03 are
-backfilled twice (idempotency), 2026-01-04 once, and then Airflow runs the whole DAG for
-2026-01-05, the first date with enough label days to train (labels 01..04, events 01..05).
+backfilled twice (idempotency), 2026-01-04..07 once, and then Airflow runs the whole DAG for
+2026-01-08, the first date the DAG trains for (a full 7-day window of loaded days before it).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dag_test_paths import DAG_ID, SAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
-DAYS = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
+DAYS = [f"2026-01-{d:02d}" for d in range(1, 9)]
 IDEMPOTENCY_DAYS = DAYS[:3]
 RUN_COLUMNS = ("_run_id", "_ingested_at")  # differ per run by design
 
@@ -73,11 +73,11 @@ def lake_home(tmp_path_factory):
             IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
         )
         snapshots.append({name: _table(lake, name) for name in ("events", "quarantine")})
-        fourth = backfill(DAYS[3], DAYS[3], skip_train=True, in_process=True)
+        rest = backfill(DAYS[3], DAYS[6], skip_train=True, in_process=True)
         yield {
             "home": home,
             "lake": lake,
-            "results": (first, second, fourth),
+            "results": (first, second, rest),
             "snapshots": snapshots,
             "settings": get_settings(),
         }
@@ -87,8 +87,8 @@ def lake_home(tmp_path_factory):
 def test_backfill_three_days_twice_gives_the_same_tables(lake_home):
     from deltalake import DeltaTable
 
-    first, second, fourth = lake_home["results"]
-    assert [r["status"] for r in first + second + fourth] == ["succeeded"] * 7
+    first, second, rest = lake_home["results"]
+    assert [r["status"] for r in first + second + rest] == ["succeeded"] * 10
     assert [r["date"] for r in first] == IDEMPOTENCY_DAYS
     assert [r["gate"]["rows_clean"] for r in first] == [r["gate"]["rows_clean"] for r in second]
     before, after = lake_home["snapshots"]
@@ -96,8 +96,8 @@ def test_backfill_three_days_twice_gives_the_same_tables(lake_home):
         assert len(after[name]) > 0
         assert before[name].equals(after[name]), name
     runs = DeltaTable(str(lake_home["lake"] / "etl_runs")).to_pandas()
-    # etl_runs is the run log: one row per run, so two per re-run date and one for the 4th.
-    assert sorted(runs["processing_date"].astype(str)) == sorted(IDEMPOTENCY_DAYS * 2 + [DAYS[3]])
+    # etl_runs is the run log: one row per run, so two per re-run date.
+    assert sorted(runs["processing_date"].astype(str)) == sorted(IDEMPOTENCY_DAYS * 2 + DAYS[3:7])
 
 
 def test_every_row_read_is_accounted_for(lake_home):
@@ -109,7 +109,7 @@ def test_every_row_read_is_accounted_for(lake_home):
 
 
 def test_airflow_dags_test_runs_the_whole_dag(lake_home):
-    """`airflow dags test eventlake_daily 2026-01-05`, local target, then read lake + registry."""
+    """`airflow dags test eventlake_daily 2026-01-08`, local target, then read lake + registry."""
     from deltalake import DeltaTable
     from mlflow import MlflowClient
 
@@ -118,7 +118,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     settings = lake_home["settings"]
     migrate(settings)
     proc = subprocess.run(
-        [executable("airflow"), "dags", "test", DAG_ID, DAYS[4]],
+        [executable("airflow"), "dags", "test", DAG_ID, DAYS[7]],
         env=airflow_env(settings),
         capture_output=True,
         text=True,
@@ -126,7 +126,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         check=False,
     )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    assert task_states(settings, DAYS[4]) == {
+    assert task_states(settings, DAYS[7]) == {
         "wait_for_raw_data": "success",
         "etl": "success",
         "quality_gate": "success",
@@ -135,7 +135,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     }
     lake = lake_home["lake"]
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
-    day_runs = runs[runs["processing_date"].astype(str) == DAYS[4]]
+    day_runs = runs[runs["processing_date"].astype(str) == DAYS[7]]
     assert len(day_runs) == 1
     assert bool(day_runs.iloc[0]["gate_passed"]) is True
     events = DeltaTable(str(lake / "events")).to_pandas(columns=["processing_date"])
@@ -161,7 +161,7 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
     from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
 
     settings = lake_home["settings"]
-    day = "2026-01-06"
+    day = "2026-01-09"
     raw_day = lake_home["home"] / "bucket" / "raw" / f"dt={day}"
     raw_day.mkdir(parents=True, exist_ok=True)
     (raw_day / "part-00000.jsonl.gz").write_bytes(b"")
@@ -170,12 +170,12 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
     row = {f.name: None for f in schema}
     row.update(
         run_id="hand-written",
-        processing_date=date(2026, 1, 6),
+        processing_date=date(2026, 1, 9),
         status="gate_failed",
         gate_passed=False,
         message="quarantine ratio 0.31 > max_reject_ratio 0.20",
-        started_at=datetime(2026, 1, 7, 3, tzinfo=UTC),
-        finished_at=datetime(2026, 1, 7, 3, 5, tzinfo=UTC),
+        started_at=datetime(2026, 1, 10, 3, tzinfo=UTC),
+        finished_at=datetime(2026, 1, 10, 3, 5, tzinfo=UTC),
     )
     write_deltalake(runs_path, pa.Table.from_pylist([row], schema=pa.schema(schema)), mode="append")
     migrate(settings)
@@ -205,7 +205,7 @@ def test_dags_test_refuses_a_date_param_that_is_not_a_date(lake_home):
     settings = lake_home["settings"]
     migrate(settings)
     proc = subprocess.run(
-        [executable("airflow"), "dags", "test", DAG_ID, "2026-01-07", "-c", '{"date": "../../x"}'],
+        [executable("airflow"), "dags", "test", DAG_ID, "2026-01-10", "-c", '{"date": "../../x"}'],
         env=airflow_env(settings),
         capture_output=True,
         text=True,
@@ -214,4 +214,4 @@ def test_dags_test_refuses_a_date_param_that_is_not_a_date(lake_home):
     )
     assert proc.returncode != 0
     assert "Invalid input for param date: '../../x' does not match" in proc.stdout + proc.stderr
-    assert task_states(settings, "2026-01-07") == {}
+    assert task_states(settings, "2026-01-10") == {}

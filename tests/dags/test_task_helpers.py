@@ -206,7 +206,7 @@ def test_plan_days_for_make_run(state_home):
     from eventlake.settings import get_settings
 
     days = [f"2026-01-{d:02d}" for d in range(1, 15)]
-    settings = get_settings()  # holdout_days 2: labels 01..04 at least -> first date 01-05
+    settings = get_settings()  # window_days 7 > holdout 2 + validation 1 + 1: first date 01-08
     history, dag = plan_days(settings, days, 3)
     assert (history[0], history[-1], dag) == (
         "2026-01-01",
@@ -214,8 +214,8 @@ def test_plan_days_for_make_run(state_home):
         ["2026-01-12", "2026-01-13", "2026-01-14"],
     )
     history, dag = plan_days(settings, days, None)
-    assert history == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
-    assert (dag[0], dag[-1], len(dag)) == ("2026-01-05", "2026-01-14", 10)
+    assert (history[0], history[-1], len(history)) == ("2026-01-01", "2026-01-07", 7)
+    assert (dag[0], dag[-1], len(dag)) == ("2026-01-08", "2026-01-14", 7)
 
 
 def test_promotion_outcome_reads_aliases_and_metrics(state_home):

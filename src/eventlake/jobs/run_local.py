@@ -3,7 +3,8 @@
 1. If the local raw bucket is empty, put the sample in it (the shipped
    tests/fixtures/sample, else `eventlake generate` with the same arguments as `make sample`).
 2. `train --date D` labels the days before D (a label needs the next day's events), so a date
-   is trainable once the lake has holdout + validation + 1 label days before it. The days
+   is trainable once the lake has a full feature window (7 days) and enough label days before
+   it: 2026-01-08 for a sample starting 2026-01-01. The days
    before the last `--dag-days` trainable dates (default 3) only load the lake, with the
    DAG's own step functions (`eventlake backfill --skip-train`, one Spark session).
 3. A local Airflow under the state dir (`<home>/airflow`, SQLite metadata DB), migrated, and
@@ -140,7 +141,7 @@ def plan_days(
     (all if None) run through Airflow, every earlier day only loads the lake."""
     from eventlake.orchestration.steps import first_trainable_date
 
-    first = first_trainable_date(days[0], settings.ml.holdout_days)
+    first = first_trainable_date(days[0], settings.ml.holdout_days, settings.ml.window_days)
     trainable = [d for d in days if d >= first]
     if dag_days is not None:
         trainable = trainable[-dag_days:] if dag_days > 0 else []

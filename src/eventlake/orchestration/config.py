@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from eventlake.errors import ConfigurationError
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +99,16 @@ def runtime_config(*, use_airflow: bool = True) -> RuntimeConfig:
         model_name=settings.ml.model_name,
         sns_topic_arn=get("eventlake_sns_topic_arn", None),
     )
+
+
+def dag_settings(target_name: str) -> Settings:
+    """The conf the DAG is declared with: $EVENTLAKE_ENV's, else the target's own conf file.
+
+    On MWAA nothing sets EVENTLAKE_ENV, so the aws target reads conf/aws.yaml (schedule,
+    catchup, Spark sizes for EMR) without any extra environment variable.
+    """
+    from eventlake.settings import get_settings, load_settings
+
+    if os.environ.get("EVENTLAKE_ENV") or target_name == "local":
+        return get_settings()
+    return load_settings(target_name)

@@ -111,15 +111,17 @@ def promotion(cfg: RuntimeConfig) -> dict[str, Any]:
 
 
 # `eventlake train --date D` labels the days up to D - 1 (a label needs the next day's
-# events) and needs holdout + validation + 1 training label day (see eventlake.ml.training).
+# events) and needs holdout + validation + 1 training label days, and enough rows in each
+# split (see eventlake.ml.training). The DAG asks for one full feature window of loaded days
+# before D as well: with the defaults (window 7) the first date is the lake's 8th day.
 VALIDATION_DAYS = 1
 
 
-def first_trainable_date(first_day: str, holdout_days: int) -> str:
-    """The first date `train` accepts when the lake starts at `first_day`."""
+def first_trainable_date(first_day: str, holdout_days: int, window_days: int) -> str:
+    """The first date the DAG trains for when the lake starts at `first_day`."""
     from datetime import date, timedelta
 
-    needed = holdout_days + VALIDATION_DAYS + 1
+    needed = max(holdout_days + VALIDATION_DAYS + 1, window_days)
     return (date.fromisoformat(first_day) + timedelta(days=needed)).isoformat()
 
 
@@ -131,10 +133,11 @@ def training_history_gap(cfg: RuntimeConfig, day: str) -> str | None:
     loaded = read_all_etl_dates(cfg.lake_uri)
     if not loaded:
         return f"the lake at {cfg.lake_uri} has no loaded day yet"
-    first = first_trainable_date(min(loaded), get_settings().ml.holdout_days)
+    ml = get_settings().ml
+    first = first_trainable_date(min(loaded), ml.holdout_days, ml.window_days)
     if day < first:
         return (
-            f"the lake starts at {min(loaded)}, so the first date with enough label days "
-            f"to train is {first}"
+            f"the lake starts at {min(loaded)}, so the first date with a full feature window "
+            f"and enough label days to train is {first}"
         )
     return None
