@@ -68,9 +68,23 @@ def apply_s3_endpoint(spark: SparkSession) -> None:
 
     Lets one long-lived session (tests, a reused driver) follow AWS_ENDPOINT_URL changes.
     """
+    confs = spark_confs_s3_only()
+    if not confs:
+        return
     hconf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
-    for key, value in spark_confs_s3_only().items():
+    for key, value in confs.items():
         hconf.set(key.removeprefix("spark.hadoop."), value)
+    # The JVM read its environment when it started; credentials exported since then reach
+    # S3A only through the live Hadoop conf. Held in memory, never logged or persisted.
+    for env_name, key in (
+        ("AWS_ACCESS_KEY_ID", "fs.s3a.access.key"),
+        ("AWS_SECRET_ACCESS_KEY", "fs.s3a.secret.key"),
+        ("AWS_SESSION_TOKEN", "fs.s3a.session.token"),
+    ):
+        if os.environ.get(env_name):
+            hconf.set(key, os.environ[env_name])
+    for scheme in ("s3", "s3a"):
+        hconf.set(f"fs.{scheme}.impl.disable.cache", "true")
 
 
 def spark_confs_s3_only() -> dict[str, str]:

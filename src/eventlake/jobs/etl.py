@@ -214,7 +214,7 @@ def run_etl(
     try:
         files: list[RawFile] = inspect_files(list_day_files(day_uri))
         phase("inspect_files")
-        spark = spark or get_spark(settings)
+        spark = get_spark(settings) if spark is None else _reuse(spark)
         phase("spark_session")
         lake.ensure_table(spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS)
         lake.ensure_table(spark, quarantine_uri, QUARANTINE_SCHEMA, ("processing_date",))
@@ -270,6 +270,13 @@ def run_etl(
     finally:
         if flagged is not None:
             flagged.unpersist()
+
+
+def _reuse(spark):
+    from eventlake.spark import apply_s3_endpoint
+
+    apply_s3_endpoint(spark)
+    return spark
 
 
 def _account(
