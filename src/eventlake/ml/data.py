@@ -1,0 +1,106 @@
+"""Lake reads and writes for the ML jobs: the events table at a pinned Delta version, the ETL
+gate of a day, and the `predictions` table. Callers pass table URIs built by io.paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from eventlake.errors import InputError
+from eventlake.io.bucket import to_spark_path
+
+PREDICTIONS_SCHEMA = T.StructType(
+    [
+        T.StructField("user_id", T.StringType(), False),
+        # Features use the events of (as_of_date - N, as_of_date]; the score is about the next day.
+        T.StructField("as_of_date", T.DateType(), False),
+        T.StructField("target_date", T.DateType(), False),
+        T.StructField("probability", T.DoubleType(), False),
+        T.StructField("prediction", T.IntegerType(), False),
+        T.StructField("model_uri", T.StringType(), False),
+        T.StructField("model_version", T.StringType(), True),
+        T.StructField("scored_at", T.TimestampType(), False),
+    ]
+)
+
+
+def delta_version(spark: SparkSession, uri: str) -> int | None:
+    """The latest version of the Delta table at `uri`, None if there is no table."""
+    from delta.tables import DeltaTable
+
+    path = to_spark_path(uri)
+    if not DeltaTable.isDeltaTable(spark, path):
+        return None
+    return int(DeltaTable.forPath(spark, path).history(1).select("version").first()[0])
+
+
+def read_events(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
+    """The events table, pinned to `version` when given (InputError if missing)."""
+    current = delta_version(spark, uri)
+    if current is None:
+        raise InputError(f"no events table at {uri}: run `eventlake etl --date D` first")
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return reader.load(to_spark_path(uri))
+
+
+def inventory(events_df: DataFrame, until: date) -> dict[date, list[str]]:
+    """Event date -> the ETL run ids that wrote it, for every date up to `until` (one query)."""
+    rows = (
+        events_df.filter(F.col("event_date") <= F.lit(until))
+        .groupBy("event_date")
+        .agg(F.collect_set("_run_id").alias("run_ids"))
+        .collect()
+    )
+    return {r["event_date"]: sorted(r["run_ids"]) for r in rows}
+
+
+def run_ids_between(days: dict[date, list[str]], start: date, end: date) -> list[str]:
+    return sorted({run for day, runs in days.items() if start <= day <= end for run in runs})
+
+
+@dataclass(frozen=True)
+class EtlGate:
+    passed: bool
+    detail: str
+    run_id: str | None = None
+
+
+def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
+    """Whether the latest ETL run for `day` (by finished_at) passed its quality gate."""
+    if delta_version(spark, etl_runs_uri) is None:
+        return EtlGate(False, f"no etl_runs table at {etl_runs_uri}")
+    latest = (
+        spark.read.format("delta")
+        .load(to_spark_path(etl_runs_uri))
+        .filter(F.col("processing_date") == F.lit(day))
+        .orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
+        .select("run_id", "status", "gate_passed")
+        .first()
+    )
+    if latest is None:
+        return EtlGate(False, f"no ETL run recorded for {day}")
+    passed = bool(latest["gate_passed"])
+    detail = (
+        f"latest ETL run {latest['run_id']} for {day}: status={latest['status']}, "
+        f"gate_passed={passed}"
+    )
+    return EtlGate(passed, detail, latest["run_id"])
+
+
+def write_predictions(predictions_df: DataFrame, uri: str, day: date) -> None:
+    """Replace the rows of as_of_date = `day` in the predictions table (idempotent per day)."""
+    (
+        predictions_df.select(*[F.col(f.name).cast(f.dataType) for f in PREDICTIONS_SCHEMA])
+        .write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", f"as_of_date = DATE'{day.isoformat()}'")
+        .partitionBy("as_of_date")
+        .save(to_spark_path(uri))
+    )
