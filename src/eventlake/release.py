@@ -1,0 +1,445 @@
+"""Build a release: everything `eventlake deploy` publishes for one commit, plus its manifest.
+
+`python -m eventlake.release --release-id SHA [--dist dist/release]` writes::
+
+    dist/release/
+      manifest.json                     release id, build time, sha256 and size of every file
+      eventlake-<version>-py3-none-any.whl
+      entrypoint.py                     EMR Serverless entryPoint (from the wheel)
+      pyspark_deps.tar.gz               Python + eventlake + deps, for `spark.archives`
+      mwaa/requirements.txt             MWAA requirements: --constraint line + pinned packages
+      dags/eventlake_daily.py           the DAG files of the repository's dags/ folder
+      dags/.airflowignore               keeps the DAG processor out of dags/eventlake/
+      dags/eventlake/...                the package source, importable by the DAG on MWAA
+
+The layout is the one under `s3://<artifacts>/releases/<SHA>/`, so `entrypoint.py` and
+`pyspark_deps.tar.gz` are where `eventlake.orchestration.emr` looks for them.
+
+Dependency archive: EMR Serverless cannot `pip install` at job start, and `--py-files` zips
+only carry pure Python (pyarrow, pandas, numpy and psutil are compiled). So the archive is a
+whole relocatable Python (a python-build-standalone CPython 3.11, as uv installs it) with
+eventlake and its dependencies installed into it, for x86_64 manylinux_2_28 (EMR's Amazon
+Linux 2023 has glibc 2.34). `spark.archives=<release>/pyspark_deps.tar.gz#environment` unpacks
+it on the driver and every executor and PYSPARK_PYTHON=./environment/bin/python runs it. A venv
+packed with venv-pack would hold only a symlink to the build machine's interpreter, which does
+not exist on EMR. pyspark and py4j are removed from the archive: EMR puts its own (matching
+the runtime) on PYTHONPATH. `--deps-archive FILE` takes an archive built elsewhere instead
+(e.g. in an Amazon Linux container).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eventlake.errors import EventlakeError, InputError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+ENTRYPOINT = "entrypoint.py"
+DEPS_ARCHIVE = "pyspark_deps.tar.gz"  # the name eventlake.orchestration.emr.DEPS_ARCHIVE uses
+MWAA_REQUIREMENTS = "mwaa/requirements.txt"
+DAGS_DIR = "dags"
+AIRFLOWIGNORE = "dags/.airflowignore"
+DEFAULT_DIST = Path("dist/release")
+
+# EMR Serverless application architecture (infra/terraform/modules/compute) and glibc floor.
+ARCHIVE_PYTHON = "3.11"
+ARCHIVE_PLATFORM = "x86_64-manylinux_2_28"
+ARCHIVE_EXCLUDE = ("pyspark", "py4j")
+# Parts of a CPython install that a Spark job never uses (CPython's own tests are ~100 MB).
+ARCHIVE_PRUNE = (
+    "include",
+    "share",
+    "lib/python3.11/test",
+    "lib/python3.11/idlelib",
+    "lib/python3.11/tkinter",
+    "lib/python3.11/turtledemo",
+    "lib/python3.11/ensurepip",
+)
+
+# MWAA: the Airflow version of infra/terraform/modules/orchestration and the Python of its image.
+MWAA_AIRFLOW_VERSION = "3.0.6"
+MWAA_PYTHON_VERSION = "3.12"
+# What the DAG's tasks import beyond MWAA's image (which has Airflow, the amazon provider,
+# boto3 and PyYAML): the etl_runs reader (deltalake), the registry client (mlflow-skinny) and
+# SageMaker's MLflow auth plugin. Pinned exactly; none of them is in Airflow's constraints
+# file, whose pins win for every shared dependency (CI's `mwaa-requirements` job resolves
+# the file against the constraints).
+MWAA_PACKAGES: dict[str, str] = {
+    "deltalake": "1.6.6",
+    "mlflow-skinny": "3.17.2",
+    "sagemaker-mlflow": "0.5.0",
+}
+
+
+class BuildError(EventlakeError):
+    """The release could not be built, or a built release is not what its manifest says."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # relative to the release root, forward slashes
+    sha256: str
+    size: int
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def release_files(dist: Path) -> list[Path]:
+    """Every file of a release folder except the manifest, sorted by relative path."""
+    files = [
+        p for p in dist.rglob("*") if p.is_file() and p.relative_to(dist).as_posix() != MANIFEST
+    ]
+    return sorted(files, key=lambda p: p.relative_to(dist).as_posix())
+
+
+def write_manifest(dist: Path, release_id: str, *, built_at: str | None = None) -> dict[str, Any]:
+    """Checksum every file of `dist` into `dist/manifest.json`; returns the manifest."""
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "release_id": release_id,
+        "built_at": built_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "files": {
+            p.relative_to(dist).as_posix(): {"sha256": sha256_file(p), "size": p.stat().st_size}
+            for p in release_files(dist)
+        },
+    }
+    (dist / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def load_manifest(dist: Path) -> dict[str, Any]:
+    path = dist / MANIFEST
+    if not path.is_file():
+        raise BuildError(
+            f"no release build at {dist} ({MANIFEST} is missing). Build it with "
+            f"`python -m eventlake.release --release-id <git sha> --dist {dist}`"
+        )
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{path} is not valid JSON ({exc}); rebuild the release") from None
+    if manifest.get("format") != MANIFEST_FORMAT or not isinstance(manifest.get("files"), dict):
+        raise BuildError(f"{path} is not a format-{MANIFEST_FORMAT} release manifest; rebuild")
+    return manifest
+
+
+def verify_build(dist: Path, release_id: str) -> list[FileEntry]:
+    """Check that `dist` is the build of `release_id` and that every file matches the manifest.
+
+    Returns the files (manifest first is the caller's business). Raises BuildError naming every
+    difference: a release built from another commit, a file changed, missing or added after
+    the build.
+    """
+    manifest = load_manifest(dist)
+    if manifest.get("release_id") != release_id:
+        raise BuildError(
+            f"{dist} was built for release {manifest.get('release_id')!r}, not {release_id!r}: "
+            f"rebuild with `python -m eventlake.release --release-id {release_id} --dist {dist}`"
+        )
+    listed: dict[str, dict[str, Any]] = manifest["files"]
+    problems: list[str] = []
+    entries: list[FileEntry] = []
+    for rel, meta in sorted(listed.items()):
+        path = dist / rel
+        if not path.is_file():
+            problems.append(f"{rel}: missing")
+            continue
+        digest = sha256_file(path)
+        if digest != meta.get("sha256") or path.stat().st_size != meta.get("size"):
+            problems.append(f"{rel}: changed since the build")
+            continue
+        entries.append(FileEntry(rel, digest, path.stat().st_size))
+    extra = sorted({p.relative_to(dist).as_posix() for p in release_files(dist)} - set(listed))
+    problems += [f"{rel}: not in the manifest" for rel in extra]
+    for required in (ENTRYPOINT, DEPS_ARCHIVE, MWAA_REQUIREMENTS):
+        if required not in listed:
+            problems.append(f"{required}: not part of the build")
+    if not any(rel.endswith(".whl") for rel in listed):
+        problems.append("the eventlake wheel: not part of the build")
+    if problems:
+        raise BuildError(
+            f"the build in {dist} does not match its manifest ({len(problems)} problem(s)): "
+            + "; ".join(problems)
+            + f". Rebuild with `python -m eventlake.release --release-id {release_id}`"
+        )
+    return entries
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def _run(cmd: list[str], **kwargs: Any) -> None:
+    log.info("$ %s", " ".join(cmd))
+    try:
+        subprocess.run(cmd, check=True, **kwargs)
+    except FileNotFoundError:
+        raise BuildError(f"{cmd[0]} is not installed; run `make setup`") from None
+    except subprocess.CalledProcessError as exc:
+        raise BuildError(f"`{' '.join(cmd)}` failed with exit code {exc.returncode}") from None
+
+
+def _uv() -> str:
+    here = Path(sys.executable).parent / "uv"
+    return str(here) if here.exists() else (shutil.which("uv") or "uv")
+
+
+def source_date_epoch(repo: Path) -> int:
+    """The commit time (reproducible wheel and archive timestamps); now outside a git repo."""
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env:
+        return int(env)
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo), "log", "-1", "--format=%ct"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return int(out)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return int(datetime.now(UTC).timestamp())
+
+
+def build_wheel(repo: Path, out_dir: Path, epoch: int) -> Path:
+    """`uv build` (an sdist, then the wheel from it, so no stray file of the tree gets in)."""
+    with tempfile.TemporaryDirectory(prefix="eventlake-wheel-") as tmp:
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+        _run([_uv(), "build", "--quiet", "--out-dir", tmp, str(repo)], env=env)
+        wheels = sorted(Path(tmp).glob("eventlake-*.whl"))
+        if len(wheels) != 1:
+            raise BuildError(f"expected one eventlake wheel from uv build, got {wheels}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy2(wheels[0], out_dir / wheels[0].name))
+
+
+def unpack_package(wheel: Path, dest: Path) -> list[str]:
+    """Extract the `eventlake/` package of the wheel (not its dist-info) below `dest`."""
+    names = []
+    with zipfile.ZipFile(wheel) as zf:
+        for info in zf.infolist():
+            if info.filename.startswith("eventlake/") and not info.is_dir():
+                target = dest / info.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(zf.read(info))
+                names.append(info.filename)
+    if "eventlake/entrypoint.py" not in names:
+        raise BuildError(f"{wheel.name} has no eventlake/entrypoint.py")
+    return names
+
+
+def mwaa_requirements(
+    airflow_version: str = MWAA_AIRFLOW_VERSION, python_version: str = MWAA_PYTHON_VERSION
+) -> str:
+    """requirements.txt for MWAA: Airflow's constraints file, then exact pins."""
+    url = (
+        "https://raw.githubusercontent.com/apache/airflow/"
+        f"constraints-{airflow_version}/constraints-{python_version}.txt"
+    )
+    lines = [
+        f"# MWAA (Airflow {airflow_version}, Python {python_version}) requirements of the",
+        "# eventlake DAG's tasks. Written by `python -m eventlake.release`; do not edit here.",
+        f'--constraint "{url}"',
+        *(f"{name}=={version}" for name, version in sorted(MWAA_PACKAGES.items())),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _tar_filter(epoch: int):  # type: ignore[no-untyped-def]
+    def reset(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.mtime = epoch
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info
+
+    return reset
+
+
+def write_tar_gz(src: Path, out: Path, epoch: int) -> None:
+    """A reproducible tar.gz of the contents of `src` (sorted, owner 0, gzip mtime 0)."""
+    with (
+        out.open("wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=6) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path in sorted(src.rglob("*"), key=lambda p: p.relative_to(src).as_posix()):
+            tar.add(
+                path,
+                arcname=path.relative_to(src).as_posix(),
+                recursive=False,
+                filter=_tar_filter(epoch),
+            )
+
+
+def standalone_python(version: str = ARCHIVE_PYTHON) -> Path:
+    """The prefix of a uv-managed (python-build-standalone, relocatable) CPython `version`."""
+    uv = _uv()
+    _run([uv, "python", "install", version])
+    out = subprocess.run(
+        [uv, "python", "find", "--managed-python", version],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    exe = Path(out)
+    prefix = subprocess.run(
+        [str(exe), "-c", "import sys; print(sys.base_prefix)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return Path(prefix)
+
+
+def build_deps_archive(
+    wheel: Path, out: Path, epoch: int, python_prefix: Path | None = None
+) -> Path:
+    """Copy a relocatable CPython, install the wheel and its deps into it, pack it."""
+    prefix = python_prefix or standalone_python()
+    with tempfile.TemporaryDirectory(prefix="eventlake-env-") as tmp:
+        env_dir = Path(tmp) / "environment"
+        shutil.copytree(prefix, env_dir, symlinks=True)
+        for marker in env_dir.glob("lib/python3*/EXTERNALLY-MANAGED"):
+            marker.unlink()
+        for part in ARCHIVE_PRUNE:
+            shutil.rmtree(env_dir / part, ignore_errors=True)
+        python = env_dir / "bin" / f"python{ARCHIVE_PYTHON}"
+        uv = _uv()
+        _run(
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(python),
+                "--break-system-packages",
+                "--python-platform",
+                ARCHIVE_PLATFORM,
+                "--python-version",
+                ARCHIVE_PYTHON,
+                str(wheel),
+            ]
+        )
+        _run(
+            [
+                uv,
+                "pip",
+                "uninstall",
+                "--quiet",
+                "--python",
+                str(python),
+                "--break-system-packages",
+                *ARCHIVE_EXCLUDE,
+            ]
+        )
+        for cache in env_dir.rglob("__pycache__"):
+            shutil.rmtree(cache, ignore_errors=True)
+        write_tar_gz(env_dir, out, epoch)
+    return out
+
+
+def build_release(
+    release_id: str,
+    dist: Path = DEFAULT_DIST,
+    *,
+    repo: Path | None = None,
+    deps_archive: Path | None = None,
+    airflow_version: str = MWAA_AIRFLOW_VERSION,
+    mwaa_python: str = MWAA_PYTHON_VERSION,
+) -> dict[str, Any]:
+    """Build every release file into a fresh `dist` and write its manifest."""
+    from eventlake.settings import PROJECT_ROOT
+
+    repo = (repo or PROJECT_ROOT).resolve()
+    if not (repo / "pyproject.toml").is_file():
+        raise InputError(f"{repo} is not the eventlake repository (no pyproject.toml)")
+    if not release_id or any(c in release_id for c in "/\\ "):
+        raise InputError(f"release id {release_id!r} must be a non-empty name without / or spaces")
+    epoch = source_date_epoch(repo)
+    if dist.exists():
+        shutil.rmtree(dist)
+    dist.mkdir(parents=True)
+
+    wheel = build_wheel(repo, dist, epoch)
+    unpack_package(wheel, dist / DAGS_DIR)
+    shutil.copy2(dist / DAGS_DIR / "eventlake" / "entrypoint.py", dist / ENTRYPOINT)
+    for dag_file in sorted((repo / "dags").glob("*.py")):
+        shutil.copy2(dag_file, dist / DAGS_DIR / dag_file.name)
+    # The package beside the DAG is importable (the DAG folder is on sys.path) but no DAG file.
+    (dist / AIRFLOWIGNORE).write_text("eventlake/\n")
+    (dist / MWAA_REQUIREMENTS).parent.mkdir(parents=True, exist_ok=True)
+    (dist / MWAA_REQUIREMENTS).write_text(mwaa_requirements(airflow_version, mwaa_python))
+
+    if deps_archive is not None:
+        if not deps_archive.is_file():
+            raise InputError(f"--deps-archive {deps_archive} does not exist")
+        shutil.copy2(deps_archive, dist / DEPS_ARCHIVE)
+    else:
+        build_deps_archive(wheel, dist / DEPS_ARCHIVE, epoch)
+
+    for pycache in dist.rglob("__pycache__"):
+        shutil.rmtree(pycache)
+    built_at = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    manifest = write_manifest(dist, release_id, built_at=built_at)
+    log.info("release %s built in %s (%d files)", release_id, dist, len(manifest["files"]))
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m eventlake.release", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--release-id", required=True, help="the git commit SHA of the build")
+    parser.add_argument("--dist", type=Path, default=DEFAULT_DIST, help="output folder (emptied)")
+    parser.add_argument("--repo", type=Path, default=None, help="repository root")
+    parser.add_argument(
+        "--deps-archive",
+        type=Path,
+        default=None,
+        help="use this pyspark_deps.tar.gz, built elsewhere",
+    )
+    parser.add_argument("--mwaa-airflow-version", default=MWAA_AIRFLOW_VERSION)
+    parser.add_argument("--mwaa-python-version", default=MWAA_PYTHON_VERSION)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        build_release(
+            args.release_id,
+            args.dist,
+            repo=args.repo,
+            deps_archive=args.deps_archive,
+            airflow_version=args.mwaa_airflow_version,
+            mwaa_python=args.mwaa_python_version,
+        )
+    except EventlakeError as exc:
+        print(f"eventlake release: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

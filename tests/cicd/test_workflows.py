@@ -1,0 +1,168 @@
+"""The GitHub Actions workflows as data: triggers, permissions, pins, what each job runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"uses:\s*(\S+@[0-9a-f]{40})\s+#\s*v\d+(\.\d+)*\s*$")
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the key `on` as the boolean True.
+    return workflow.get("on", workflow.get(True))  # type: ignore[no-any-return]
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def run_text(job: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in job["steps"])
+
+
+@pytest.fixture(scope="module")
+def ci() -> dict[str, Any]:
+    return load("ci.yml")
+
+
+@pytest.fixture(scope="module")
+def cd() -> dict[str, Any]:
+    return load("cd.yml")
+
+
+def test_ci_triggers_on_branches_except_main_and_on_pull_requests(ci):
+    assert triggers(ci) == {"push": {"branches-ignore": ["main"]}, "pull_request": None}
+
+
+def test_cd_triggers_only_on_push_to_main(cd):
+    assert triggers(cd) == {"push": {"branches": ["main"]}}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+def test_workflow_default_permissions_are_read_only(name):
+    assert load(name)["permissions"] == {"contents": "read"}
+
+
+def test_ci_only_the_plan_job_gets_an_oidc_token(ci):
+    with_token = {
+        name: job["permissions"]
+        for name, job in ci["jobs"].items()
+        if job.get("permissions", {}).get("id-token") == "write"
+    }
+    assert with_token == {"plan": {"contents": "read", "id-token": "write"}}
+
+
+def test_ci_plan_job_runs_for_pull_requests_with_the_plan_role(ci):
+    plan = ci["jobs"]["plan"]
+    assert "github.event_name == 'pull_request'" in plan["if"]
+    creds = [s for s in plan["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert [s["with"]["role-to-assume"] for s in creds] == ["${{ vars.AWS_PLAN_ROLE_ARN }}"]
+    assert 'terraform -chdir="${TF_DIR}" plan' in run_text(plan)
+    assert "apply" not in run_text(plan)
+
+
+def test_cd_deploy_job_runs_in_prod_with_the_deploy_role(cd):
+    (name, job), *others = cd["jobs"].items()
+    assert (name, others) == ("deploy", [])
+    assert job["environment"] == {"name": "prod"}
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    creds = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert [s["with"]["role-to-assume"] for s in creds] == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]
+    # No stored keys anywhere.
+    text = (WORKFLOWS / "cd.yml").read_text() + (WORKFLOWS / "ci.yml").read_text()
+    assert "aws-access-key-id" not in text
+    assert "secrets." not in text
+
+
+def test_cd_steps_build_then_assume_role_then_apply_then_deploy(cd):
+    job = cd["jobs"]["deploy"]
+    order = []
+    for step in job["steps"]:
+        run, uses = step.get("run", ""), step.get("uses", "")
+        if "-m eventlake.release" in run:
+            order.append("build")
+        elif "configure-aws-credentials" in uses:
+            order.append("assume-role")
+        elif " apply " in run:
+            order.append("apply")
+        elif "eventlake deploy" in run:
+            order.append("deploy")
+    assert order == ["build", "assume-role", "apply", "deploy"]
+    deploy_run = run_text(job)
+    assert '--env prod --release-id "${GITHUB_SHA}"' in deploy_run
+
+
+def test_cd_concurrency_never_overlaps_nor_cancels_a_deploy(cd):
+    assert cd["concurrency"] == {"group": "cd-prod", "cancel-in-progress": False}
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+def test_every_action_is_pinned_to_a_full_commit_sha_with_a_version_comment(name):
+    uses = [step["uses"] for step in steps(load(name)) if "uses" in step]
+    assert uses, name
+    assert [u for u in uses if not SHA_PIN.match(u)] == []
+    lines = [line for line in (WORKFLOWS / name).read_text().splitlines() if "uses:" in line]
+    assert [line for line in lines if not VERSION_COMMENT.search(line)] == []
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+def test_every_checkout_drops_its_credentials(name):
+    checkouts = [s for s in steps(load(name)) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts
+    assert all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+def test_no_expression_inside_run_scripts(name):
+    runs = [step["run"] for step in steps(load(name)) if "run" in step]
+    assert [r for r in runs if "${{" in r] == []
+
+
+def test_ci_test_job_runs_the_readme_test_command_with_java_17_and_caches(ci):
+    job = ci["jobs"]["test"]
+    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test"]
+    java = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-java@")]
+    assert [s["with"]["java-version"] for s in java] == ["17"]
+    cached = "\n".join(
+        s["with"]["path"] for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")
+    )
+    for path in ("~/.cache/pip", "~/.cache/uv", "~/.cache/eventlake/ivy"):
+        assert path in cached
+
+
+def test_ci_runs_every_check_of_the_issue(ci):
+    jobs = ci["jobs"]
+    assert "make lint" in run_text(jobs["lint"])
+    assert "make typecheck" in run_text(jobs["lint"])
+    schema = run_text(jobs["schema"])
+    assert "eventlake etl --date 2026-01-01" in schema
+    assert "tests/fixtures/sample" in schema
+    assert "eventlake validate-output" in schema
+    assert "tests/dags/test_dag_integrity.py" in run_text(jobs["dags"])
+    infra = run_text(jobs["infra"])
+    for command in (
+        "terraform fmt -check",
+        "validate",
+        "checkov",
+        ".venv-tools/bin/actionlint",
+        ".venv-tools/bin/zizmor --offline",
+    ):
+        assert command in infra
+
+
+def test_cd_uses_no_dependency_cache(cd):
+    assert [s for s in steps(cd) if s.get("uses", "").startswith("actions/cache@")] == []
+    setup_python = [s for s in steps(cd) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert all("cache" not in s.get("with", {}) for s in setup_python)
