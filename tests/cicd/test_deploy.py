@@ -284,3 +284,41 @@ def test_deploy_missing_output_names_it(aws, capsys):
     err = capsys.readouterr().err
     assert "Terraform output(s) dags_bucket missing" in err
     assert "EVENTLAKE_DAGS_BUCKET" in err
+
+
+def test_update_mwaa_requirements_points_mwaa_at_the_new_object_version():
+    import boto3
+    from botocore.stub import Stubber
+
+    from eventlake.jobs import deploy as deploy_module
+
+    client = boto3.client(
+        "mwaa", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    targets = deploy_module.Targets(
+        env="prod",
+        artifacts_bucket=ARTIFACTS,
+        dags_bucket=DAGS,
+        mwaa_environment_name="eventlake-prod",
+    )
+    report = deploy_module.Report()
+
+    class Session:
+        def client(self, name: str) -> Any:
+            assert name == "mwaa"
+            return client
+
+    with Stubber(client) as stub:
+        stub.add_response(
+            "update_environment",
+            {"Arn": "arn:aws:airflow:eu-west-1:123456789012:environment/eventlake-prod"},
+            {
+                "Name": "eventlake-prod",
+                "RequirementsS3Path": "requirements.txt",
+                "RequirementsS3ObjectVersion": "v-42",
+            },
+        )
+        deploy_module.update_mwaa_requirements(Session(), targets, "v-42", report)
+        stub.assert_no_pending_responses()
+
+    assert report.mwaa_updated is True
