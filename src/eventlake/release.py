@@ -326,6 +326,9 @@ def build_deps_archive(
             marker.unlink()
         for part in ARCHIVE_PRUNE:
             shutil.rmtree(env_dir / part, ignore_errors=True)
+        # PYSPARK_PYTHON is ./environment/bin/python (eventlake.orchestration.emr).
+        if not (env_dir / "bin" / "python").exists():
+            (env_dir / "bin" / "python").symlink_to(f"python{ARCHIVE_PYTHON}")
         python = env_dir / "bin" / f"python{ARCHIVE_PYTHON}"
         uv = _uv()
         _run(
