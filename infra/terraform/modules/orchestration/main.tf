@@ -1,0 +1,225 @@
+# MWAA on Airflow 3: private web server, all logs on, DAGs and requirements from the DAG bucket,
+# Airflow Variables from SSM Parameter Store (no restart needed when the deploy step changes one).
+
+locals {
+  env_name = var.name_prefix
+}
+
+# MWAA refuses to create an environment whose requirements file does not exist. Terraform puts
+# a placeholder; the deploy step overwrites it with the real file.
+resource "aws_s3_object" "requirements" {
+  bucket       = element(split(":::", var.bucket_arns["dags"]), 1)
+  key          = "requirements.txt"
+  content      = "# Replaced by the deploy step (see infra/README.md).\n"
+  content_type = "text/plain"
+  kms_key_id   = var.kms_key_arn
+
+  lifecycle {
+    ignore_changes = [content, etag, metadata, tags]
+  }
+}
+
+resource "aws_mwaa_environment" "this" {
+  name                  = local.env_name
+  airflow_version       = var.airflow_version
+  environment_class     = var.environment_class
+  max_workers           = var.max_workers
+  execution_role_arn    = aws_iam_role.execution.arn
+  kms_key               = var.kms_key_arn
+  source_bucket_arn     = var.bucket_arns["dags"]
+  dag_s3_path           = "dags/"
+  requirements_s3_path  = aws_s3_object.requirements.key
+  webserver_access_mode = "PRIVATE_ONLY"
+
+  airflow_configuration_options = {
+    "secrets.backend" = "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend"
+    "secrets.backend_kwargs" = jsonencode({
+      variables_prefix   = var.variables_prefix
+      connections_prefix = null # connections come from the environment (IAM role), not SSM
+      config_prefix      = null
+    })
+    "core.load_examples" = "False"
+  }
+
+  network_configuration {
+    subnet_ids         = var.subnet_ids
+    security_group_ids = [var.security_group_id]
+  }
+
+  logging_configuration {
+    dag_processing_logs {
+      enabled   = true
+      log_level = "INFO"
+    }
+    scheduler_logs {
+      enabled   = true
+      log_level = "INFO"
+    }
+    task_logs {
+      enabled   = true
+      log_level = "INFO"
+    }
+    webserver_logs {
+      enabled   = true
+      log_level = "WARNING"
+    }
+    worker_logs {
+      enabled   = true
+      log_level = "INFO"
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.execution]
+}
+
+# --- execution role ----------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["airflow.amazonaws.com", "airflow-env.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  name               = "${var.name_prefix}-mwaa"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  # checkov:skip=CKV_AWS_356:cloudwatch:PutMetricData and s3:GetAccountPublicAccessBlock support no resource-level scoping.
+  # checkov:skip=CKV_AWS_111:cloudwatch:PutMetricData supports no resource-level scoping.
+  statement {
+    sid       = "PublishEnvironmentMetrics"
+    actions   = ["airflow:PublishMetrics"]
+    resources = ["arn:aws:airflow:${var.region}:${var.account_id}:environment/${local.env_name}"]
+  }
+
+  statement {
+    sid       = "AccountLevelReadsWithoutResourceScope"
+    actions   = ["s3:GetAccountPublicAccessBlock", "cloudwatch:PutMetricData"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadDagBucket"
+    actions   = ["s3:GetObject*", "s3:GetBucket*", "s3:ListBucket"]
+    resources = [var.bucket_arns["dags"], "${var.bucket_arns["dags"]}/*"]
+  }
+
+  statement {
+    sid       = "ListDataBuckets"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.bucket_arns["raw"], var.bucket_arns["lake"], var.bucket_arns["artifacts"]]
+  }
+
+  statement {
+    sid     = "ReadDataForSensorsAndReports"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${var.bucket_arns["raw"]}/raw/*",
+      "${var.bucket_arns["lake"]}/lake/*",
+      "${var.bucket_arns["artifacts"]}/releases/*",
+      "${var.bucket_arns["artifacts"]}/models/*",
+    ]
+  }
+
+  statement {
+    sid = "WriteAirflowLogs"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:CreateLogGroup",
+      "logs:PutLogEvents",
+      "logs:GetLogEvents",
+      "logs:GetLogRecord",
+      "logs:GetLogGroupFields",
+      "logs:GetQueryResults",
+    ]
+    resources = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:airflow-${local.env_name}-*"]
+  }
+
+  statement {
+    sid       = "FindLogGroups"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:*"]
+  }
+
+  statement {
+    sid = "CeleryQueue"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    # The queue lives in an MWAA-owned account, hence the account wildcard.
+    resources = ["arn:aws:sqs:${var.region}:*:airflow-celery-*"]
+  }
+
+  statement {
+    sid       = "UseProjectKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid       = "ReadAirflowVariables"
+    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
+    resources = var.variable_parameter_arns
+  }
+
+  statement {
+    sid = "RunSparkJobs"
+    actions = [
+      "emr-serverless:StartApplication",
+      "emr-serverless:GetApplication",
+      "emr-serverless:StartJobRun",
+      "emr-serverless:GetJobRun",
+      "emr-serverless:CancelJobRun",
+      "emr-serverless:GetDashboardForJobRun",
+    ]
+    resources = [var.emr_application_arn, "${var.emr_application_arn}/jobruns/*"]
+  }
+
+  statement {
+    sid       = "PassJobRole"
+    actions   = ["iam:PassRole"]
+    resources = [var.emr_job_role_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["emr-serverless.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "PublishFailures"
+    actions   = ["sns:Publish"]
+    resources = [var.sns_topic_arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.mlflow_tracking_server_arn == "" ? [] : [var.mlflow_tracking_server_arn]
+    content {
+      sid       = "QueryModelRegistry"
+      actions   = ["sagemaker-mlflow:*"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name   = "eventlake-mwaa"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}

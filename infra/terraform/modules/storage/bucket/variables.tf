@@ -1,0 +1,38 @@
+variable "name" {
+  description = "Globally unique bucket name."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for SSE-KMS."
+  type        = string
+}
+
+variable "access_logs_bucket" {
+  description = "Bucket that receives the S3 server access logs of this bucket."
+  type        = string
+}
+
+variable "noncurrent_version_days" {
+  description = "Days after which noncurrent object versions are deleted."
+  type        = number
+  default     = 7
+}
+
+variable "abort_multipart_days" {
+  description = "Days after which incomplete multipart uploads are aborted."
+  type        = number
+  default     = 2
+}
+
+variable "extra_policy_json" {
+  description = "Further bucket policy statements (a policy document JSON) merged with the TLS-only statement."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Allow terraform destroy of a non-empty bucket (dev and tests only)."
+  type        = bool
+  default     = false
+}

@@ -1,0 +1,179 @@
+locals {
+  names = {
+    raw       = "${var.name_prefix}-raw-${var.account_id}"
+    lake      = "${var.name_prefix}-lake-${var.account_id}"
+    artifacts = "${var.name_prefix}-artifacts-${var.account_id}"
+    # MWAA wants its source bucket named airflow-*.
+    dags        = "airflow-${var.name_prefix}-dags-${var.account_id}"
+    access_logs = "${var.name_prefix}-access-logs-${var.account_id}"
+  }
+}
+
+# --- access logs: the target of S3 server access logging -------------------------------------
+# S3 server access logging cannot deliver to an SSE-KMS bucket, so this one bucket uses SSE-S3.
+
+resource "aws_s3_bucket" "access_logs" {
+  # checkov:skip=CKV_AWS_145:S3 server access logging only delivers to SSE-S3 buckets.
+  # checkov:skip=CKV_AWS_18:This is the access log target; logging it into itself would loop.
+  # checkov:skip=CKV_AWS_144:Access logs are kept for audit in-region; replication is not needed.
+  # checkov:skip=CKV2_AWS_62:No consumer for event notifications on access logs.
+  bucket        = local.names.access_logs
+  force_destroy = var.force_destroy
+}
+
+resource "aws_s3_bucket_ownership_controls" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  bucket                  = aws_s3_bucket.access_logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  rule {
+    id     = "expire-logs"
+    status = "Enabled"
+    filter {
+      prefix = ""
+    }
+
+    expiration {
+      days = var.access_log_retention_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 2
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.access_logs]
+}
+
+data "aws_iam_policy_document" "access_log_delivery" {
+  statement {
+    sid       = "S3ServerAccessLogDelivery"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:s3:::${var.name_prefix}-*", "arn:aws:s3:::airflow-${var.name_prefix}-*"]
+    }
+  }
+
+}
+
+data "aws_iam_policy_document" "access_logs" {
+  source_policy_documents = [data.aws_iam_policy_document.access_log_delivery.json]
+
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.access_logs.arn,
+      "${aws_s3_bucket.access_logs.arn}/*",
+    ]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  bucket     = aws_s3_bucket.access_logs.id
+  policy     = data.aws_iam_policy_document.access_logs.json
+  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+}
+
+# --- data buckets ------------------------------------------------------------------------------
+
+module "raw" {
+  # S3 checks the target bucket policy when logging is switched on.
+  depends_on              = [aws_s3_bucket_policy.access_logs]
+  source                  = "./bucket"
+  name                    = local.names.raw
+  kms_key_arn             = aws_kms_key.this.arn
+  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  noncurrent_version_days = var.noncurrent_version_days
+  force_destroy           = var.force_destroy
+}
+
+module "lake" {
+  # S3 checks the target bucket policy when logging is switched on.
+  depends_on         = [aws_s3_bucket_policy.access_logs]
+  source             = "./bucket"
+  name               = local.names.lake
+  kms_key_arn        = aws_kms_key.this.arn
+  access_logs_bucket = aws_s3_bucket.access_logs.id
+  # Delta rewrites and VACUUMs files itself; S3 versions only guard against a bad deploy.
+  noncurrent_version_days = var.lake_noncurrent_version_days
+  force_destroy           = var.force_destroy
+}
+
+module "artifacts" {
+  # S3 checks the target bucket policy when logging is switched on.
+  depends_on              = [aws_s3_bucket_policy.access_logs]
+  source                  = "./bucket"
+  name                    = local.names.artifacts
+  kms_key_arn             = aws_kms_key.this.arn
+  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  noncurrent_version_days = var.noncurrent_version_days
+  force_destroy           = var.force_destroy
+}
+
+module "dags" {
+  # S3 checks the target bucket policy when logging is switched on.
+  depends_on              = [aws_s3_bucket_policy.access_logs]
+  source                  = "./bucket"
+  name                    = local.names.dags
+  kms_key_arn             = aws_kms_key.this.arn
+  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  noncurrent_version_days = var.noncurrent_version_days
+  force_destroy           = var.force_destroy
+}

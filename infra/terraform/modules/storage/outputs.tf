@@ -1,0 +1,31 @@
+output "kms_key_arn" {
+  description = "ARN of the environment's customer managed key."
+  value       = aws_kms_key.this.arn
+}
+
+output "buckets" {
+  description = "Bucket names by role: raw, lake, artifacts, dags, access_logs."
+  value = {
+    raw         = module.raw.name
+    lake        = module.lake.name
+    artifacts   = module.artifacts.name
+    dags        = module.dags.name
+    access_logs = aws_s3_bucket.access_logs.id
+  }
+}
+
+output "bucket_arns" {
+  description = "Bucket ARNs by role: raw, lake, artifacts, dags, access_logs."
+  value = {
+    raw         = module.raw.arn
+    lake        = module.lake.arn
+    artifacts   = module.artifacts.arn
+    dags        = module.dags.arn
+    access_logs = aws_s3_bucket.access_logs.arn
+  }
+}
+
+output "bucket_name_patterns" {
+  description = "Name patterns that cover every bucket of this environment (for CI identities)."
+  value       = ["${var.name_prefix}-*", "airflow-${var.name_prefix}-*"]
+}
