@@ -245,3 +245,22 @@ def test_promotion_outcome_reads_aliases_and_metrics(state_home):
         "  challenger: version 2 (holdout_roc_auc=0.6900)",
         "  the latest version is not the champion",
     ]
+
+
+def test_training_history_gap_until_a_full_window_is_loaded(tmp_path, state_home):
+    from eventlake.orchestration.config import runtime_config
+    from eventlake.orchestration.steps import training_history_gap
+
+    lake = tmp_path / "lake"
+    cfg = runtime_config(use_airflow=False)
+    cfg = type(cfg)(**{**cfg.__dict__, "lake_uri": lake.as_uri()})
+    assert "has no loaded day yet" in training_history_gap(cfg, "2026-01-08")
+    # 01-01 failed its gate first and passed on a rerun; 01-02..07 passed.
+    rows = [_row("r0", "2026-01-01", False, 1), _row("r1", "2026-01-01", True, 2)]
+    rows += [_row(f"r{d}", f"2026-01-0{d}", True, 3) for d in range(2, 8)]
+    _write_etl_runs(lake, rows)
+    assert training_history_gap(cfg, "2026-01-07") == (
+        "the lake starts at 2026-01-01, so the first date with a full feature window and "
+        "enough label days to train is 2026-01-08"
+    )
+    assert training_history_gap(cfg, "2026-01-08") is None

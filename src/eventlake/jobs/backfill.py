@@ -1,7 +1,8 @@
 """`eventlake backfill --start D1 --end D2`: the DAG's work for each date, in order.
 
 Calls the same functions as the `eventlake_daily` tasks (eventlake.orchestration.steps):
-raw data present -> ETL -> quality gate -> train -> promotion outcome. It does not wait for
+raw data present -> ETL -> quality gate -> train -> promotion outcome (training is skipped
+while the lake is shorter than one feature window, as in the DAG). It does not wait for
 raw data: a missing day fails at once with its URI. It stops at the first failed date unless
 --keep-going. Re-running a range is safe: the ETL replaces each date's partition.
 
@@ -71,7 +72,11 @@ def backfill(
             log.info("backfill %s: raw data at %s", day, steps.require_raw_data(cfg, day))
             steps.run_local_job(cfg, steps.ETL, day, in_process=in_process)
             result["gate"] = steps.quality_gate(cfg, day)
-            if not skip_train:
+            gap = None if skip_train else steps.training_history_gap(cfg, day)
+            if gap:  # as the DAG's train task does: skip, not fail, while history is short
+                result["train_skipped"] = gap
+                log.info("backfill %s: training skipped: %s", day, gap)
+            elif not skip_train:
                 steps.run_local_job(cfg, steps.TRAIN, day, in_process=in_process)
                 result["promotion"] = steps.promotion(cfg)
             result["status"] = "succeeded"
@@ -98,7 +103,8 @@ def main(args: argparse.Namespace) -> int:
             if gate
             else ""
         )
-        print(f"{r['date']}  {r['status']:<9}  {counts}  {r.get('error', '')}".rstrip())
+        note = r.get("error") or ("training skipped" if r.get("train_skipped") else "")
+        print(f"{r['date']}  {r['status']:<9}  {counts}  {note}".rstrip())
     failed = [r for r in results if r["status"] != "succeeded"]
     skipped = len(date_range(args.start, args.end)) - len(results)
     if skipped:
