@@ -1,0 +1,103 @@
+"""`eventlake evaluate --model URI --start D1 --end D2`: a registered model's metrics on label days.
+
+Prints one line per metric, then the metrics as one JSON object on the last line. The constant
+baseline answers the model's training base rate (recorded on its MLflow run), or the evaluated
+days' own base rate when the run does not say.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from eventlake.errors import InputError
+from eventlake.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> dict[str, Any]:
+    from eventlake.io.paths import table_uri
+    from eventlake.ml import data, metrics, registry, training
+    from eventlake.ml.features import build_user_day_features
+    from eventlake.ml.pipeline import get_threshold
+    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+
+    if end < start:
+        raise InputError(f"--end {end} is before --start {start}")
+    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
+    client = registry.connect(settings.tracking_uri)
+    info = registry.describe(client, model_uri)
+    window_days = info.window_days or settings.ml.window_days
+
+    spark = ml_spark(settings, "eventlake-evaluate")
+    events_df = data.read_events(spark, table_uri(settings, "events"))
+    days = data.inventory(events_df, end + timedelta(days=1))
+    first_day = min(days, default=None)
+    if first_day is None or first_day > start:
+        raise InputError(f"the events table has no events on or before {start}")
+    needed = training.DayRange(
+        max(first_day, start - timedelta(days=window_days - 1)), end + timedelta(days=1)
+    )
+    missing = training.missing_days(set(days), needed)
+    if missing:
+        raise InputError(
+            f"cannot evaluate label days {start}..{end}: no events for "
+            f"{', '.join(d.isoformat() for d in missing[:10])} (needed {needed})"
+        )
+    model = registry.load_model(model_uri)
+    threshold = get_threshold(model)
+    labelled_df = build_user_day_features(events_df, start, end, window_days, with_label=True)
+    y, p = training.scores(model, labelled_df)
+    if not y or min(y) == max(y):
+        raise InputError(
+            f"label days {start}..{end} give {len(y)} rows with a single class: "
+            "ROC-AUC is undefined; widen the range"
+        )
+    constant = info.train_positive_rate
+    if constant is None:
+        constant = sum(y) / len(y)
+    result: dict[str, Any] = {
+        **metrics.classification_metrics(y, p, threshold),
+        **metrics.with_prefix("baseline_", metrics.baseline_metrics(y, constant, threshold)),
+        "threshold": threshold,
+    }
+    result["rows"] = int(result["rows"])
+    result["baseline_rows"] = int(result["baseline_rows"])
+    result.update(
+        model=model_uri,
+        model_version=info.version,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        window_days=window_days,
+        baseline_constant=constant,
+    )
+    return result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="MLflow model URI, e.g. models:/eventlake-high-value@champion",
+    )
+    parser.add_argument("--start", required=True, help="first label day (YYYY-MM-DD)")
+    parser.add_argument("--end", required=True, help="last label day (needs events of end + 1)")
+    parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from eventlake.jobs.train import parse_day
+
+    settings = get_settings().replace(lake_uri=args.lake_uri)
+    result = run_evaluate(
+        settings, args.model, parse_day(args.start, "--start"), parse_day(args.end, "--end")
+    )
+    for key, value in result.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"{key:>20}: {shown}")
+    print(json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()}))
+    return 0

@@ -1,0 +1,335 @@
+"""`eventlake train --date D`: features from the lake -> one Pipeline -> bucket + MLflow registry.
+
+Order matters: the tracking store is checked first (fail fast), then a retry is detected (the
+same date and events Delta version already registered), then the input is checked (missing
+days, too few rows, one class) before any MLflow run exists, so bad input registers nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eventlake.errors import InputError
+from eventlake.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_TAG_CHARS = 5000
+
+
+@dataclass
+class TrainResult:
+    run_id: str | None
+    model_name: str
+    version: str
+    promoted: bool
+    reason: str
+    retried: bool = False
+    model_uri: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        keys = ("holdout_roc_auc", "holdout_pr_auc", "baseline_roc_auc", "baseline_pr_auc")
+        return {
+            "model": self.model_name,
+            "version": self.version,
+            "run_id": self.run_id,
+            "champion": self.promoted,
+            "retry": self.retried,
+            "reason": self.reason,
+            "pipeline_model_uri": self.model_uri,
+            **{k: round(self.metrics[k], 4) for k in keys if k in self.metrics},
+        }
+
+
+def git_sha() -> str:
+    """The commit of the code that trains ($EVENTLAKE_GIT_SHA in builds without .git)."""
+    if os.environ.get("EVENTLAKE_GIT_SHA"):
+        return os.environ["EVENTLAKE_GIT_SHA"]
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def run_train(
+    settings: Settings,
+    day: date,
+    *,
+    max_label_days: int = 30,
+    validation_days: int = 1,
+    min_train_rows: int | None = None,
+    params: Any = None,
+    kinds: tuple[str, ...] | None = None,
+) -> TrainResult:
+    """Train for `day`, save, log, register as challenger and apply the promotion gate."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    from eventlake.io.bucket import to_spark_path
+    from eventlake.io.paths import mlflow_artifacts_uri, model_uri, table_uri
+    from eventlake.ml import data, registry, training
+    from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
+    from eventlake.ml.pipeline import CLASSIFIERS, ModelParams
+    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+
+    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
+    started = time.monotonic()
+    ml = settings.ml
+    params = params or ModelParams()
+    kinds = kinds or CLASSIFIERS
+    min_train_rows = training.MIN_TRAIN_ROWS if min_train_rows is None else min_train_rows
+
+    tracking_uri = settings.tracking_uri
+    client = registry.connect(tracking_uri)
+
+    spark = ml_spark(settings, "eventlake-train")
+    events_uri = table_uri(settings, "events")
+    events_version = data.delta_version(spark, events_uri)
+    if events_version is None:
+        raise InputError(f"no events table at {events_uri}: run `eventlake etl --date D` first")
+    fp_parts = {
+        "date": day.isoformat(),
+        "events_uri": events_uri,
+        "events_version": events_version,
+        "window_days": ml.window_days,
+        "holdout_days": ml.holdout_days,
+        "validation_days": validation_days,
+        "max_label_days": max_label_days,
+    }
+    fp = registry.fingerprint(**fp_parts)
+    existing = registry.find_version_by_fingerprint(client, ml.model_name, fp)
+    if existing is not None:
+        reason = (
+            f"retry: version {existing.version} of {ml.model_name} was already trained for {day} "
+            f"on events version {events_version} (fingerprint {fp}); nothing registered"
+        )
+        log.info(reason)
+        return TrainResult(
+            existing.run_id, ml.model_name, str(existing.version), False, reason, retried=True
+        )
+
+    events_df = data.read_events(spark, events_uri, events_version)
+    days = data.inventory(events_df, day)
+    first_day = min(days, default=None)
+    if first_day is None:
+        raise InputError(f"the events table at {events_uri} has no events on or before {day}")
+    plan = training.plan_split(
+        day, first_day, ml.window_days, ml.holdout_days, validation_days, max_label_days
+    )
+    missing = training.missing_days(set(days), plan.events)
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:10])
+        raise InputError(
+            f"cannot train for {day}: the events table has no events for {len(missing)} day(s) "
+            f"in {plan.events}: {shown}. Run `eventlake etl` for them (or backfill) first."
+        )
+
+    labelled_df = build_user_day_features(
+        events_df, plan.labels.start, plan.labels.end, ml.window_days, with_label=True
+    ).cache()
+    try:
+        counts = training.split_counts(labelled_df, plan)
+        training.check_splits(counts, plan, min_train_rows)
+        etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
+        etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
+
+        # Local stores keep artifacts in the bucket; a server decides its own artifact store.
+        artifact_location = (
+            None if registry.is_remote(tracking_uri) else mlflow_artifacts_uri(settings)
+        )
+        experiment_id = registry.ensure_experiment(client, ml.model_name, artifact_location)
+
+        with mlflow.start_run(
+            experiment_id=experiment_id, run_name=f"train-{day.isoformat()}"
+        ) as run:
+            run_id = run.info.run_id
+            tags = {
+                "git_sha": git_sha(),
+                "mlflow.source.git.commit": git_sha(),
+                "run_date": day.isoformat(),
+                "etl_run_ids": ",".join(etl_ids)[:MAX_TAG_CHARS],
+                "events_table": events_uri,
+                "events_version": str(events_version),
+                registry.FINGERPRINT_TAG: fp,
+            }
+            mlflow.set_tags(tags)
+            mlflow.log_params(
+                {
+                    "window_days": ml.window_days,
+                    "holdout_days": ml.holdout_days,
+                    "validation_days": validation_days,
+                    "max_label_days": max_label_days,
+                    "min_uplift": ml.min_uplift,
+                    "promotion_gate": ml.promotion_gate,
+                    "candidates": ",".join(kinds),
+                    "imbalance": "threshold: max F1 on validation; no class weights",
+                    "null_handling": "Imputer(median) numeric; StringIndexer keep categorical",
+                    **plan.as_params(),
+                    **params.as_params(),
+                }
+            )
+            dataset = mlflow.data.load_delta(
+                path=to_spark_path(events_uri),
+                version=str(events_version),
+                name=f"events@v{events_version}",
+            )
+            mlflow.log_input(dataset, context="training")
+            for split, c in counts.items():
+                mlflow.log_metric(f"{split}_rows", c.rows)
+                mlflow.log_metric(f"{split}_positive_rate", c.positive_rate)
+
+            fit_started = time.monotonic()
+            outcome = training.fit_and_select(
+                labelled_df, plan, counts["train"].positive_rate, params, kinds
+            )
+            fit_seconds = time.monotonic() - fit_started
+            mlflow.log_param("classifier", outcome.kind)
+            mlflow.log_metrics(outcome.metrics)
+            mlflow.log_metric("fit_seconds", fit_seconds)
+            log.info(
+                "chose %s (t=%.3f): holdout ROC-AUC %.4f, PR-AUC %.4f, baseline PR-AUC %.4f",
+                outcome.kind,
+                outcome.threshold,
+                outcome.holdout["roc_auc"],
+                outcome.holdout["pr_auc"],
+                outcome.baseline["pr_auc"],
+            )
+
+            # The PipelineModel in the bucket, next to MLflow's own copy of the artifact.
+            pipeline_uri = model_uri(settings, ml.model_name, run_id)
+            outcome.model.write().overwrite().save(to_spark_path(pipeline_uri))
+            mlflow.set_tag("pipeline_model_uri", pipeline_uri)
+
+            example_df = training.filter_label_days(labelled_df, plan.train).limit(5)
+            example_pdf = example_df.select(*FEATURE_COLUMNS).toPandas()
+            output_pdf = outcome.model.transform(example_df).select("prediction").toPandas()
+            mlflow.spark.log_model(
+                outcome.model,
+                artifact_path=registry.MODEL_ARTIFACT_PATH,
+                signature=infer_signature(example_pdf, output_pdf),
+                input_example=example_pdf,
+                # Pinned instead of inferred: inference starts a second JVM and takes ~30 s.
+                pip_requirements=[f"pyspark=={spark.version}", f"mlflow=={mlflow.__version__}"],
+            )
+
+            version = registry.register(
+                client,
+                ml.model_name,
+                run_id,
+                tags={
+                    registry.FINGERPRINT_TAG: fp,
+                    "run_date": day.isoformat(),
+                    "events_version": str(events_version),
+                    "holdout": str(plan.holdout),
+                    "holdout_roc_auc": f"{outcome.holdout['roc_auc']:.6f}",
+                    "classifier": outcome.kind,
+                    "threshold": f"{outcome.threshold:.6f}",
+                    "pipeline_model_uri": pipeline_uri,
+                },
+            )
+            client.set_registered_model_alias(ml.model_name, registry.CHALLENGER, version.version)
+
+            decision = _gate(
+                client, settings, labelled_df, plan, outcome.holdout["roc_auc"], etl_gate
+            )
+            if decision.promote:
+                client.set_registered_model_alias(ml.model_name, registry.CHAMPION, version.version)
+            outcome_tag = "promoted" if decision.promote else "kept_champion"
+            for key, value in (("gate_decision", outcome_tag), ("gate_reason", decision.reason)):
+                client.set_model_version_tag(ml.model_name, version.version, key, value)
+                mlflow.set_tag(key, value)
+            mlflow.set_tag("registered_version", version.version)
+            mlflow.log_metric("train_seconds", time.monotonic() - started)
+    finally:
+        labelled_df.unpersist()
+
+    log.info("version %s: %s", version.version, decision.reason)
+    return TrainResult(
+        run_id,
+        ml.model_name,
+        str(version.version),
+        decision.promote,
+        decision.reason,
+        model_uri=pipeline_uri,
+        metrics={**outcome.metrics, "train_seconds": time.monotonic() - started},
+    )
+
+
+def _gate(
+    client: Any, settings: Settings, labelled_df: Any, plan: Any, new_auc: float, etl_gate: Any
+) -> Any:
+    """Score the current champion on the same holdout, then apply decide_promotion."""
+    import mlflow
+
+    from eventlake.ml import metrics, registry, training
+
+    ml = settings.ml
+    champion = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
+    champion_auc = None
+    if champion is not None and ml.promotion_gate and etl_gate.passed:
+        uri = f"models:/{ml.model_name}@{registry.CHAMPION}"
+        try:
+            model = mlflow.spark.load_model(uri)
+            y, p = training.scores(model, training.filter_label_days(labelled_df, plan.holdout))
+            champion_auc = metrics.roc_auc(y, p)
+        except Exception as exc:  # the champion must not be replaced on a scoring accident
+            log.exception("champion %s failed to score the holdout", uri)
+            return registry.GateDecision(
+                False,
+                f"champion version {champion.version} could not be scored on the holdout "
+                f"({type(exc).__name__}); champion kept, promote by hand if intended",
+            )
+        mlflow.log_metric("champion_holdout_roc_auc", champion_auc)
+        mlflow.set_tag("champion_version_before", champion.version)
+    return registry.decide_promotion(
+        new_auc, champion_auc, ml.min_uplift, etl_gate.passed, etl_gate.detail, ml.promotion_gate
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, help="train on the data available up to D")
+    parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
+    parser.add_argument("--artifacts-uri", help="override the artifacts bucket location")
+    parser.add_argument(
+        "--max-label-days", type=int, default=30, help="label days used at most (default 30)"
+    )
+    parser.add_argument(
+        "--validation-days", type=int, default=1, help="label days for model choice (default 1)"
+    )
+
+
+def parse_day(value: str, what: str = "--date") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what} {value!r} is not a YYYY-MM-DD date") from None
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = get_settings().replace(lake_uri=args.lake_uri, artifacts_uri=args.artifacts_uri)
+    result = run_train(
+        settings,
+        parse_day(args.date),
+        max_label_days=args.max_label_days,
+        validation_days=args.validation_days,
+    )
+    print(result.reason)
+    print(json.dumps(result.summary(), sort_keys=True))
+    return 0

@@ -1,0 +1,437 @@
+"""Train, register, gate, evaluate and predict against a real tmp lake and a real sqlite MLflow.
+
+The lake is a small synthetic world written as Delta tables with the contract schemas: every
+user browses daily; a "mission" is a day of searches and an expensive item left in the cart,
+followed by a high-value purchase the next day (most of the time). So the last day's carts
+predict tomorrow's label, and a model has a real signal to learn.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.spark
+
+START = date(2026, 1, 1)
+DAYS = 14
+TRAIN_DAY = START + timedelta(days=DAYS - 1)  # 2026-01-14
+USERS = 60
+MODEL = "eventlake-high-value"
+
+
+def world_rows(seed: int = 7, users: int = USERS, days: int = DAYS, start: date = START):
+    """Event tuples in EVENTS_SCHEMA order for the synthetic world (deterministic)."""
+    from eventlake.contracts.schemas import EVENT_CATEGORY
+
+    rng = random.Random(seed)
+    rows = []
+    ingested = datetime(2026, 2, 1)
+
+    def event(uid, day, hour, etype, amount=None, product=None, device="mobile", country="US"):
+        n = len(rows)
+        ts = datetime(day.year, day.month, day.day, hour, rng.randrange(60))
+        rows.append(
+            (
+                f"e{n:06d}",
+                uid,
+                f"{uid}-{day.isoformat()}",
+                ts,
+                day,
+                hour,
+                etype,
+                EVENT_CATEGORY[etype],
+                None if amount is None else Decimal(f"{amount:.2f}"),
+                None if amount is None else "USD",
+                device,
+                "ios",
+                country,
+                "/p",
+                product,
+                None if product is None else "electronics",
+                "h",
+                "ua",
+                "4.2.1",
+                etype == "purchase" and amount is not None and amount >= 100,
+                day,
+                f"raw/dt={day.isoformat()}/part-0.json.gz",
+                f"etl-{day.isoformat()}",
+                ingested,
+            )
+        )
+
+    for i in range(users):
+        uid = f"u{i:03d}"
+        propensity = 0.35 if i % 3 == 0 else 0.08
+        device = ("mobile", "desktop", "tablet")[i % 3]
+        country = ("US", "GB", "DE", "IN")[i % 4]
+        buy_tomorrow = False
+        for d in range(days):
+            day = start + timedelta(days=d)
+            hour = 8 + (i + d) % 12
+            for _ in range(1 + rng.randrange(3)):
+                event(uid, day, hour, "page_view", device=device, country=country)
+            if rng.random() < 0.5:
+                event(uid, day, hour, "click", device=device, country=country)
+            if buy_tomorrow:
+                if rng.random() < 0.85:
+                    event(uid, day, hour, "add_to_cart", 150.0, f"p{i}", device, country)
+                    event(uid, day, hour, "checkout", 150.0, f"p{i}", device, country)
+                    event(uid, day, hour, "purchase", 150.0 + i, f"p{i}", device, country)
+                buy_tomorrow = False
+            elif rng.random() < propensity:  # research day: searches, a cart left behind
+                event(uid, day, hour, "search", device=device, country=country)
+                event(uid, day, hour, "add_to_cart", 180.0, f"p{i}", device, country)
+                buy_tomorrow = True
+            elif rng.random() < 0.04:  # an unplanned big purchase
+                event(uid, day, hour, "purchase", 120.0, f"q{i}", device, country)
+            elif rng.random() < 0.2:
+                event(uid, day, hour, "checkout", 20.0, f"s{i}", device, country)
+                event(uid, day, hour, "purchase", 20.0, f"s{i}", device, country)
+    return rows
+
+
+def etl_run_row(day: date, gate_passed: bool, finished: datetime, run_id: str | None = None):
+    return (
+        run_id or f"etl-{day.isoformat()}",
+        day,
+        "succeeded" if gate_passed else "gate_failed",
+        gate_passed,
+        None,
+        finished - timedelta(minutes=1),
+        finished,
+        10,
+        10,
+        0,
+        0,
+        0.0,
+        0.2,
+        {},
+        [],
+        0,
+        0,
+        "ol",
+        "file:///raw",
+        "file:///lake",
+    )
+
+
+def write_events(spark, lake: Path, rows, mode: str = "overwrite") -> None:
+    from eventlake.contracts.schemas import EVENTS_SCHEMA
+
+    (
+        spark.createDataFrame(rows, EVENTS_SCHEMA)
+        .write.format("delta")
+        .mode(mode)
+        .partitionBy("event_date")
+        .save(str(lake / "events"))
+    )
+
+
+def write_etl_runs(spark, lake: Path, runs, mode: str = "append") -> None:
+    from eventlake.contracts.schemas import ETL_RUNS_SCHEMA
+
+    spark.createDataFrame(runs, ETL_RUNS_SCHEMA).write.format("delta").mode(mode).save(
+        str(lake / "etl_runs")
+    )
+
+
+@dataclass
+class Env:
+    home: Path
+    lake: Path
+    settings: object
+    tracking_uri: str
+
+
+def make_env(spark, root: Path, mp: pytest.MonkeyPatch, rows=None) -> Env:
+    from eventlake.settings import get_settings, load_settings
+
+    home = root / "home"
+    (home / "mlflow").mkdir(parents=True)
+    mp.setenv("EVENTLAKE_HOME", str(home))
+    for var in ("EVENTLAKE_RAW_URI", "EVENTLAKE_LAKE_URI", "EVENTLAKE_ARTIFACTS_URI"):
+        mp.delenv(var, raising=False)
+    tracking = f"sqlite:///{home}/mlflow/mlflow.db"
+    mp.setenv("MLFLOW_TRACKING_URI", tracking)
+    get_settings.cache_clear()
+    settings = load_settings("local")
+    lake = home / "bucket" / "lake"
+    write_events(spark, lake, world_rows() if rows is None else rows)
+    finished = datetime(2026, 2, 1, 3)
+    write_etl_runs(
+        spark,
+        lake,
+        [etl_run_row(START + timedelta(days=d), True, finished) for d in range(DAYS)],
+        mode="overwrite",
+    )
+    return Env(home, lake, settings, tracking)
+
+
+def client():
+    from mlflow import MlflowClient
+
+    return MlflowClient()
+
+
+def versions(name: str = MODEL) -> list[int]:
+    return sorted(int(v.version) for v in client().search_model_versions(f"name = '{name}'"))
+
+
+def alias(name: str, which: str) -> int:
+    return int(client().get_model_version_by_alias(name, which).version)
+
+
+FAST = dict(min_train_rows=100)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_jars_on_sys_path(spark):
+    """Spark put its jars on sys.path; MLflow's package lookups would scan them (slow)."""
+    from eventlake.ml.runtime import drop_jar_paths
+
+    drop_jar_paths()
+
+
+@pytest.fixture(scope="module")
+def trained(spark, tmp_path_factory) -> Iterator[tuple[Env, object]]:
+    """One lake and store, trained once for TRAIN_DAY; tests below read from it."""
+    from eventlake.jobs.train import run_train
+
+    mp = pytest.MonkeyPatch()
+    env = make_env(spark, tmp_path_factory.mktemp("trained"), mp)
+    result = run_train(env.settings, TRAIN_DAY, **FAST)
+    yield env, result
+    mp.undo()
+    from eventlake.settings import get_settings
+
+    get_settings.cache_clear()
+
+
+def test_train_first_version_becomes_champion(trained):
+    _env, result = trained
+    assert result.version == "1"
+    assert result.promoted
+    assert "first version" in result.reason
+    assert versions() == [1]
+    assert alias(MODEL, "champion") == 1
+    assert alias(MODEL, "challenger") == 1
+
+
+def test_train_quality_beats_baseline(trained):
+    _, result = trained
+    m = result.metrics
+    assert m["holdout_roc_auc"] >= 0.75
+    assert m["baseline_roc_auc"] == 0.5
+    assert m["holdout_pr_auc"] > m["baseline_pr_auc"] + 0.2
+    assert m["holdout_log_loss"] < m["baseline_log_loss"]
+
+
+def test_train_saves_pipeline_model_in_bucket(trained, spark):
+    from pyspark.ml import PipelineModel
+
+    env, result = trained
+    path = env.home / "bucket" / "artifacts" / "models" / MODEL / result.run_id
+    assert result.model_uri == path.as_uri()
+    assert (path / "metadata").is_dir()
+    model = PipelineModel.load(path.as_uri())
+    assert [type(s).__name__ for s in model.stages][:5] == [
+        "ImputerModel",
+        "StringIndexerModel",
+        "OneHotEncoderModel",
+        "VectorAssembler",
+        "StandardScalerModel",
+    ]
+
+
+def test_train_logs_run_with_dataset_tags_and_model(trained):
+    env, result = trained
+    run = client().get_run(result.run_id)
+    assert run.data.tags["run_date"] == "2026-01-14"
+    assert len(run.data.tags["git_sha"]) >= 7
+    etl_ids = run.data.tags["etl_run_ids"].split(",")
+    assert "etl-2026-01-01" in etl_ids
+    assert "etl-2026-01-14" in etl_ids
+    assert run.data.tags["events_version"] == "0"
+    assert run.data.params["window_days"] == "7"
+    assert run.data.params["holdout_days"] == "2026-01-12..2026-01-13"
+    for key in (
+        "holdout_roc_auc",
+        "holdout_pr_auc",
+        "holdout_log_loss",
+        "holdout_f1",
+        "baseline_roc_auc",
+        "baseline_pr_auc",
+        "threshold",
+    ):
+        assert key in run.data.metrics
+    dataset_inputs = run.inputs.dataset_inputs
+    assert len(dataset_inputs) == 1
+    source = json.loads(dataset_inputs[0].dataset.source)
+    assert source["path"].endswith("/lake/events")
+    assert str(source["delta_table_version"]) == "0"
+    # MLflow's copy sits in the bucket too (the experiment's artifact location).
+    assert run.info.artifact_uri.startswith((env.home / "bucket" / "artifacts" / "mlflow").as_uri())
+    mlmodel = Path(run.info.artifact_uri.removeprefix("file://")) / "model" / "MLmodel"
+    text = mlmodel.read_text()
+    assert "spark:" in text
+    assert "signature:" in text
+    assert "saved_input_example_info" in text
+
+
+def test_train_retry_registers_nothing(trained):
+    from eventlake.jobs.train import run_train
+
+    env, _ = trained
+    again = run_train(env.settings, TRAIN_DAY, **FAST)
+    assert again.retried
+    assert again.version == "1"
+    assert "nothing registered" in again.reason
+    assert versions() == [1]
+
+
+def test_evaluate_prints_metrics_with_json_last_line(trained, capsys):
+    from eventlake import cli
+
+    code = cli.main(
+        [
+            "evaluate",
+            "--model",
+            f"models:/{MODEL}@champion",
+            "--start",
+            "2026-01-12",
+            "--end",
+            "2026-01-13",
+        ]
+    )
+    assert code == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    out = json.loads(last)
+    _, result = trained
+    assert out["roc_auc"] == pytest.approx(result.metrics["holdout_roc_auc"], abs=1e-6)
+    assert out["baseline_roc_auc"] == 0.5
+    assert out["model_version"] == "1"
+    assert {"pr_auc", "log_loss", "precision", "recall", "f1"} <= set(out)
+
+
+def test_predict_writes_table_idempotently_and_keeps_unknown_categories(trained, spark):
+    from eventlake.jobs.predict import run_predict
+
+    env, _ = trained
+    uri = f"models:/{MODEL}@champion"
+    first = run_predict(env.settings, TRAIN_DAY, uri)
+    assert first["rows"] == USERS
+    assert first["model_version"] == "1"
+    run_predict(env.settings, TRAIN_DAY, uri)
+    table = spark.read.format("delta").load(str(env.lake / "predictions"))
+    assert table.count() == USERS  # replaced, not appended
+    row = table.filter("user_id = 'u000'").first()
+    assert row["as_of_date"] == TRAIN_DAY
+    assert row["target_date"] == TRAIN_DAY + timedelta(days=1)
+    assert 0.0 <= row["probability"] <= 1.0
+
+
+def test_champion_scores_unknown_category_and_nulls(trained, spark):
+    from eventlake.ml.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+    from eventlake.ml.registry import load_model
+
+    model = load_model(f"models:/{MODEL}@champion")
+    cols = ["user_id", *NUMERIC_FEATURES, *CATEGORICAL_FEATURES]
+    values = ["new", *([1.0] * len(NUMERIC_FEATURES)), "smart-fridge", None]
+    values[cols.index("cart_to_purchase_ratio")] = None
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [T.StructField("user_id", T.StringType())]
+        + [T.StructField(c, T.DoubleType()) for c in NUMERIC_FEATURES]
+        + [T.StructField(c, T.StringType()) for c in CATEGORICAL_FEATURES]
+    )
+    out = model.transform(spark.createDataFrame([tuple(values)], schema)).first()
+    assert 0.0 <= out["probability"][1] <= 1.0
+
+
+def test_gate_keeps_champion_when_new_model_is_worse(trained, spark):
+    from eventlake.jobs.train import _gate
+    from eventlake.ml.data import EtlGate
+    from eventlake.ml.features import build_user_day_features
+    from eventlake.ml.training import plan_split
+
+    env, result = trained
+    plan = plan_split(TRAIN_DAY, START, 7, 2)
+    events_df = spark.read.format("delta").load(str(env.lake / "events"))
+    labelled = build_user_day_features(events_df, plan.holdout.start, plan.holdout.end, 7)
+    import mlflow
+
+    with mlflow.start_run(experiment_id=client().get_experiment_by_name(MODEL).experiment_id):
+        decision = _gate(client(), env.settings, labelled, plan, 0.6, EtlGate(True, "ok"))
+    assert not decision.promote
+    assert "uplift" in decision.reason
+    assert f"{result.metrics['holdout_roc_auc']:.4f}" in decision.reason
+    assert alias(MODEL, "champion") == 1
+
+
+def test_gate_new_data_version_failed_etl_or_no_uplift_keeps_champion(trained, spark):
+    """Same events rewritten (new Delta version): a second version is registered as
+    challenger; a failed ETL gate, then an equal score, both leave champion on version 1."""
+    from eventlake.jobs.train import run_train
+
+    env, _ = trained
+    write_events(spark, env.lake, world_rows())  # identical data, Delta version 1
+    write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, False, datetime(2026, 2, 2))])
+    failed = run_train(env.settings, TRAIN_DAY, **FAST)
+    assert (failed.version, failed.promoted) == ("2", False)
+    assert "ETL gate not passed" in failed.reason
+    assert alias(MODEL, "champion") == 1
+    assert alias(MODEL, "challenger") == 2
+
+    write_events(spark, env.lake, world_rows())  # Delta version 2
+    write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, True, datetime(2026, 2, 3))])
+    equal = run_train(env.settings, TRAIN_DAY, **FAST)
+    assert (equal.version, equal.promoted) == ("3", False)
+    assert "uplift +0.0000 < 0.005" in equal.reason
+    assert alias(MODEL, "champion") == 1
+    assert alias(MODEL, "challenger") == 3
+    tags = client().get_model_version(MODEL, "3").tags
+    assert tags["gate_decision"] == "kept_champion"
+
+
+def test_gate_better_model_is_promoted(spark, tmp_path, monkeypatch):
+    """A weak champion (fit on shuffled labels) is replaced by the new, better version."""
+    import mlflow
+    from pyspark.sql import functions as F
+
+    from eventlake.jobs.train import run_train
+    from eventlake.ml import registry
+    from eventlake.ml.features import build_user_day_features
+    from eventlake.ml.pipeline import ModelParams, build_pipeline
+    from eventlake.settings import get_settings
+
+    env = make_env(spark, tmp_path, monkeypatch)
+    try:
+        c = registry.connect(env.tracking_uri)
+        exp = registry.ensure_experiment(c, MODEL, (env.home / "bucket" / "mlflow").as_uri())
+        events_df = spark.read.format("delta").load(str(env.lake / "events"))
+        weak_df = build_user_day_features(events_df, START, START + timedelta(days=9), 7)
+        weak_df = weak_df.withColumn(
+            "label", (F.hash("user_id", "as_of_date") % 2 == 0).cast("double")
+        )
+        weak = build_pipeline("logistic_regression", ModelParams(lr_max_iter=5)).fit(weak_df)
+        with mlflow.start_run(experiment_id=exp) as run:
+            mlflow.spark.log_model(weak, artifact_path="model", pip_requirements=["pyspark"])
+        mv = registry.register(c, MODEL, run.info.run_id, tags={"note": "weak"})
+        c.set_registered_model_alias(MODEL, "champion", mv.version)
+
+        result = run_train(env.settings, TRAIN_DAY, **FAST)
+        assert (result.version, result.promoted) == ("2", True)
+        assert "beats champion" in result.reason
+        assert alias(MODEL, "champion") == 2
+        assert client().get_run(result.run_id).data.metrics["champion_holdout_roc_auc"] < 0.7
+    finally:
+        get_settings.cache_clear()
