@@ -1,0 +1,211 @@
+"""terraform fmt, validate and plan of every root, with the provider from the local mirror.
+
+The plans of dev and prod run against a moto server (the only API call a plan of a new
+environment makes is sts:GetCallerIdentity), through a test-only override file that also swaps
+the S3 backend for a local one. Nothing reaches AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from infra_helpers import TF_DIR, run_tf
+
+pytestmark = pytest.mark.infra
+
+ROOTS = ["envs/dev", "envs/prod", "envs/moto", "bootstrap"]
+
+REQUIRED_OUTPUTS = {
+    "raw_bucket",
+    "lake_bucket",
+    "artifacts_bucket",
+    "dags_bucket",
+    "access_logs_bucket",
+    "kms_key_arn",
+    "emr_application_id",
+    "emr_job_role_arn",
+    "emr_log_group",
+    "mwaa_environment_name",
+    "mwaa_execution_role_arn",
+    "mlflow_tracking_server_arn",
+    "mlflow_tracking_server_url",
+    "sns_topic_arn",
+    "deploy_role_arn",
+    "plan_role_arn",
+    "region",
+}
+
+OVERRIDE = """
+terraform {{
+  backend "local" {{}}
+}}
+
+provider "aws" {{
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  s3_use_path_style           = true
+  endpoints {{
+    sts = "{endpoint}"
+    iam = "{endpoint}"
+    ec2 = "{endpoint}"
+    s3  = "{endpoint}"
+    kms = "{endpoint}"
+  }}
+}}
+"""
+
+
+def test_terraform_fmt_check(terraform: dict[str, str]) -> None:
+    result = run_tf(terraform, TF_DIR, "fmt", "-check", "-recursive", "-diff")
+    assert result.returncode == 0, f"terraform fmt would change files:\n{result.stdout}"
+
+
+@pytest.fixture(scope="session")
+def initialised(terraform: dict[str, str], tf_tree: Path) -> Path:
+    """Every root of the private copy, initialised without a backend."""
+    for root in ROOTS:
+        result = run_tf(terraform, tf_tree / root, "init", "-backend=false", "-input=false")
+        assert result.returncode == 0, f"init {root} failed:\n{result.stderr}"
+    return tf_tree
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_terraform_validate_root(terraform: dict[str, str], initialised: Path, root: str) -> None:
+    result = run_tf(terraform, initialised / root, "validate", "-json")
+    report = json.loads(result.stdout)
+    assert report["valid"], json.dumps(report["diagnostics"], indent=2)
+    assert report["warning_count"] == 0, json.dumps(report["diagnostics"], indent=2)
+
+
+def _plan(terraform: dict[str, str], tree: Path, env: str, endpoint: str) -> dict:
+    root = tree / "envs" / env
+    (root / "zz_test_override.tf").write_text(OVERRIDE.format(endpoint=endpoint))
+    init = run_tf(terraform, root, "init", "-input=false", "-reconfigure")
+    assert init.returncode == 0, init.stderr
+    plan = run_tf(terraform, root, "plan", "-input=false", "-out=tfplan", "-lock=false")
+    assert plan.returncode == 0, plan.stderr
+    show = run_tf(terraform, root, "show", "-json", "tfplan")
+    assert show.returncode == 0, show.stderr
+    return json.loads(show.stdout)
+
+
+def _resources(module: dict) -> list[dict]:
+    found = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        found += _resources(child)
+    return found
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def plan(request, terraform, initialised, moto_endpoint) -> tuple[str, dict]:
+    return request.param, _plan(terraform, initialised, request.param, moto_endpoint)
+
+
+def _one(resources: list[dict], rtype: str) -> dict:
+    matches = [r for r in resources if r["type"] == rtype and r["mode"] == "managed"]
+    assert len(matches) == 1, f"expected one {rtype}, found {[r['address'] for r in matches]}"
+    return matches[0]["values"]
+
+
+def test_plan_declares_every_output(plan: tuple[str, dict]) -> None:
+    _, doc = plan
+    declared = set(doc["configuration"]["root_module"]["outputs"])
+    assert declared >= REQUIRED_OUTPUTS, REQUIRED_OUTPUTS - declared
+
+
+def test_plan_has_no_internet_path(plan: tuple[str, dict]) -> None:
+    _, doc = plan
+    types = {r["type"] for r in _resources(doc["planned_values"]["root_module"])}
+    assert not types & {"aws_internet_gateway", "aws_nat_gateway", "aws_eip"}
+    subnets = [
+        r["values"]
+        for r in _resources(doc["planned_values"]["root_module"])
+        if r["type"] == "aws_subnet"
+    ]
+    assert len(subnets) == 2
+    assert all(s["map_public_ip_on_launch"] is False for s in subnets)
+
+
+def test_plan_mwaa_is_private_airflow3_with_logs(plan: tuple[str, dict]) -> None:
+    env, doc = plan
+    mwaa = _one(_resources(doc["planned_values"]["root_module"]), "aws_mwaa_environment")
+    assert mwaa["airflow_version"].startswith("3.")
+    assert mwaa["webserver_access_mode"] == "PRIVATE_ONLY"
+    assert mwaa["dag_s3_path"] == "dags/"
+    assert mwaa["requirements_s3_path"] == "requirements.txt"
+    logging = mwaa["logging_configuration"][0]
+    for kind in (
+        "dag_processing_logs",
+        "scheduler_logs",
+        "task_logs",
+        "webserver_logs",
+        "worker_logs",
+    ):
+        assert logging[kind][0]["enabled"] is True, kind
+    options = mwaa["airflow_configuration_options"]
+    assert options["secrets.backend"].endswith("SystemsManagerParameterStoreBackend")
+    kwargs = json.loads(options["secrets.backend_kwargs"])
+    assert kwargs["variables_prefix"] == f"/eventlake/{env}/variables"
+
+
+def test_plan_emr_serverless_application(plan: tuple[str, dict]) -> None:
+    _, doc = plan
+    app = _one(_resources(doc["planned_values"]["root_module"]), "aws_emrserverless_application")
+    assert app["release_label"] == "emr-spark-8.0.0"
+    assert app["type"].upper() == "SPARK"
+    assert app["auto_stop_configuration"][0]["enabled"] is True
+    assert app["maximum_capacity"][0]["cpu"].endswith("vCPU")
+    # The subnets are unknown until apply; the configuration shows where they come from.
+    compute = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"]
+    refs = compute["module_calls"]["compute"]["expressions"]["private_subnet_ids"]["references"]
+    assert "module.network.private_subnet_ids" in refs
+
+
+def test_plan_airflow_variables_for_the_dag(plan: tuple[str, dict]) -> None:
+    env, doc = plan
+    names = {
+        r["values"]["name"]
+        for r in _resources(doc["planned_values"]["root_module"])
+        if r["type"] == "aws_ssm_parameter"
+    }
+    expected = {
+        f"/eventlake/{env}/variables/eventlake_{name}"
+        for name in (
+            "target",
+            "emr_application_id",
+            "emr_job_role_arn",
+            "raw_uri",
+            "lake_uri",
+            "artifacts_uri",
+            "mlflow_tracking_uri",
+            "sns_topic_arn",
+            "release_uri",
+        )
+    }
+    assert expected <= names, expected - names
+
+
+def test_plan_mlflow_artifacts_in_artifacts_bucket(plan: tuple[str, dict]) -> None:
+    _, doc = plan
+    server = _one(
+        _resources(doc["planned_values"]["root_module"]), "aws_sagemaker_mlflow_tracking_server"
+    )
+    assert server["automatic_model_registration"] is False
+    # Bucket names are known only after apply; follow the references instead.
+    eventlake = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"]
+    registry = eventlake["module_calls"]["registry"]
+    assert (
+        'module.storage.buckets["artifacts"]'
+        in (registry["expressions"]["artifacts_bucket"]["references"])
+    )
+    server_conf = next(
+        r
+        for r in registry["module"]["resources"]
+        if r["type"] == "aws_sagemaker_mlflow_tracking_server"
+    )
+    assert "var.artifacts_bucket" in server_conf["expressions"]["artifact_store_uri"]["references"]
