@@ -123,7 +123,7 @@ def etl_run_row(day: date, gate_passed: bool, finished: datetime, run_id: str | 
     )
 
 
-def write_events(spark, lake: Path, rows, mode: str = "overwrite") -> None:
+def write_events(spark, lake: Path | str, rows, mode: str = "overwrite") -> None:
     from eventlake.contracts.schemas import EVENTS_SCHEMA
 
     (
@@ -131,15 +131,15 @@ def write_events(spark, lake: Path, rows, mode: str = "overwrite") -> None:
         .write.format("delta")
         .mode(mode)
         .partitionBy("event_date")
-        .save(str(lake / "events"))
+        .save(f"{lake}/events")
     )
 
 
-def write_etl_runs(spark, lake: Path, runs, mode: str = "append") -> None:
+def write_etl_runs(spark, lake: Path | str, runs, mode: str = "append") -> None:
     from eventlake.contracts.schemas import ETL_RUNS_SCHEMA
 
     spark.createDataFrame(runs, ETL_RUNS_SCHEMA).write.format("delta").mode(mode).save(
-        str(lake / "etl_runs")
+        f"{lake}/etl_runs"
     )
 
 
@@ -189,7 +189,11 @@ def alias(name: str, which: str) -> int:
     return int(client().get_model_version_by_alias(name, which).version)
 
 
-FAST = dict(min_train_rows=100)
+def fast() -> dict:
+    """Small data, small models: the gate logic is under test here, not model quality."""
+    from eventlake.ml.pipeline import ModelParams
+
+    return dict(min_train_rows=100, params=ModelParams(lr_max_iter=20, gbt_max_iter=5))
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -207,7 +211,7 @@ def trained(spark, tmp_path_factory) -> Iterator[tuple[Env, object]]:
 
     mp = pytest.MonkeyPatch()
     env = make_env(spark, tmp_path_factory.mktemp("trained"), mp)
-    result = run_train(env.settings, TRAIN_DAY, **FAST)
+    result = run_train(env.settings, TRAIN_DAY, **fast())
     yield env, result
     mp.undo()
     from eventlake.settings import get_settings
@@ -290,7 +294,7 @@ def test_train_retry_registers_nothing(trained):
     from eventlake.jobs.train import run_train
 
     env, _ = trained
-    again = run_train(env.settings, TRAIN_DAY, **FAST)
+    again = run_train(env.settings, TRAIN_DAY, **fast())
     assert again.retried
     assert again.version == "1"
     assert "nothing registered" in again.reason
@@ -385,7 +389,7 @@ def test_gate_new_data_version_failed_etl_or_no_uplift_keeps_champion(trained, s
     env, _ = trained
     write_events(spark, env.lake, world_rows())  # identical data, Delta version 1
     write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, False, datetime(2026, 2, 2))])
-    failed = run_train(env.settings, TRAIN_DAY, **FAST)
+    failed = run_train(env.settings, TRAIN_DAY, **fast())
     assert (failed.version, failed.promoted) == ("2", False)
     assert "ETL gate not passed" in failed.reason
     assert alias(MODEL, "champion") == 1
@@ -393,7 +397,7 @@ def test_gate_new_data_version_failed_etl_or_no_uplift_keeps_champion(trained, s
 
     write_events(spark, env.lake, world_rows())  # Delta version 2
     write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, True, datetime(2026, 2, 3))])
-    equal = run_train(env.settings, TRAIN_DAY, **FAST)
+    equal = run_train(env.settings, TRAIN_DAY, **fast())
     assert (equal.version, equal.promoted) == ("3", False)
     assert "uplift +0.0000 < 0.005" in equal.reason
     assert alias(MODEL, "champion") == 1
@@ -428,10 +432,47 @@ def test_gate_better_model_is_promoted(spark, tmp_path, monkeypatch):
         mv = registry.register(c, MODEL, run.info.run_id, tags={"note": "weak"})
         c.set_registered_model_alias(MODEL, "champion", mv.version)
 
-        result = run_train(env.settings, TRAIN_DAY, **FAST)
+        result = run_train(env.settings, TRAIN_DAY, **fast())
         assert (result.version, result.promoted) == ("2", True)
         assert "beats champion" in result.reason
         assert alias(MODEL, "champion") == 2
         assert client().get_run(result.run_id).data.metrics["champion_holdout_roc_auc"] < 0.7
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.s3
+@pytest.mark.slow
+def test_train_and_predict_with_lake_and_artifacts_on_s3(spark, state_home, s3_env):
+    """Lake, PipelineModel and MLflow artifacts all in S3 buckets (moto server)."""
+    import boto3
+    import mlflow
+
+    from eventlake.jobs.predict import run_predict
+    from eventlake.jobs.train import run_train
+    from eventlake.settings import load_settings
+    from eventlake.spark import apply_s3_endpoint
+
+    apply_s3_endpoint(spark)
+    s3 = boto3.client("s3")
+    for bucket in ("ml-lake", "ml-artifacts"):
+        s3.create_bucket(Bucket=bucket)
+    lake = "s3a://ml-lake/lake"
+    write_events(spark, lake, world_rows())
+    finished = datetime(2026, 2, 1, 3)
+    write_etl_runs(spark, lake, [etl_run_row(TRAIN_DAY, True, finished)], mode="overwrite")
+    settings = load_settings("local").replace(
+        lake_uri="s3://ml-lake/lake", artifacts_uri="s3://ml-artifacts"
+    )
+
+    result = run_train(settings, TRAIN_DAY, kinds=("logistic_regression",), **fast())
+    assert (result.version, result.promoted) == ("1", True)
+    assert result.model_uri == f"s3://ml-artifacts/models/{MODEL}/{result.run_id}"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="ml-artifacts")["Contents"]]
+    assert f"models/{MODEL}/{result.run_id}/metadata/part-00000" in keys
+    assert any(k.startswith("mlflow/") and k.endswith("/model/MLmodel") for k in keys)
+    assert mlflow.get_run(result.run_id).info.artifact_uri.startswith("s3://ml-artifacts/mlflow/")
+
+    predicted = run_predict(settings, TRAIN_DAY, f"models:/{MODEL}@champion")
+    assert predicted["rows"] == USERS
+    assert predicted["table"] == "s3://ml-lake/lake/predictions"

@@ -157,6 +157,7 @@ ETL_RUNS_SCHEMA = T.StructType(
                         T.StructField("size", T.LongType(), True),
                         T.StructField("checksum", T.StringType(), True),
                         T.StructField("format", T.StringType(), True),
+                        T.StructField("records", T.LongType(), True),
                     ]
                 ),
                 True,

@@ -79,7 +79,9 @@ def list_objects(prefix_uri: str) -> list[ObjectInfo]:
         if not root.exists():
             return []
         files = sorted(p for p in root.rglob("*") if p.is_file())
-        return [ObjectInfo("file://" + str(p.resolve()), p.stat().st_size, _sha256(p)) for p in files]
+        return [
+            ObjectInfo("file://" + str(p.resolve()), p.stat().st_size, _sha256(p)) for p in files
+        ]
     bucket, key = split_s3(prefix_uri)
     prefix = key.rstrip("/") + "/" if key else ""
     client = s3_client()

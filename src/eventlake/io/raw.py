@@ -1,6 +1,10 @@
-"""Extract: find a day's raw objects, check each gzip whole, count its records from the raw
-text, and read them into one DataFrame of text columns with `_raw_record`, `_is_malformed`
-and `_source_file`."""
+"""Extract: find a day's raw objects, read CSV headers, and read every record into one
+DataFrame of text columns with `_raw_record`, `_is_malformed` and `_source_file`.
+
+Records are counted from the raw text: JSON is read as lines (a non-blank line is a record),
+CSV with every column and the corrupt-record column selected, so no parse pruning drops a
+row. A truncated or non-gzip object makes Spark fail with FAILED_READ_FILE naming it, before
+anything is written; `file_read_error` turns that into an error the user can act on."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import csv
 import gzip
 import io
 import logging
+import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SUFFIX_FORMATS: dict[str, str] = {".jsonl.gz": "json", ".json.gz": "json", ".csv.gz": "csv"}
 CORRUPT = "_corrupt_record"
+WHITESPACE = " \t\n\r\x0b\x0c"
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,12 @@ class RawFile:
     size: int
     checksum: str
     format: str  # json | csv
-    records: int  # counted from the raw text: non-blank lines (JSON) or CSV rows
     header: tuple[str, ...] = field(default_factory=tuple)  # CSV only, normalised names
+
+    @property
+    def is_empty(self) -> bool:
+        """A zero-byte object, or a CSV without even a header line, holds no records."""
+        return self.size == 0 or (self.format == "csv" and not self.header)
 
 
 def file_format(uri: str) -> str | None:
@@ -65,34 +75,19 @@ def _normalise_header(names: list[str]) -> tuple[str, ...]:
 
 
 def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
-    """Decompress the whole object once: proves the gzip is complete and counts records.
-
-    A truncated or non-gzip object raises InputError naming it, before anything is written.
-    """
+    """Read a CSV's header (the first record only). JSON needs no look before Spark reads it."""
+    if fmt != "csv" or obj.size == 0:
+        return RawFile(obj.uri, obj.size, obj.checksum, fmt)
     try:
         with open_read(obj.uri) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-            if fmt == "json":
-                records = sum(1 for line in gz if line.strip())
-                return RawFile(obj.uri, obj.size, obj.checksum, fmt, records)
             text = io.TextIOWrapper(gz, encoding="utf-8-sig", errors="replace", newline="")
-            reader = csv.reader(text)
-            header: tuple[str, ...] = ()
-            records = 0
-            for row in reader:
-                if not row:
-                    continue
-                if not header:
-                    header = _normalise_header(row)
-                    continue
-                records += 1
+            first = next((row for row in csv.reader(text) if row), None)
     except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
-        raise InputError(
-            f"{obj.uri}: not a complete gzip file ({exc}). Re-upload the file or move it out "
-            f"of the drop folder; nothing was written for this run"
-        ) from None
+        raise InputError(_gzip_message(obj.uri, str(exc))) from None
     except csv.Error as exc:
-        raise InputError(f"{obj.uri}: CSV cannot be read ({exc})") from None
-    if records or header:
+        raise InputError(f"{obj.uri}: CSV header cannot be read ({exc})") from None
+    header = _normalise_header(first) if first else ()
+    if header:
         missing = [f for f in RAW_FIELDS if f not in header]
         if missing:
             raise InputError(
@@ -102,7 +97,32 @@ def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
         extra = [h for h in header if h not in RAW_FIELDS]
         if extra:
             log.warning("%s: ignoring extra CSV columns %s", obj.uri, extra)
-    return RawFile(obj.uri, obj.size, obj.checksum, fmt, records, header)
+    return RawFile(obj.uri, obj.size, obj.checksum, fmt, header)
+
+
+def _gzip_message(uri: str, detail: str) -> str:
+    return (
+        f"{uri}: not a complete gzip file ({detail}). Re-upload the file or move it out of the "
+        f"drop folder; nothing was written for this run"
+    )
+
+
+_FAILED_READ = re.compile(
+    r"FAILED_READ_FILE[.A-Z_]*\] Encountered error while reading file (\S+?)\.?\s"
+)
+
+
+def file_read_error(exc: BaseException, files: list[RawFile]) -> InputError | None:
+    """Spark's FAILED_READ_FILE (truncated gzip, not gzip, unreadable) as an InputError naming
+    the object, or None when `exc` is something else."""
+    match = _FAILED_READ.search(str(exc))
+    if not match:
+        return None
+    path = match.group(1)
+    uri = next((f.uri for f in files if path.endswith(f.uri.split("://", 1)[-1])), path)
+    cause = str(exc).split("Caused by:", 2)
+    detail = cause[1].strip().splitlines()[0] if len(cause) > 1 else "unreadable"
+    return InputError(_gzip_message(uri, detail))
 
 
 def inspect_files(found: list[tuple[ObjectInfo, str]], workers: int = 4) -> list[RawFile]:
@@ -130,10 +150,10 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
         spark.read.option("lineSep", "\n")
         .text([to_spark_path(f.uri) for f in files])
         .select(
-            F.regexp_replace("value", r"\r$", "").alias("_raw_record"),
+            F.rtrim("value", F.lit("\r")).alias("_raw_record"),
             _source_file_col().alias("_source_file"),
         )
-        .where(F.regexp_replace("_raw_record", r"^\s+|\s+$", "") != "")
+        .where(F.btrim("_raw_record", F.lit(WHITESPACE)) != "")
     )
     parsed = text.withColumn(
         "_j",
@@ -141,7 +161,7 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
             "_raw_record", schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
         ),
     )
-    trimmed = F.regexp_replace("_raw_record", r"^\s+|\s+$", "")
+    trimmed = F.btrim("_raw_record", F.lit(WHITESPACE))
     is_malformed = (
         F.col("_j").isNull()
         | F.col(f"_j.{CORRUPT}").isNotNull()
@@ -163,7 +183,7 @@ def read_csv(spark: SparkSession, files: list[RawFile]) -> DataFrame | None:
 
     by_header: dict[tuple[str, ...], list[RawFile]] = {}
     for f in files:
-        if f.records:  # header-only and empty files hold no records
+        if not f.is_empty:
             by_header.setdefault(f.header, []).append(f)
     frames = []
     for header, group in by_header.items():
@@ -206,7 +226,7 @@ def read_raw(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     from pyspark.sql import types as T
 
     frames = []
-    json_files = [f for f in files if f.format == "json" and f.records]
+    json_files = [f for f in files if f.format == "json" and not f.is_empty]
     if json_files:
         frames.append(read_json(spark, json_files))
     csv_files = [f for f in files if f.format == "csv"]

@@ -34,7 +34,7 @@ from eventlake.errors import EventlakeError, GateFailed
 from eventlake.io import lake
 from eventlake.io.lineage import DatasetRef, LineageRun
 from eventlake.io.paths import raw_day_uri, table_uri
-from eventlake.io.raw import RawFile, inspect_files, list_day_files, read_raw
+from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
 from eventlake.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -213,23 +213,36 @@ def run_etl(
     flagged = None
     try:
         files: list[RawFile] = inspect_files(list_day_files(day_uri))
-        phase("inspect_files")
+        phase("list_files")
         spark = get_spark(settings) if spark is None else _reuse(spark)
         phase("spark_session")
+        classified = classify(read_raw(spark, files), settings, day, run_id, started.isoformat())
+        existing_ids = None
+        if lake.table_exists(spark, events_uri):
+            other_dates = lake.read_table(spark, events_uri).where(
+                f"processing_date <> DATE'{day_s}'"
+            )
+            # First load, or only earlier runs of D so far: no join needed.
+            existing_ids = None if other_dates.isEmpty() else other_dates
+        phase("plan")
+        flagged = with_duplicate_flag(classified, existing_ids).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+        try:
+            per_file = _stats(flagged)
+        except Exception as exc:
+            read_error = file_read_error(exc, files)
+            if read_error is not None:
+                raise read_error from None
+            raise
+        result = _account(files, per_file, run_id, day_s)
+        result.phase_seconds = phases
+        phase("parse_validate_count")
+        # Tables are created only now, so a file fault above commits nothing at all.
         lake.ensure_table(spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS)
         lake.ensure_table(spark, quarantine_uri, QUARANTINE_SCHEMA, ("processing_date",))
         lake.ensure_table(spark, runs_uri, ETL_RUNS_SCHEMA)
         phase("ensure_tables")
-
-        classified = classify(read_raw(spark, files), settings, day, run_id, started.isoformat())
-        existing_ids = lake.read_table(spark, events_uri).where(f"processing_date <> DATE'{day_s}'")
-        flagged = with_duplicate_flag(classified, existing_ids).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
-        per_file = _stats(flagged)
-        result = _account(files, per_file, run_id, day_s, max_ratio)
-        result.phase_seconds = phases
-        phase("parse_validate_count")
 
         fail_rules = [
             r.code
@@ -280,21 +293,10 @@ def _reuse(spark):
 
 
 def _account(
-    files: list[RawFile],
-    per_file: list[dict[str, object]],
-    run_id: str,
-    day_s: str,
-    max_ratio: float,
+    files: list[RawFile], per_file: list[dict[str, object]], run_id: str, day_s: str
 ) -> EtlResult:
-    """Check the counts file by file against the raw text and add them up."""
+    """Add up the per-file counts and check rows_read = clean + quarantined + duplicates."""
     by_file = {str(r["_source_file"]): r for r in per_file}
-    for f in files:
-        parsed = int(by_file.get(f.uri, {}).get("rows_read", 0) or 0)  # type: ignore[call-overload]
-        if parsed != f.records:
-            raise AccountingError(
-                f"{f.uri}: the raw text holds {f.records} records but Spark parsed {parsed}; "
-                f"nothing was written. Report this with the file attached"
-            )
     unknown = set(by_file) - {f.uri for f in files}
     if unknown:
         raise AccountingError(f"rows from files that were not listed: {sorted(unknown)}")
@@ -305,7 +307,7 @@ def _account(
     result = EtlResult(
         run_id=run_id, processing_date=day_s, status="succeeded", gate_passed=True, message="ok"
     )
-    result.rows_read = sum(f.records for f in files)
+    result.rows_read = total("rows_read")
     result.rows_clean = total("rows_clean")
     result.rows_quarantined = total("rows_quarantined")
     result.duplicates_removed = total("duplicates_removed")
@@ -314,7 +316,14 @@ def _account(
         result.rows_quarantined / result.rows_read if result.rows_read else 0.0
     )
     result.files = [
-        {"path": f.uri, "size": f.size, "checksum": f.checksum, "format": f.format} for f in files
+        {
+            "path": f.uri,
+            "size": f.size,
+            "checksum": f.checksum,
+            "format": f.format,
+            "records": int(by_file.get(f.uri, {}).get("rows_read", 0) or 0),  # type: ignore[call-overload]
+        }
+        for f in files
     ]
     accounted = result.rows_clean + result.rows_quarantined + result.duplicates_removed
     if accounted != result.rows_read:

@@ -50,6 +50,22 @@ class TrainResult:
         }
 
 
+class Phases:
+    """Wall seconds per step of a training run, logged as `seconds_<step>` metrics."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = now - self._mark
+        self._mark = now
+
+    def metrics(self) -> dict[str, float]:
+        return {f"seconds_{k}": round(v, 3) for k, v in self.seconds.items()}
+
+
 def git_sha() -> str:
     """The commit of the code that trains ($EVENTLAKE_GIT_SHA in builds without .git)."""
     if os.environ.get("EVENTLAKE_GIT_SHA"):
@@ -79,6 +95,9 @@ def run_train(
     kinds: tuple[str, ...] | None = None,
 ) -> TrainResult:
     """Train for `day`, save, log, register as challenger and apply the promotion gate."""
+    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+
+    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     import mlflow
     from mlflow.models import infer_signature
 
@@ -87,10 +106,9 @@ def run_train(
     from eventlake.ml import data, registry, training
     from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
     from eventlake.ml.pipeline import CLASSIFIERS, ModelParams
-    from eventlake.ml.runtime import drop_jar_paths, ml_spark
 
-    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     started = time.monotonic()
+    phases = Phases()
     ml = settings.ml
     params = params or ModelParams()
     kinds = kinds or CLASSIFIERS
@@ -98,6 +116,7 @@ def run_train(
 
     tracking_uri = settings.tracking_uri
     client = registry.connect(tracking_uri)
+    phases.lap("connect")
 
     spark = ml_spark(settings, "eventlake-train")
     events_uri = table_uri(settings, "events")
@@ -112,6 +131,8 @@ def run_train(
         "holdout_days": ml.holdout_days,
         "validation_days": validation_days,
         "max_label_days": max_label_days,
+        "candidates": ",".join(kinds),
+        **params.as_params(),
     }
     fp = registry.fingerprint(**fp_parts)
     existing = registry.find_version_by_fingerprint(client, ml.model_name, fp)
@@ -120,11 +141,14 @@ def run_train(
             f"retry: version {existing.version} of {ml.model_name} was already trained for {day} "
             f"on events version {events_version} (fingerprint {fp}); nothing registered"
         )
+        if "gate_decision" not in existing.tags:  # the first attempt stopped before its gate
+            reason += "; its promotion gate never ran: check its aliases, promote by hand"
         log.info(reason)
         return TrainResult(
             existing.run_id, ml.model_name, str(existing.version), False, reason, retried=True
         )
 
+    phases.lap("spark_and_retry_check")
     events_df = data.read_events(spark, events_uri, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
@@ -145,7 +169,9 @@ def run_train(
         events_df, plan.labels.start, plan.labels.end, ml.window_days, with_label=True
     ).cache()
     try:
+        phases.lap("input_checks")
         counts = training.split_counts(labelled_df, plan)
+        phases.lap("features")
         training.check_splits(counts, plan, min_train_rows)
         etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
         etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
@@ -195,14 +221,13 @@ def run_train(
                 mlflow.log_metric(f"{split}_rows", c.rows)
                 mlflow.log_metric(f"{split}_positive_rate", c.positive_rate)
 
-            fit_started = time.monotonic()
+            phases.lap("mlflow_run_setup")
             outcome = training.fit_and_select(
                 labelled_df, plan, counts["train"].positive_rate, params, kinds
             )
-            fit_seconds = time.monotonic() - fit_started
+            phases.lap("fit_select_evaluate")
             mlflow.log_param("classifier", outcome.kind)
             mlflow.log_metrics(outcome.metrics)
-            mlflow.log_metric("fit_seconds", fit_seconds)
             log.info(
                 "chose %s (t=%.3f): holdout ROC-AUC %.4f, PR-AUC %.4f, baseline PR-AUC %.4f",
                 outcome.kind,
@@ -216,6 +241,7 @@ def run_train(
             pipeline_uri = model_uri(settings, ml.model_name, run_id)
             outcome.model.write().overwrite().save(to_spark_path(pipeline_uri))
             mlflow.set_tag("pipeline_model_uri", pipeline_uri)
+            phases.lap("save_to_bucket")
 
             example_df = training.filter_label_days(labelled_df, plan.train).limit(5)
             example_pdf = example_df.select(*FEATURE_COLUMNS).toPandas()
@@ -229,6 +255,7 @@ def run_train(
                 pip_requirements=[f"pyspark=={spark.version}", f"mlflow=={mlflow.__version__}"],
             )
 
+            phases.lap("log_model")
             version = registry.register(
                 client,
                 ml.model_name,
@@ -246,6 +273,7 @@ def run_train(
             )
             client.set_registered_model_alias(ml.model_name, registry.CHALLENGER, version.version)
 
+            phases.lap("register")
             decision = _gate(
                 client, settings, labelled_df, plan, outcome.holdout["roc_auc"], etl_gate
             )
@@ -256,6 +284,8 @@ def run_train(
                 client.set_model_version_tag(ml.model_name, version.version, key, value)
                 mlflow.set_tag(key, value)
             mlflow.set_tag("registered_version", version.version)
+            phases.lap("gate")
+            mlflow.log_metrics(phases.metrics())
             mlflow.log_metric("train_seconds", time.monotonic() - started)
     finally:
         labelled_df.unpersist()
@@ -268,7 +298,11 @@ def run_train(
         decision.promote,
         decision.reason,
         model_uri=pipeline_uri,
-        metrics={**outcome.metrics, "train_seconds": time.monotonic() - started},
+        metrics={
+            **outcome.metrics,
+            **phases.metrics(),
+            "train_seconds": time.monotonic() - started,
+        },
     )
 
 

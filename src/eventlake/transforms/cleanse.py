@@ -73,82 +73,113 @@ DEFAULT_CURRENCY = "USD"
 UNKNOWN_COUNTRY = "ZZ"
 
 
+WHITESPACE = " \t\n\r\x0b\x0c"
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def _map_literal(mapping: dict[str, str]) -> Column:
     return F.create_map(*[F.lit(x) for x in chain.from_iterable(mapping.items())])
 
 
+def _is_upper_code(value: Column, length: int) -> Column:
+    """`value` is exactly `length` ASCII capitals (no regex: cheap on every row)."""
+    return (F.length(value) == length) & (F.translate(value, _UPPER, "") == "")
+
+
 def clean_string(col: Column) -> Column:
-    """Trim (all ASCII whitespace); empty and null-like tokens ("null", "N/A", ...) become null."""
-    trimmed = F.regexp_replace(col, r"^\s+|\s+$", "")
+    """Trim ASCII whitespace; empty and null-like tokens ("null", "N/A", ...) become null."""
+    trimmed = F.btrim(col, F.lit(WHITESPACE))
     return F.when(F.lower(trimmed).isin(*NULL_TOKENS), F.lit(None)).otherwise(trimmed)
 
 
-def normalise_enum(col: Column) -> Column:
-    """Cleaned, lower-cased, inner whitespace and dashes folded to one underscore-free space."""
-    return F.lower(F.regexp_replace(clean_string(col), r"[\s_\-]+", " "))
+# The *_from_clean helpers take a column that clean_string already produced.
+
+
+def _enum_key(clean: Column) -> Column:
+    return F.translate(F.lower(clean), "_-", "  ")
+
+
+def _event_type_from_clean(clean: Column) -> Column:
+    return F.translate(F.lower(clean), " -", "__")
+
+
+def _device_from_clean(clean: Column) -> Column:
+    return F.when(clean.isNull(), F.lit("unknown")).otherwise(
+        F.coalesce(_map_literal(DEVICE_SPELLINGS)[_enum_key(clean)], F.lit("other"))
+    )
+
+
+def _os_from_clean(clean: Column) -> Column:
+    return F.when(clean.isNull(), F.lit("unknown")).otherwise(
+        F.coalesce(_map_literal(OS_SPELLINGS)[_enum_key(clean)], F.lit("other"))
+    )
+
+
+def _country_from_clean(clean: Column) -> Column:
+    upper = F.upper(clean)
+    return F.coalesce(
+        F.when(_is_upper_code(upper, 2), upper),
+        _map_literal(COUNTRY_NAMES)[upper],
+        F.lit(UNKNOWN_COUNTRY),
+    )
+
+
+def _currency_from_clean(clean: Column, country: Column, amount: Column) -> Column:
+    upper = F.upper(clean)
+    valid = F.when(_is_upper_code(upper, 3), upper)
+    defaulted = F.coalesce(_map_literal(COUNTRY_CURRENCY)[country], F.lit(DEFAULT_CURRENCY))
+    return F.coalesce(valid, F.when(amount.isNotNull(), defaulted))
 
 
 def normalise_event_type(col: Column) -> Column:
-    """' Page_View ' and 'page-view' -> 'page_view'."""
-    return F.lower(F.regexp_replace(clean_string(col), r"[\s\-]+", "_"))
+    """' Page_View ', 'page view' and 'page-view' -> 'page_view'."""
+    return _event_type_from_clean(clean_string(col))
 
 
 def normalise_device(col: Column) -> Column:
-    value = normalise_enum(col)
-    return F.when(value.isNull(), F.lit("unknown")).otherwise(
-        F.coalesce(_map_literal(DEVICE_SPELLINGS)[value], F.lit("other"))
-    )
+    """Known spellings -> mobile/desktop/tablet; missing -> unknown; anything else -> other."""
+    return _device_from_clean(clean_string(col))
 
 
 def normalise_os(col: Column) -> Column:
-    value = normalise_enum(col)
-    return F.when(value.isNull(), F.lit("unknown")).otherwise(
-        F.coalesce(_map_literal(OS_SPELLINGS)[value], F.lit("other"))
-    )
+    return _os_from_clean(clean_string(col))
 
 
 def normalise_country(col: Column) -> Column:
     """ISO 3166 alpha-2 upper-case; known names mapped; anything else 'ZZ'."""
-    value = F.upper(F.regexp_replace(clean_string(col), r"\s+", " "))
-    return F.coalesce(
-        F.when(value.rlike("^[A-Z]{2}$"), value),
-        _map_literal(COUNTRY_NAMES)[value],
-        F.lit(UNKNOWN_COUNTRY),
-    )
+    return _country_from_clean(clean_string(col))
 
 
 def normalise_currency(col: Column, country: Column, amount: Column) -> Column:
     """ISO 4217 upper-case. Missing or malformed on a row with an amount -> the country's
     currency, else USD; a row without an amount and without a currency keeps null."""
-    value = F.upper(clean_string(col))
-    valid = F.when(value.rlike("^[A-Z]{3}$"), value)
-    defaulted = F.coalesce(_map_literal(COUNTRY_CURRENCY)[country], F.lit(DEFAULT_CURRENCY))
-    return F.coalesce(valid, F.when(amount.isNotNull(), defaulted))
+    return _currency_from_clean(clean_string(col), country, amount)
 
 
 def enrich_cleansed(df: DataFrame) -> DataFrame:
     """Cleanse every raw field in place; adds `_device_unknown`, `_country_unknown` flags."""
-    df = df.select(
+    cleaned = df.select(
         *[c for c in df.columns if c not in RAW_FIELDS],
         *[clean_string(F.col(name)).alias(name) for name in RAW_FIELDS],
     )
-    known_devices = list(DEVICE_SPELLINGS)
-    device_norm = normalise_enum(F.col("device"))
-    country_clean = F.upper(F.regexp_replace(F.col("country"), r"\s+", " "))
-    return (
-        df.withColumn(
-            "_device_unknown", device_norm.isNotNull() & ~device_norm.isin(*known_devices)
-        )
-        .withColumn(
-            "_country_unknown",
-            country_clean.isNull()
-            | (~country_clean.rlike("^[A-Z]{2}$") & ~country_clean.isin(*COUNTRY_NAMES)),
-        )
-        .withColumn("event_type", normalise_event_type(F.col("event_type")))
-        .withColumn("device", normalise_device(F.col("device")))
-        .withColumn("os", normalise_os(F.col("os")))
-        .withColumn("country", normalise_country(F.col("country")))
-        .withColumn(
-            "currency", normalise_currency(F.col("currency"), F.col("country"), F.col("amount"))
-        )
+    device, country = F.col("device"), F.col("country")
+    country_upper = F.upper(country)
+    return cleaned.select(
+        *[
+            c
+            for c in cleaned.columns
+            if c not in ("event_type", "device", "os", "country", "currency")
+        ],
+        _event_type_from_clean(F.col("event_type")).alias("event_type"),
+        _device_from_clean(device).alias("device"),
+        _os_from_clean(F.col("os")).alias("os"),
+        _country_from_clean(country).alias("country"),
+        _currency_from_clean(
+            F.col("currency"), _country_from_clean(country), F.col("amount")
+        ).alias("currency"),
+        (device.isNotNull() & ~_enum_key(device).isin(*DEVICE_SPELLINGS)).alias("_device_unknown"),
+        (
+            country.isNull()
+            | (~_is_upper_code(country_upper, 2) & ~country_upper.isin(*COUNTRY_NAMES))
+        ).alias("_country_unknown"),
     )

@@ -1,0 +1,541 @@
+"""The bench driver: data, timed runs, count cross-checks, memory, profile, results."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from eventlake.bench import report
+from eventlake.bench.memory import MemorySampler, load_average, machine, tree_cpu_seconds
+from eventlake.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+COUNT_KEYS = ("rows_read", "rows_clean", "rows_quarantined", "duplicates_removed")
+
+
+class CountMismatch(RuntimeError):
+    """A reference does not reach the ETL's counts: its timing compares different work."""
+
+
+def git_info() -> dict[str, Any]:
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(
+                ["git", *args],
+                check=False,
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+            return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {
+        "sha": git("rev-parse", "HEAD") or os.environ.get("EVENTLAKE_GIT_SHA", "unknown"),
+        "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        "dirty_paths": len(git("status", "--porcelain", "--", "src").splitlines()),
+    }
+
+
+def counts_of(result: Any) -> dict[str, Any]:
+    return {
+        **{k: int(getattr(result, k)) for k in COUNT_KEYS},
+        "reason_counts": {k: int(v) for k, v in result.reason_counts.items()},
+    }
+
+
+def compare_counts(name: str, expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    problems = [
+        f"{name}: {k} = {got[k]}, ETL has {expected[k]}"
+        for k in COUNT_KEYS
+        if got[k] != expected[k]
+    ]
+    for code, n in expected["reason_counts"].items():
+        if got["reason_counts"].get(code, 0) != n:
+            problems.append(
+                f"{name}: reason {code} = {got['reason_counts'].get(code, 0)}, ETL has {n}"
+            )
+    return problems
+
+
+def _median_profile(profiles: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    kinds = list(dict.fromkeys(k for p in profiles for k in p["by_kind"]))
+    out = {}
+    for kind in kinds:
+        rows = [p["by_kind"].get(kind, {"jobs": 0, "seconds": 0.0, "tasks": 0}) for p in profiles]
+        out[kind] = {
+            f: round(statistics.median(r[f] for r in rows), 3) for f in ("jobs", "seconds", "tasks")
+        }
+    return out
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, settings: Settings) -> None:
+        self.args = args
+        self.settings = settings
+        self.bench_dir = settings.home / "bench"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.work = self.bench_dir / "work" / stamp
+        self.mismatches: list[str] = []
+        self.loads: list[dict[str, Any]] = []
+        self.memory = MemorySampler()
+        self.spark: Any = None
+        self.profiler: Any = None
+        from eventlake.jobs.etl import _ip_salt
+
+        self.salt = _ip_salt()
+
+    def note_load(self, what: str) -> None:
+        self.loads.append({"after": what, "load": load_average(), "at": round(time.time(), 1)})
+
+    # ------------------------------------------------------------------ steps
+
+    def start_spark(self) -> float:
+        from eventlake.bench.sparkprof import SparkProfiler
+        from eventlake.spark import get_spark
+
+        t0 = time.perf_counter()
+        self.spark = get_spark(self.settings, app_name="eventlake-bench")
+        seconds = time.perf_counter() - t0
+        for item in self.args.spark_conf or []:
+            key, _, value = item.partition("=")
+            self.spark.conf.set(key.strip(), value.strip())
+        self.profiler = SparkProfiler(self.spark)
+        return seconds
+
+    def etl_run(self, ds: Any, i: int, tag: str) -> dict[str, Any]:
+        from eventlake.jobs.etl import run_etl
+
+        lake = self.work / f"{tag}-lake-{i}"
+        settings = self.settings.replace(raw_uri=ds.raw_uri, lake_uri=lake.as_uri())
+        self.memory.set_label("etl")
+        mark = self.profiler.mark()
+        cpu0 = tree_cpu_seconds()
+        t0 = time.perf_counter()
+        result = run_etl(settings, ds.day, spark=self.spark)
+        cpu = tree_cpu_seconds() - cpu0
+        seconds = time.perf_counter() - t0
+        self.memory.set_label("idle")
+        profile = self.profiler.since(mark)
+        if not self.args.keep_outputs:
+            shutil.rmtree(lake, ignore_errors=True)
+        log.info("bench: %s run %d: %.1f s %s", tag, i, seconds, result.phase_seconds)
+        return {
+            "seconds": seconds,
+            "cpu_seconds": round(cpu, 2),
+            "phases": dict(result.phase_seconds),
+            "counts": counts_of(result),
+            "profile": profile,
+        }
+
+    def duckdb_run(self, ds: Any, i: int) -> dict[str, Any]:
+        from eventlake.bench.duck import run_duckdb
+
+        out = self.work / f"duckdb-{i}"
+        self.memory.set_label("duckdb")
+        cpu0 = tree_cpu_seconds()
+        t0 = time.perf_counter()
+        result = run_duckdb(ds.files(), self.settings, ds.day, out, self.salt)
+        cpu = tree_cpu_seconds() - cpu0
+        seconds = time.perf_counter() - t0
+        self.memory.set_label("idle")
+        if not self.args.keep_outputs:
+            shutil.rmtree(out, ignore_errors=True)
+        log.info("bench: duckdb run %d: %.1f s %s", i, seconds, result.phase_seconds)
+        return {
+            "seconds": seconds,
+            "cpu_seconds": round(cpu, 2),
+            "phases": result.phase_seconds,
+            "counts": counts_of(result),
+        }
+
+    def naive_run(self, ds: Any, i: int) -> dict[str, Any]:
+        from eventlake.bench.naive import run_naive
+
+        out = self.work / f"naive-{i}"
+        self.memory.set_label("naive")
+        mark = self.profiler.mark()
+        cpu0 = tree_cpu_seconds()
+        t0 = time.perf_counter()
+        result = run_naive(self.spark, ds.files(), self.settings, ds.day, out, self.salt)
+        cpu = tree_cpu_seconds() - cpu0
+        seconds = time.perf_counter() - t0
+        self.memory.set_label("idle")
+        profile = self.profiler.since(mark)
+        if not self.args.keep_outputs:
+            shutil.rmtree(out, ignore_errors=True)
+        log.info("bench: naive run %d: %.1f s %s", i, seconds, result.phase_seconds)
+        return {
+            "seconds": seconds,
+            "cpu_seconds": round(cpu, 2),
+            "phases": result.phase_seconds,
+            "counts": counts_of(result),
+            "profile": {k: profile[k] for k in ("jobs", "stages", "tasks", "job_seconds")},
+        }
+
+    def train(self) -> dict[str, Any]:
+        from eventlake.bench.data import train_lake
+        from eventlake.jobs.train import run_train
+        from eventlake.ml import registry
+
+        a = self.args
+        window = a.train_window_days or self.settings.ml.window_days
+        self.memory.set_label("train_setup")
+        lake = train_lake(
+            self.bench_dir,
+            self.settings,
+            self.spark,
+            a.train_users,
+            a.train_events_per_day,
+            a.train_label_days,
+            window,
+            a.seed,
+            date.fromisoformat(a.date),
+        )
+        self.note_load("train lake")
+        tracking = f"sqlite:///{self.work / 'mlflow' / 'mlflow.db'}"
+        saved = os.environ.get("MLFLOW_TRACKING_URI")
+        os.environ["MLFLOW_TRACKING_URI"] = tracking
+        runs: list[dict[str, Any]] = []
+        try:
+            registry.connect(tracking)  # create the store before timing (schema migrations)
+            kinds = tuple(a.train_classifiers.split(",")) if a.train_classifiers else None
+            for i in range(a.runs):
+                ml = dataclasses.replace(
+                    self.settings.ml, model_name=f"bench-{i}", window_days=window
+                )
+                settings = self.settings.replace(
+                    raw_uri=lake.raw_uri,
+                    lake_uri=lake.lake_uri,
+                    artifacts_uri=(self.work / "artifacts").as_uri(),
+                    ml=ml,
+                )
+                self.memory.set_label("train")
+                mark = self.profiler.mark()
+                t0 = time.perf_counter()
+                result = run_train(
+                    settings,
+                    lake.day,
+                    max_label_days=a.train_label_days,
+                    min_train_rows=a.train_min_rows,
+                    kinds=kinds,
+                )
+                seconds = time.perf_counter() - t0
+                self.memory.set_label("idle")
+                profile = self.profiler.since(mark)
+                log.info("bench: training run %d: %.1f s (version %s)", i, seconds, result.version)
+                runs.append(
+                    {
+                        "seconds": seconds,
+                        "version": result.version,
+                        "holdout_roc_auc": result.metrics.get("holdout_roc_auc"),
+                        "profile": {
+                            k: profile[k] for k in ("jobs", "stages", "tasks", "job_seconds")
+                        },
+                    }
+                )
+                self.note_load(f"train {i}")
+        finally:
+            if saved is None:
+                os.environ.pop("MLFLOW_TRACKING_URI", None)
+            else:
+                os.environ["MLFLOW_TRACKING_URI"] = saved
+        return {
+            **report.stats([r["seconds"] for r in runs]),
+            "details": runs,
+            "lake": {
+                "days": lake.days,
+                "users": a.train_users,
+                "events_per_day": a.train_events_per_day,
+                "label_days": a.train_label_days,
+                "window_days": window,
+                "training_date": lake.day.isoformat(),
+                "rows_clean": lake.summary.get("rows_clean"),
+                "cached": lake.cached,
+            },
+        }
+
+    def make_run(self) -> dict[str, Any]:
+        """`eventlake run` (what `make run` runs after set-up) in a fresh state dir."""
+        exe = Path(sys.executable).with_name("eventlake")
+        cmd = [str(exe), "run"] if exe.exists() else [sys.executable, "-m", "eventlake.cli", "run"]
+        runs = []
+        for i in range(self.args.make_run_runs or self.args.runs):
+            home = self.work / f"make-run-{i}"
+            home.mkdir(parents=True)
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+            }
+            env["EVENTLAKE_HOME"] = str(home)
+            env.setdefault("PYSPARK_PYTHON", sys.executable)
+            env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+            self.memory.set_label("make_run")
+            t0 = time.perf_counter()
+            with (home / "make-run.log").open("w") as out:
+                proc = subprocess.run(
+                    cmd,
+                    check=False,
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            seconds = time.perf_counter() - t0
+            self.memory.set_label("idle")
+            log.info("bench: make run %d: %.1f s, exit %d", i, seconds, proc.returncode)
+            runs.append({"seconds": seconds, "exit_code": proc.returncode, "log": str(home)})
+            self.note_load(f"make run {i}")
+            if proc.returncode != 0:
+                break
+        ok = [r["seconds"] for r in runs if r["exit_code"] == 0]
+        return {**report.stats(ok), "details": runs, "failed": len(ok) != len(runs)}
+
+    # ------------------------------------------------------------------ the whole bench
+
+    def run(self) -> tuple[dict[str, Any], int]:
+        from eventlake.bench.data import dataset
+
+        a = self.args
+        day = date.fromisoformat(a.date)
+        started = datetime.now(UTC)
+        load_start = load_average()
+        results: dict[str, Any] = {
+            "schema_version": 1,
+            "timestamp": started.isoformat(),
+            "git": git_info(),
+            "machine": machine(),
+            "args": vars(a),
+            "state_dir": str(self.settings.home),
+        }
+        self.work.mkdir(parents=True, exist_ok=True)
+        users = a.users or max(200, a.events // 50)
+        fmt = a.format
+        ds = dataset(self.bench_dir, a.events, a.files, users, a.defect_rate, a.seed, fmt, day)
+        results["dataset"] = {**ds.summary, "cached": ds.cached, "users": users}
+        scaled = None
+        if a.scale:
+            n = a.events * a.scale_factor
+            scaled = dataset(
+                self.bench_dir, n, a.files, max(200, n // 50), a.defect_rate, a.seed, fmt, day
+            )
+            results["dataset_scaled"] = {**scaled.summary, "cached": scaled.cached}
+        self.note_load("data")
+
+        timings: dict[str, Any] = {}
+        counts: dict[str, Any] = {}
+        with self.memory:
+            self.memory.set_label("jvm_start")
+            jvm_seconds = self.start_spark()
+            self.memory.set_label("idle")
+            results["spark"] = {
+                "jvm_start_seconds": round(jvm_seconds, 3),
+                "version": self.spark.version,
+                "confs": {
+                    k: self.spark.conf.get(k, None)
+                    for k in (
+                        "spark.master",
+                        "spark.driver.memory",
+                        "spark.sql.shuffle.partitions",
+                        "spark.sql.adaptive.enabled",
+                        "spark.databricks.delta.snapshotPartitions",
+                        "spark.databricks.delta.optimizeWrite.enabled",
+                        "spark.sql.files.maxPartitionBytes",
+                    )
+                },
+                "extra_confs": list(a.spark_conf or []),
+            }
+            self.note_load("jvm start")
+
+            # Rounds interleave the three versions, so a change in the machine's load hits
+            # them alike instead of one whole series.
+            etl, duck, naive = [], [], []
+            naive_runs = a.runs if a.naive_runs is None else a.naive_runs
+            for i in range(a.runs):
+                etl.append(self.etl_run(ds, i, "etl"))
+                if not a.skip_duckdb:
+                    duck.append(self.duckdb_run(ds, i))
+                if i < naive_runs:
+                    naive.append(self.naive_run(ds, i))
+                self.note_load(f"round {i}")
+                for name, runs in (("duckdb", duck), ("naive", naive)):
+                    if runs and len(runs) == i + 1:
+                        self.mismatches += compare_counts(
+                            f"{name} run {i}", etl[0]["counts"], runs[-1]["counts"]
+                        )
+                self.mismatches += compare_counts(
+                    f"etl run {i}", etl[0]["counts"], etl[-1]["counts"]
+                )
+            counts["etl"] = etl[0]["counts"]
+            if duck:
+                counts["duckdb"] = duck[0]["counts"]
+            if naive:
+                counts["naive"] = naive[0]["counts"]
+            timings["etl"] = self._series(etl)
+            timings["duckdb"] = self._series(duck) if duck else None
+            timings["naive"] = self._series(naive) if naive else None
+
+            if scaled is not None:
+                big = [self.etl_run(scaled, i, "etl-scaled") for i in range(a.runs)]
+                timings["etl_scaled"] = self._series(big)
+                counts["etl_scaled"] = big[0]["counts"]
+                self.note_load("scaled")
+
+            timings["train"] = self.train() if a.train else None
+            if a.make_run:
+                self.spark.stop()  # give `eventlake run` the machine this process held
+                self.spark = None
+                timings["make_run"] = self.make_run()
+            else:
+                timings["make_run"] = None
+
+        results["timings"] = timings
+        results["counts"] = {
+            **counts,
+            "match": not self.mismatches,
+            "mismatches": self.mismatches,
+        }
+        results["memory_mb"] = {
+            label: self.memory.peak_mb(label) for label in sorted(self.memory.peaks)
+        }
+        results["load_average"] = {
+            "start": load_start,
+            "end": load_average(),
+            "samples": self.loads,
+        }
+        results["metrics"] = self._metrics(results)
+        results["targets"] = report.evaluate_targets(results["metrics"])
+        results["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 1)
+        if not a.keep_outputs:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return results, (1 if self.mismatches else 0)
+
+    def _series(self, runs: list[dict[str, Any]]) -> dict[str, Any]:
+        out = {
+            **report.stats([r["seconds"] for r in runs]),
+            "cpu_seconds": report.stats([r["cpu_seconds"] for r in runs if "cpu_seconds" in r]),
+            "phases": [r["phases"] for r in runs],
+            "phases_median": report.median_phases([r["phases"] for r in runs]),
+        }
+        profiles = [r["profile"] for r in runs if "by_kind" in r.get("profile", {})]
+        if profiles:
+            out["spark_median"] = _median_profile(profiles)
+            out["spark_profiles"] = profiles
+        elif runs and "profile" in runs[0]:
+            out["spark_profiles"] = [r["profile"] for r in runs]
+        return out
+
+    def _metrics(self, results: dict[str, Any]) -> dict[str, Any]:
+        t = results["timings"]
+
+        def med(name: str) -> float | None:
+            return (t.get(name) or {}).get("median")
+
+        def cpu(name: str) -> float | None:
+            return ((t.get(name) or {}).get("cpu_seconds") or {}).get("median")
+
+        rows = results["dataset"]["records"]
+        etl = med("etl")
+        driver_peaks = [
+            results["memory_mb"][k]["total"]
+            for k in ("etl", "naive", "train", "train_setup", "duckdb", "jvm_start")
+            if k in results["memory_mb"]
+        ]
+        return {
+            "etl_seconds": etl,
+            "etl_rows_per_second": round(rows / etl) if etl else None,
+            "duckdb_seconds": med("duckdb"),
+            "etl_vs_duckdb": report.ratio(etl, med("duckdb")),
+            "etl_vs_duckdb_cpu": report.ratio(cpu("etl"), cpu("duckdb")),
+            "naive_vs_etl_cpu": report.ratio(cpu("naive"), cpu("etl")),
+            "naive_seconds": med("naive"),
+            "naive_vs_etl": report.ratio(med("naive"), etl),
+            "etl_scaled_seconds": med("etl_scaled"),
+            "scale_ratio": report.ratio(med("etl_scaled"), etl),
+            "train_seconds": med("train"),
+            "make_run_seconds": med("make_run"),
+            "jvm_start_seconds": results["spark"]["jvm_start_seconds"],
+            "peak_memory_mb": max(driver_peaks) if driver_peaks else None,
+        }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    default_events = int(os.environ.get("EVENTS", "1000000"))
+    parser.add_argument(
+        "--events", type=int, default=default_events,
+        help="records in the benchmark drop (default $EVENTS or 1000000)",
+    )  # fmt: skip
+    parser.add_argument("--files", type=int, default=8, help="gzip files in the drop (8)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each step (3)")
+    parser.add_argument(
+        "--scale", action="store_true",
+        help="also time the ETL on --scale-factor times the events (the 4M/1M ratio)",
+    )  # fmt: skip
+    parser.add_argument("--scale-factor", type=int, default=4)
+    parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parser.add_argument("--defect-rate", type=float, default=0.03)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--users", type=int, help="generator users (default events/50)")
+    parser.add_argument("--date", default="2026-01-01", help="the drop's processing date")
+    parser.add_argument("--naive-runs", type=int, help="runs of the naive version (default --runs)")
+    parser.add_argument("--skip-duckdb", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--train", action=argparse.BooleanOptionalAction, default=True, help="time training"
+    )
+    parser.add_argument("--train-users", type=int, default=400)
+    parser.add_argument("--train-events-per-day", type=int, default=2500)
+    parser.add_argument("--train-label-days", type=int, default=30)
+    parser.add_argument(
+        "--train-window-days", type=int, help="feature window (default: settings ml.window_days)"
+    )
+    parser.add_argument("--train-min-rows", type=int, help="minimum training rows (tiny runs)")
+    parser.add_argument(
+        "--train-classifiers", help="comma-separated candidates (default: all of ml.pipeline)"
+    )
+    parser.add_argument(
+        "--make-run", action=argparse.BooleanOptionalAction, default=True,
+        help="time `eventlake run` on the sample in a fresh state dir (default on)",
+    )  # fmt: skip
+    parser.add_argument("--make-run-runs", type=int, help="runs of make run (default --runs)")
+    parser.add_argument(
+        "--keep-outputs", action="store_true", help="keep each run's lake and outputs"
+    )
+    parser.add_argument(
+        "--spark-conf", action="append", metavar="KEY=VALUE",
+        help="set a runtime Spark SQL conf on the bench's session before any timed step, to "
+        "measure a tuning idea (repeatable; recorded in the results)",
+    )  # fmt: skip
+
+
+def main(args: argparse.Namespace) -> int:
+    from eventlake.errors import InputError
+
+    if args.events < 1 or args.runs < 1 or args.files < 1:
+        raise InputError("--events, --runs and --files must be at least 1")
+    settings = get_settings()
+    bench = Bench(args, settings)
+    results, code = bench.run()
+    path = report.write_results(results, bench.bench_dir)
+    print(report.table(results))
+    print(f"\nresults: {path}")
+    if code:
+        print(
+            "\nCOUNT MISMATCH: a reference does not reach the ETL's counts, so its time is "
+            "not comparable:\n  " + "\n  ".join(results["counts"]["mismatches"]),
+            file=sys.stderr,
+        )
+    return code
