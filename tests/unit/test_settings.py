@@ -20,10 +20,12 @@ def test_environment_overrides_uris(state_home, monkeypatch):
     assert load_settings("local").lake_uri == "s3://lake/x"
 
 
-def test_aws_env_has_no_local_paths(state_home):
+def test_aws_env_takes_buckets_from_the_environment(state_home, monkeypatch):
     settings = load_settings("aws")
-    assert settings.raw_uri.startswith("s3://")
+    assert settings.raw_uri == "s3://UNSET-EVENTLAKE_RAW_URI/raw"  # invalid on purpose
     assert settings.spark.resolve_packages is False
+    monkeypatch.setenv("EVENTLAKE_RAW_URI", "s3://eventlake-prod-raw-123456789012/raw")
+    assert load_settings("aws").raw_uri == "s3://eventlake-prod-raw-123456789012/raw"
 
 
 def test_unknown_env_and_unknown_keys_are_refused(tmp_path, state_home):
