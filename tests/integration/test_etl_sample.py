@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DIR
 from deltalake import DeltaTable
 
 from eventlake.jobs import validate_output
@@ -23,6 +23,7 @@ from eventlake.settings import get_settings, load_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
 D1, D2 = date(2026, 1, 1), date(2026, 1, 2)
 DAY1_REASONS = {
     "malformed_record": 8,
