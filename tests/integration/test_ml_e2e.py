@@ -45,7 +45,7 @@ def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monk
 
     uri = f"models:/{MODEL}@champion"
     client = MlflowClient()
-    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     model = load_model(uri)  # through MLflow, from the bucket
     assert type(model).__name__ == "PipelineModel"
 

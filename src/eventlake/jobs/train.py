@@ -34,15 +34,27 @@ class TrainResult:
     reason: str
     retried: bool = False
     model_uri: str | None = None
+    classifier: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        keys = ("holdout_roc_auc", "holdout_pr_auc", "baseline_roc_auc", "baseline_pr_auc")
+        keys = (
+            "holdout_roc_auc",
+            "holdout_pr_auc",
+            "holdout_log_loss",
+            "holdout_f1",
+            "baseline_roc_auc",
+            "baseline_pr_auc",
+            "baseline_log_loss",
+            "threshold",
+            "train_seconds",
+        )
         return {
             "model": self.model_name,
             "version": self.version,
             "run_id": self.run_id,
             "champion": self.promoted,
+            "classifier": self.classifier,
             "retry": self.retried,
             "reason": self.reason,
             "pipeline_model_uri": self.model_uri,
@@ -298,6 +310,7 @@ def run_train(
         decision.promote,
         decision.reason,
         model_uri=pipeline_uri,
+        classifier=outcome.kind,
         metrics={
             **outcome.metrics,
             **phases.metrics(),
