@@ -159,7 +159,7 @@ def bootstrap(settings: Settings, days: list[str]) -> None:
     loaded = set(read_all_etl_dates(settings.lake_uri))
     todo = [d for d in days if d not in loaded]
     print(
-        f"  history days {days[0]}..{days[-1]} (not trainable yet): "
+        f"  history days {days[0]}..{days[-1]} (lake only, no training): "
         + (f"loading {len(todo)} with `eventlake backfill --skip-train`" if todo else "loaded"),
         flush=True,
     )
