@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -24,6 +25,9 @@ def spark():
     from eventlake.settings import load_settings
     from eventlake.spark import get_spark
 
+    # py4j logs "Closing down clientserver connection" from __del__ at interpreter exit,
+    # after pytest closed its streams; keep it quiet so the run ends on pytest's summary.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     settings = load_settings("local")
     session = get_spark(settings, app_name="eventlake-tests")
     session.conf.set("spark.sql.shuffle.partitions", "2")
