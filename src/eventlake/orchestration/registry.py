@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 ALIASES = ("champion", "challenger")
-# Metrics shown in one-line summaries (all are in MLflow).
-HEADLINE_PREFIXES = ("holdout_", "baseline_")
+# Metrics shown in one-line summaries (all of them are in MLflow).
+HEADLINE_METRICS = ("holdout_roc_auc", "holdout_pr_auc", "holdout_f1", "baseline_pr_auc")
 
 
 def promotion_outcome(tracking_uri: str, model_name: str) -> dict[str, Any]:
@@ -52,8 +52,9 @@ def describe(outcome: dict[str, Any]) -> str:
         if not info:
             lines.append(f"  {alias}: none")
             continue
-        shown = {k: v for k, v in info["metrics"].items() if k.startswith(HEADLINE_PREFIXES)}
-        metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted((shown or info["metrics"]).items()))
+        metrics = ", ".join(
+            f"{k}={info['metrics'][k]:.4f}" for k in HEADLINE_METRICS if k in info["metrics"]
+        )
         lines.append(f"  {alias}: version {info['version']} ({metrics or 'no metrics'})")
     lines.append(
         "  the latest version is the champion"
