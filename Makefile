@@ -41,7 +41,7 @@ jars: setup ## resolve Spark's extra jars (Delta, hadoop-aws) into the Ivy cache
 	$(BIN)/eventlake jars
 
 run: setup jars ## run the whole job locally (sample -> Airflow DAG -> lake -> model)
-	$(BIN)/eventlake run
+	$(BIN)/eventlake run $(RUN_ARGS)
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check src tests dags scripts

@@ -47,7 +47,7 @@ GENERATE_ARGS = [
 _DT = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
 
 
-DEFAULT_DAG_DAYS = 3
+DEFAULT_DAG_DAYS = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
