@@ -44,8 +44,8 @@ run: setup jars ## run the whole job locally (sample -> Airflow DAG -> lake -> m
 	$(BIN)/eventlake run $(RUN_ARGS)
 
 lint: setup ## ruff lint and format check
-	$(BIN)/ruff check src tests dags scripts
-	$(BIN)/ruff format --check src tests dags scripts
+	$(BIN)/ruff check src tests dags
+	$(BIN)/ruff format --check src tests dags
 
 typecheck: setup ## mypy over src/
 	$(BIN)/mypy
