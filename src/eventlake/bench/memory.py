@@ -21,12 +21,21 @@ def _mem(proc: psutil.Process, shared: bool) -> int:
     return int(proc.memory_info().rss)
 
 
+def _forked_not_execd(proc: psutil.Process) -> bool:
+    """A child between fork and exec (the JVM starting a Python worker) is a copy of its
+    parent: its RSS is the parent's shared pages, counted once already."""
+    parent = proc.parent()
+    return parent is not None and proc.cmdline() == parent.cmdline()
+
+
 def tree_memory(proc: psutil.Process) -> tuple[int, int, list[tuple[str, int]]]:
     """(memory of `proc`, of all its descendants, the descendants by name) in bytes."""
     own = _mem(proc, shared=False)
     children = []
     for child in proc.children(recursive=True):
         try:
+            if _forked_not_execd(child):
+                continue
             name = child.name()
             children.append((f"{name}[{child.pid}]", _mem(child, shared=name.startswith("py"))))
         except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -113,20 +122,24 @@ def machine() -> dict[str, object]:
     }
 
 
-def tree_cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its live descendants (the JVM), plus
-    reaped children. Less sensitive to a busy machine than wall time: a step that waits for
-    a core does not burn CPU while it waits."""
-    proc = psutil.Process()
-    t = proc.cpu_times()
-    total = t.user + t.system + t.children_user + t.children_system
-    for child in proc.children(recursive=True):
+def cpu_snapshot() -> dict[tuple[int, float], float]:
+    """User + system CPU seconds of this process and each live descendant (the JVM, Python
+    workers), keyed by (pid, start time). CPU time is steadier than wall time on a busy
+    machine: a step that waits for a core burns no CPU while it waits."""
+    out = {}
+    for proc in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
-            c = child.cpu_times()
-            total += c.user + c.system
+            t = proc.cpu_times()
+            out[(proc.pid, proc.create_time())] = t.user + t.system
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return total
+    return out
+
+
+def cpu_since(before: dict[tuple[int, float], float]) -> float:
+    """CPU seconds used since `before` by processes alive now (a process that ended in
+    between is not counted: for Spark steps that is at most an idle Python worker)."""
+    return sum(cpu - before.get(key, 0.0) for key, cpu in cpu_snapshot().items())
 
 
 def load_average() -> list[float]:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from eventlake.bench import report
-from eventlake.bench.memory import MemorySampler, load_average, machine, tree_cpu_seconds
+from eventlake.bench.memory import (
+    MemorySampler,
+    cpu_since,
+    cpu_snapshot,
+    load_average,
+    machine,
+)
 from eventlake.settings import PROJECT_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -123,10 +129,10 @@ class Bench:
         settings = self.settings.replace(raw_uri=ds.raw_uri, lake_uri=lake.as_uri())
         self.memory.set_label("etl")
         mark = self.profiler.mark()
-        cpu0 = tree_cpu_seconds()
+        cpu0 = cpu_snapshot()
         t0 = time.perf_counter()
         result = run_etl(settings, ds.day, spark=self.spark)
-        cpu = tree_cpu_seconds() - cpu0
+        cpu = cpu_since(cpu0)
         seconds = time.perf_counter() - t0
         self.memory.set_label("idle")
         profile = self.profiler.since(mark)
@@ -146,10 +152,10 @@ class Bench:
 
         out = self.work / f"duckdb-{i}"
         self.memory.set_label("duckdb")
-        cpu0 = tree_cpu_seconds()
+        cpu0 = cpu_snapshot()
         t0 = time.perf_counter()
         result = run_duckdb(ds.files(), self.settings, ds.day, out, self.salt)
-        cpu = tree_cpu_seconds() - cpu0
+        cpu = cpu_since(cpu0)
         seconds = time.perf_counter() - t0
         self.memory.set_label("idle")
         if not self.args.keep_outputs:
@@ -168,10 +174,10 @@ class Bench:
         out = self.work / f"naive-{i}"
         self.memory.set_label("naive")
         mark = self.profiler.mark()
-        cpu0 = tree_cpu_seconds()
+        cpu0 = cpu_snapshot()
         t0 = time.perf_counter()
         result = run_naive(self.spark, ds.files(), self.settings, ds.day, out, self.salt)
-        cpu = tree_cpu_seconds() - cpu0
+        cpu = cpu_since(cpu0)
         seconds = time.perf_counter() - t0
         self.memory.set_label("idle")
         profile = self.profiler.since(mark)
@@ -276,6 +282,8 @@ class Bench:
         for i in range(self.args.make_run_runs or self.args.runs):
             home = self.work / f"make-run-{i}"
             home.mkdir(parents=True)
+            log_file = self.bench_dir / "logs" / f"{self.work.name}-make-run-{i}.log"
+            log_file.parent.mkdir(parents=True, exist_ok=True)
             env = {
                 k: v
                 for k, v in os.environ.items()
@@ -286,7 +294,7 @@ class Bench:
             env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
             self.memory.set_label("make_run")
             t0 = time.perf_counter()
-            with (home / "make-run.log").open("w") as out:
+            with log_file.open("w") as out:
                 proc = subprocess.run(
                     cmd,
                     check=False,
@@ -298,7 +306,16 @@ class Bench:
             seconds = time.perf_counter() - t0
             self.memory.set_label("idle")
             log.info("bench: make run %d: %.1f s, exit %d", i, seconds, proc.returncode)
-            runs.append({"seconds": seconds, "exit_code": proc.returncode, "log": str(home)})
+            # `eventlake run` prints one indented line per step (days, DAG runs, models).
+            shown = [x for x in log_file.read_text(errors="replace").splitlines() if x[:2] == "  "]
+            runs.append(
+                {
+                    "seconds": seconds,
+                    "exit_code": proc.returncode,
+                    "log": str(log_file),
+                    "summary": shown[:40],
+                }
+            )
             self.note_load(f"make run {i}")
             if proc.returncode != 0:
                 break
@@ -451,9 +468,7 @@ class Bench:
         rows = results["dataset"]["records"]
         etl = med("etl")
         driver_peaks = [
-            results["memory_mb"][k]["total"]
-            for k in ("etl", "naive", "train", "train_setup", "duckdb", "jvm_start")
-            if k in results["memory_mb"]
+            results["memory_mb"][k]["total"] for k in ("etl", "train") if k in results["memory_mb"]
         ]
         return {
             "etl_seconds": etl,

@@ -1,0 +1,97 @@
+"""`eventlake bench` end to end on a tiny drop, so the command cannot rot.
+
+Only the shape of the results and the count cross-checks are asserted: timings depend on the
+machine and stay out of the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMOKE_ARGS = [
+    "--events", "2000", "--files", "2", "--runs", "1", "--no-make-run",
+    "--train-users", "200", "--train-events-per-day", "600", "--train-label-days", "4",
+    "--train-window-days", "1", "--train-min-rows", "20",
+    "--train-classifiers", "logistic_regression",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+    }
+    env.update(
+        EVENTLAKE_HOME=str(home),
+        PYSPARK_PYTHON=sys.executable,
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "eventlake.cli", "bench", *SMOKE_ARGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "ETL / DuckDB" in proc.stdout
+
+    files = sorted((home / "bench").glob("results-*.json"))
+    assert len(files) == 1
+    results = json.loads(files[0].read_text())
+
+    assert results["schema_version"] == 1
+    assert len(results["git"]["sha"]) == 40
+    assert results["machine"]["cores_logical"] >= 1
+    assert results["dataset"]["records"] == 2000
+    assert results["counts"]["match"] is True
+    assert results["counts"]["mismatches"] == []
+    etl, duck, naive = (results["counts"][k] for k in ("etl", "duckdb", "naive"))
+    assert etl["rows_read"] == 2000
+    assert (
+        etl["rows_clean"] + etl["rows_quarantined"] + etl["duplicates_removed"] == etl["rows_read"]
+    )
+    assert duck == etl
+    assert naive == etl
+
+    for step in ("etl", "duckdb", "naive", "train"):
+        series = results["timings"][step]
+        assert len(series["runs"]) == 1
+        assert series["min"] <= series["median"] <= series["max"]
+    assert results["timings"]["make_run"] is None
+    phases = results["timings"]["etl"]["phases_median"]
+    assert phases
+    assert all(isinstance(v, int | float) for v in phases.values())
+    assert results["timings"]["etl"]["spark_profiles"][0]["jobs"] > 0
+
+    metrics = results["metrics"]
+    assert metrics["etl_rows_per_second"] > 0
+    assert metrics["etl_vs_duckdb"] > 0
+    assert metrics["naive_vs_etl"] > 0
+    assert metrics["peak_memory_mb"] > 0
+    assert metrics["scale_ratio"] is None
+    targets = {t["metric"]: t for t in results["targets"]}
+    assert set(targets) == {
+        "etl_vs_duckdb",
+        "naive_vs_etl",
+        "scale_ratio",
+        "train_seconds",
+        "make_run_seconds",
+    }
+    assert targets["scale_ratio"]["met"] is None
+    assert targets["make_run_seconds"]["met"] is None
+    assert len(results["load_average"]["start"]) == 3
