@@ -1,18 +1,19 @@
-"""End to end on the shipped sample: ETL ten days, `eventlake train`, then load the champion by
+"""End to end on the shipped sample: ETL eight days, `eventlake train`, then load the champion by
 its alias and `eventlake predict` / `eventlake evaluate` through the CLI."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DIR
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
 FIRST = date(2026, 1, 1)
-TRAIN_DAY = date(2026, 1, 10)
+TRAIN_DAY = date(2026, 1, 8)  # the first trainable date: label days 01-01..01-07
 MODEL = "eventlake-high-value"
 
 
@@ -57,7 +58,7 @@ def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monk
     assert table.count() == predicted["rows"]
     assert table.filter("probability < 0 or probability > 1").count() == 0
 
-    code = cli.main(["evaluate", "--model", uri, "--start", "2026-01-08", "--end", "2026-01-09"])
+    code = cli.main(["evaluate", "--model", uri, "--start", "2026-01-06", "--end", "2026-01-07"])
     assert code == 0
     evaluated = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert evaluated["roc_auc"] == pytest.approx(summary["holdout_roc_auc"], abs=1e-4)

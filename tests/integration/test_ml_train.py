@@ -468,11 +468,46 @@ def test_train_and_predict_with_lake_and_artifacts_on_s3(spark, state_home, s3_e
     result = run_train(settings, TRAIN_DAY, kinds=("logistic_regression",), **fast())
     assert (result.version, result.promoted) == ("1", True)
     assert result.model_uri == f"s3://ml-artifacts/models/{MODEL}/{result.run_id}"
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="ml-artifacts")["Contents"]]
-    assert f"models/{MODEL}/{result.run_id}/metadata/part-00000" in keys
-    assert any(k.startswith("mlflow/") and k.endswith("/model/MLmodel") for k in keys)
+
+    def keys(prefix: str) -> list[str]:
+        listed = s3.list_objects_v2(Bucket="ml-artifacts", Prefix=prefix).get("Contents", [])
+        return [o["Key"] for o in listed]
+
+    assert f"models/{MODEL}/{result.run_id}/metadata/_SUCCESS" in keys(f"models/{MODEL}/")
+    assert f"mlflow/{result.run_id}/artifacts/model/MLmodel" in keys("mlflow/")
     assert mlflow.get_run(result.run_id).info.artifact_uri.startswith("s3://ml-artifacts/mlflow/")
 
     predicted = run_predict(settings, TRAIN_DAY, f"models:/{MODEL}@champion")
     assert predicted["rows"] == USERS
     assert predicted["table"] == "s3://ml-lake/lake/predictions"
+
+
+def test_bad_input_fails_before_training_and_registers_nothing(spark, tmp_path, monkeypatch):
+    """Missing days, a single class, too few rows: a clear InputError, no run, no version."""
+    from eventlake.errors import InputError
+    from eventlake.jobs.train import run_train
+    from eventlake.settings import get_settings
+
+    gap = date(2026, 1, 5)
+    env = make_env(spark, tmp_path, monkeypatch, [r for r in world_rows() if r[4] != gap])
+    try:
+        with pytest.raises(InputError, match=r"no events for 1 day\(s\) .*: 2026-01-05"):
+            run_train(env.settings, TRAIN_DAY, **fast())
+
+        no_high_value = [(*r[:19], False, *r[20:]) for r in world_rows()]
+        write_events(spark, env.lake, no_high_value)
+        with pytest.raises(InputError, match=r"train .* has a single class: all \d+ rows"):
+            run_train(env.settings, TRAIN_DAY, **fast())
+
+        write_events(spark, env.lake, world_rows())
+        with pytest.raises(InputError, match=r"train .* user-day rows, need >= 100000"):
+            run_train(env.settings, TRAIN_DAY, min_train_rows=100_000)
+
+        with pytest.raises(InputError, match="not enough label days"):
+            run_train(env.settings, START + timedelta(days=2), **fast())
+
+        assert versions() == []
+        experiment = client().get_experiment_by_name(MODEL)
+        assert experiment is None or not client().search_runs([experiment.experiment_id])
+    finally:
+        get_settings.cache_clear()

@@ -223,12 +223,18 @@ def run_train(
                     **params.as_params(),
                 }
             )
-            dataset = mlflow.data.load_delta(
-                path=to_spark_path(events_uri),
-                version=str(events_version),
-                name=f"events@v{events_version}",
+            registry.log_delta_input(
+                client,
+                run_id,
+                to_spark_path(events_uri),
+                events_version,
+                events_df.schema,
+                {
+                    "event_days": str(plan.events),
+                    "label_days": str(plan.labels),
+                    "user_day_rows": sum(c.rows for c in counts.values()),
+                },
             )
-            mlflow.log_input(dataset, context="training")
             for split, c in counts.items():
                 mlflow.log_metric(f"{split}_rows", c.rows)
                 mlflow.log_metric(f"{split}_positive_rate", c.positive_rate)

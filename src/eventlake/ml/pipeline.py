@@ -41,7 +41,7 @@ class ModelParams:
     lr_max_iter: int = 50
     lr_reg_param: float = 0.01
     lr_elastic_net: float = 0.0
-    gbt_max_iter: int = 20
+    gbt_max_iter: int = 10
     gbt_max_depth: int = 3
     gbt_step_size: float = 0.2
 

@@ -38,6 +38,9 @@ def connect(tracking_uri: str) -> Any:
 
     Raises ConfigurationError, with the URI, when the store cannot be reached.
     """
+    from eventlake.ml.runtime import drop_jar_paths
+
+    drop_jar_paths()  # MLflow looks up package metadata; Spark's jars make that slow
     import mlflow
     from mlflow import MlflowClient
 
@@ -223,3 +226,55 @@ def load_model(uri: str) -> Any:
         return mlflow.spark.load_model(uri)
     except MlflowException as exc:
         raise ConfigurationError(f"cannot load model {uri}: {exc.message[:300]}") from None
+
+
+_MLFLOW_TYPES = {
+    "string": "string",
+    "boolean": "boolean",
+    "integer": "integer",
+    "long": "long",
+    "float": "float",
+    "double": "double",
+    "date": "datetime",
+    "timestamp": "datetime",
+    "binary": "binary",
+}
+
+
+def log_delta_input(
+    client: Any,
+    run_id: str,
+    path: str,
+    version: int,
+    schema: Any,
+    profile: dict[str, Any],
+    context: str = "training",
+) -> None:
+    """Record the Delta table (path + version) a run read, as an MLflow dataset input.
+
+    Same source as `mlflow.data.load_delta(path=, version=)` logs, built directly: the
+    SparkDataset would run a Python pass over the whole table for its row-count profile and
+    cannot type decimal columns; here the schema comes from Spark's and the profile from us.
+    """
+    import json
+
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    colspec = [
+        {
+            "type": _MLFLOW_TYPES.get(f.dataType.typeName(), "double"),
+            "name": f.name,
+            "required": not f.nullable,
+        }
+        for f in schema.fields
+    ]
+    dataset = Dataset(
+        name=f"{path.rstrip('/').rsplit('/', 1)[-1]}@v{version}",
+        digest=fingerprint(path=path, version=version)[:8],
+        source_type="delta_table",
+        source=json.dumps({"path": path, "delta_table_version": version}),
+        schema=json.dumps({"mlflow_colspec": colspec}),
+        profile=json.dumps(profile, default=str),
+    )
+    tags = [InputTag(key="mlflow.data.context", value=context)]
+    client.log_inputs(run_id, datasets=[DatasetInput(dataset=dataset, tags=tags)])

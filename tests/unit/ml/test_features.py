@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import D, ev
+from ml_rows import D, ev
 from pyspark.sql import types as T
 from pyspark.testing import assertDataFrameEqual
 
