@@ -40,9 +40,11 @@ def delta_version(spark: SparkSession, uri: str) -> int | None:
 
 
 def read_events(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
-    """The events table, pinned to `version` when given (InputError if missing)."""
-    current = delta_version(spark, uri)
-    if current is None:
+    """The events table, pinned to `version` when given (InputError if missing).
+
+    A given version comes from `delta_version`, which already proved the table exists.
+    """
+    if version is None and delta_version(spark, uri) is None:
         raise InputError(f"no events table at {uri}: run `eventlake etl --date D` first")
     reader = spark.read.format("delta")
     if version is not None:
