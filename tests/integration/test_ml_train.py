@@ -199,7 +199,7 @@ def fast() -> dict:
 @pytest.fixture(autouse=True, scope="module")
 def _no_jars_on_sys_path(spark):
     """Spark put its jars on sys.path; MLflow's package lookups would scan them (slow)."""
-    from eventlake.ml.runtime import drop_jar_paths
+    from eventlake.spark import drop_jar_paths
 
     drop_jar_paths()
 

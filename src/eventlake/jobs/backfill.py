@@ -48,7 +48,7 @@ def backfill(
     end: str,
     *,
     skip_train: bool = False,
-    in_process: bool = False,
+    in_process: bool | None = None,
     keep_going: bool = False,
 ) -> list[dict[str, Any]]:
     """Run each date in order; returns one result per date (status, gate summary, error)."""
@@ -93,7 +93,7 @@ def main(args: argparse.Namespace) -> int:
         args.start,
         args.end,
         skip_train=args.skip_train,
-        in_process=args.in_process,
+        in_process=True if args.in_process else None,
         keep_going=args.keep_going,
     )
     for r in results:

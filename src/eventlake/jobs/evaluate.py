@@ -24,7 +24,7 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     from eventlake.ml import data, metrics, registry, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import get_threshold
-    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+    from eventlake.spark import drop_jar_paths, get_spark
 
     if end < start:
         raise InputError(f"--end {end} is before --start {start}")
@@ -33,7 +33,7 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     info = registry.describe(client, model_uri)
     window_days = info.window_days or settings.ml.window_days
 
-    spark = ml_spark(settings, "eventlake-evaluate")
+    spark = get_spark(settings, app_name="eventlake-evaluate")
     events_df = data.read_events(spark, table_uri(settings, "events"))
     days = data.inventory(events_df, end + timedelta(days=1))
     first_day = min(days, default=None)

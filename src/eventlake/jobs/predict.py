@@ -25,14 +25,14 @@ def run_predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]
     from eventlake.io.paths import table_uri
     from eventlake.ml import data, registry, training
     from eventlake.ml.features import build_user_day_features
-    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+    from eventlake.spark import drop_jar_paths, get_spark
 
     drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     client = registry.connect(settings.tracking_uri)
     info = registry.describe(client, model_uri)
     window_days = info.window_days or settings.ml.window_days
 
-    spark = ml_spark(settings, "eventlake-predict")
+    spark = get_spark(settings, app_name="eventlake-predict")
     events_df = data.read_events(spark, table_uri(settings, "events"))
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)

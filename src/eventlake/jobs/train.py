@@ -107,7 +107,7 @@ def run_train(
     kinds: tuple[str, ...] | None = None,
 ) -> TrainResult:
     """Train for `day`, save, log, register as challenger and apply the promotion gate."""
-    from eventlake.ml.runtime import drop_jar_paths, ml_spark
+    from eventlake.spark import drop_jar_paths, get_spark
 
     drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     import mlflow
@@ -130,7 +130,7 @@ def run_train(
     client = registry.connect(tracking_uri)
     phases.lap("connect")
 
-    spark = ml_spark(settings, "eventlake-train")
+    spark = get_spark(settings, app_name="eventlake-train")
     events_uri = table_uri(settings, "events")
     events_version = data.delta_version(spark, events_uri)
     if events_version is None:

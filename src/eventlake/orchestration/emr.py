@@ -39,7 +39,7 @@ def emr_spark_confs(settings: Settings, *, run_name: str = "") -> dict[str, str]
     """Spark confs for an EMR Serverless job: eventlake's own (Delta, S3A, UTC...) + EMR's."""
     from eventlake.spark import spark_confs
 
-    confs = {k: v for k, v in spark_confs(settings).items() if not k.startswith("spark.jars")}
+    confs = spark_confs(settings, jars=False)
     confs["spark.jars"] = EMR_DELTA_JARS
     confs["spark.archives"] = f"{RELEASE_URI}/{DEPS_ARCHIVE}#environment"
     confs["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON_IN_ARCHIVE

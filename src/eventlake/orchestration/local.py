@@ -93,11 +93,13 @@ def run_spark_submit(
     logger = logger or log
     cmd = spark_submit_command(settings, command, args, gate_failure_ok=gate_failure_ok)
     logger.info("running %s", " ".join(cmd))
+    from eventlake.spark import jar_env
+
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=_child_env(extra_env),
+        env=_child_env({**jar_env(settings), **(extra_env or {})}),
         start_new_session=True,
         text=True,
         errors="replace",

@@ -8,10 +8,13 @@ The `eventlake_daily` tasks call these (inside the task, never at parse time) an
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from typing import Any
 
-from eventlake.errors import InputError
+from eventlake.errors import ConfigurationError, InputError
 from eventlake.io.bucket import join, list_objects
 from eventlake.orchestration.config import RuntimeConfig
 from eventlake.orchestration.dates import validate_date
@@ -54,36 +57,73 @@ def job_env(cfg: RuntimeConfig) -> dict[str, str]:
     }
 
 
+# How the local target runs a Spark job: `spark-submit` (a JVM per job, as EMR Serverless
+# runs one per job run) or `in-process` (in the calling process, reusing its Spark session:
+# what `eventlake run` uses, so a whole run shares one warm JVM).
+RUNNER_ENV = "EVENTLAKE_LOCAL_RUNNER"
+RUNNERS = ("spark-submit", "in-process")
+
+
+def local_runner() -> str:
+    """The local runner named by EVENTLAKE_LOCAL_RUNNER (default `spark-submit`)."""
+    value = os.environ.get(RUNNER_ENV, "").strip() or RUNNERS[0]
+    if value not in RUNNERS:
+        raise ConfigurationError(f"{RUNNER_ENV}={value!r}: use one of {', '.join(RUNNERS)}")
+    return value
+
+
+@contextlib.contextmanager
+def _job_environment(env: dict[str, str]) -> Iterator[None]:
+    """The task's resolved locations as the process's settings, for an in-process job."""
+    from eventlake.settings import get_settings
+
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update({k: v for k, v in env.items() if v})
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
 def run_local_job(
     cfg: RuntimeConfig,
     command: str,
     day: str,
     *,
-    in_process: bool = False,
+    in_process: bool | None = None,
     logger: logging.Logger | None = None,
 ) -> None:
     """Run `eventlake <command> --date <day>` with local Spark; raises JobFailed on failure.
 
-    The ETL job runs with --gate-failure-ok: a failed gate is recorded in `etl_runs` and
-    reported by the quality-gate step, not by the job's exit code.
+    `in_process` None means the EVENTLAKE_LOCAL_RUNNER choice. The ETL job runs with
+    --gate-failure-ok: a failed gate is recorded in `etl_runs` and reported by the
+    quality-gate step, not by the job's exit code.
     """
     from eventlake.orchestration import local
     from eventlake.settings import get_settings
 
     args = ["--date", validate_date(day)]
     gate_failure_ok = command == ETL
-    settings = get_settings()
+    if in_process is None:
+        in_process = local_runner() == "in-process"
     if in_process:
-        local.run_in_process(settings, command, args, gate_failure_ok=gate_failure_ok)
-    else:
-        local.run_spark_submit(
-            settings,
-            command,
-            args,
-            gate_failure_ok=gate_failure_ok,
-            extra_env=job_env(cfg),
-            logger=logger,
-        )
+        with _job_environment(job_env(cfg)):
+            local.run_in_process(get_settings(), command, args, gate_failure_ok=gate_failure_ok)
+        return
+    local.run_spark_submit(
+        get_settings(),
+        command,
+        args,
+        gate_failure_ok=gate_failure_ok,
+        extra_env=job_env(cfg),
+        logger=logger,
+    )
 
 
 def quality_gate(cfg: RuntimeConfig, day: str) -> dict[str, Any]:

@@ -1,0 +1,72 @@
+"""How Spark's extra jars reach a session: Ivy the first time, the recorded files after."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from eventlake.settings import load_settings
+from eventlake.spark import jar_env, record_resolved_jars, spark_confs
+
+PACKAGES = "io.delta:delta-spark_2.13:4.0.0,org.apache.hadoop:hadoop-aws:3.4.1"
+
+
+def local_settings(ivy_dir, master="local[2]"):
+    settings = load_settings("local")
+    spark = dataclasses.replace(settings.spark, ivy_dir=str(ivy_dir), master=master)
+    return dataclasses.replace(settings, spark=spark)
+
+
+def fake_jars(tmp_path, names):
+    paths = []
+    for name in names:
+        path = tmp_path / "jars" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"PK")
+        paths.append(str(path))
+    return paths
+
+
+def test_first_session_resolves_the_packages_with_ivy(state_home, tmp_path):
+    settings = local_settings(tmp_path / "ivy")
+    confs = spark_confs(settings)
+    assert confs["spark.jars.packages"] == PACKAGES
+    assert confs["spark.jars.ivy"] == str(tmp_path / "ivy")
+    assert jar_env(settings) == {}
+
+
+def test_recorded_jars_go_after_sparks_own_class_path(state_home, tmp_path, monkeypatch):
+    settings = local_settings(tmp_path / "ivy")
+    delta, aws = fake_jars(tmp_path, ["delta.jar", "aws-bundle.jar"])
+    record_resolved_jars(
+        settings, PACKAGES.split(","), f"file://{delta},file://{aws},spark://host/not-a-file"
+    )
+    monkeypatch.setenv("SPARK_DIST_CLASSPATH", "/opt/hadoop/conf")
+
+    confs = spark_confs(settings)
+    assert not any(key.startswith("spark.jars") for key in confs)
+    assert "spark.driver.extraClassPath" not in confs
+    assert jar_env(settings) == {"SPARK_DIST_CLASSPATH": f"/opt/hadoop/conf:{aws}:{delta}"}
+
+
+def test_a_deleted_jar_means_resolving_again(state_home, tmp_path):
+    settings = local_settings(tmp_path / "ivy")
+    (delta,) = fake_jars(tmp_path, ["delta.jar"])
+    record_resolved_jars(settings, PACKAGES.split(","), f"file://{delta}")
+    (tmp_path / "jars" / "delta.jar").unlink()
+    assert spark_confs(settings)["spark.jars.packages"] == PACKAGES
+    assert jar_env(settings) == {}
+
+
+def test_a_cluster_master_always_resolves(state_home, tmp_path):
+    """Worker nodes do not have this machine's Ivy cache."""
+    settings = local_settings(tmp_path / "ivy", master="spark://cluster:7077")
+    (delta,) = fake_jars(tmp_path, ["delta.jar"])
+    record_resolved_jars(settings, PACKAGES.split(","), f"file://{delta}")
+    assert spark_confs(settings)["spark.jars.packages"] == PACKAGES
+    assert jar_env(settings) == {}
+
+
+def test_emr_confs_carry_no_jar_settings(state_home, tmp_path):
+    confs = spark_confs(local_settings(tmp_path / "ivy"), jars=False)
+    assert not any("jars" in key or "ClassPath" in key for key in confs)
+    assert confs["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
