@@ -28,7 +28,10 @@ class ConfigError(ValueError):
 class SparkSettings:
     master: str | None = "local[2]"
     driver_memory: str | None = "4g"
-    shuffle_partitions: int = 4
+    # The initial number of shuffle partitions; AQE then coalesces them to ~64 MB each.
+    shuffle_partitions: int = 64
+    # Tasks per Delta log replay (Delta's default is 50; None keeps it).
+    delta_snapshot_partitions: int | None = 4
     ivy_dir: str = "~/.cache/eventlake/ivy"
     # Resolve Delta and hadoop-aws through Ivy. Off where the platform ships them (EMR).
     resolve_packages: bool = True

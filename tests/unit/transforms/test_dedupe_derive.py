@@ -50,6 +50,16 @@ def test_with_duplicate_flag_within_run_first_file_wins(spark):
     assertDataFrameEqual(actual_df, expected_df)
 
 
+def test_with_duplicate_flag_keeps_one_of_identical_records(spark):
+    """The same line twice in one file (a retried upload): one copy kept, one duplicate."""
+    source_df = spark.createDataFrame(
+        [("a", False, "f1", "x"), ("a", False, "f1", "x"), ("a", False, "f1", "x")], DEDUPE_SCHEMA
+    )
+    actual_df = with_duplicate_flag(source_df).groupBy("is_duplicate").count()
+    expected_df = spark.createDataFrame([(False, 1), (True, 2)], "is_duplicate boolean, count long")
+    assertDataFrameEqual(actual_df, expected_df)
+
+
 def test_with_duplicate_flag_ids_already_in_lake(spark):
     source_df = spark.createDataFrame(
         [("a", False, "f1", "x"), ("b", False, "f1", "y"), ("c", True, "f1", "z")], DEDUPE_SCHEMA
