@@ -152,8 +152,10 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
     confs = spark_confs(settings)
     for key, value in confs.items():
         builder = builder.config(key, value)
-    # The JVM launcher reads it from this process's environment.
+    # The JVM launcher reads these from this process's environment. Python workers (UDFs)
+    # must run this interpreter, the one with eventlake installed, not `python3` on PATH.
     os.environ.update(jar_env(settings))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = builder.getOrCreate()
     drop_jar_paths()
     if "spark.jars.packages" in confs:
