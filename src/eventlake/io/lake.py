@@ -57,7 +57,23 @@ def append(df: DataFrame, uri: str) -> int:
 
 
 def latest_version(spark: SparkSession, uri: str) -> int:
-    from delta.tables import DeltaTable
+    """The table's version as this session's Delta log knows it: right after a write by this
+    session, the version of that commit.
 
-    row = DeltaTable.forPath(spark, to_spark_path(uri)).history(1).select("version").first()
-    return int(row["version"]) if row else -1
+    Read from Delta's in-memory log state (a few ms). `DeltaTable.history(1)` gives the same
+    number through a Spark job: 0.3 s warm and ~6 s in a fresh JVM, three times per ETL run.
+    That public API stays as the fallback if the internal one is not there.
+    """
+    from py4j.protocol import Py4JError
+
+    path = to_spark_path(uri)
+    try:
+        jvm = spark.sparkContext._jvm
+        assert jvm is not None
+        delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+        return int(delta_log.unsafeVolatileSnapshot().version())
+    except Py4JError:
+        from delta.tables import DeltaTable
+
+        row = DeltaTable.forPath(spark, path).history(1).select("version").first()
+        return int(row["version"]) if row else -1
