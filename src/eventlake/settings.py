@@ -36,6 +36,9 @@ class SparkSettings:
     # Resolve Delta and hadoop-aws through Ivy. Off where the platform ships them (EMR).
     resolve_packages: bool = True
     ui: bool = False
+    # JVM options for a driver this project launches (spark.driver.defaultJavaOptions, so a
+    # user's spark.driver.extraJavaOptions still applies on top).
+    driver_java_options: str | None = "-XX:-DontCompileHugeMethods"
 
 
 @dataclass(frozen=True)

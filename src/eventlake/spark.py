@@ -123,6 +123,10 @@ def spark_confs(settings: Settings, with_s3: bool = True, jars: bool = True) -> 
         confs["spark.databricks.delta.snapshotPartitions"] = str(
             settings.spark.delta_snapshot_partitions
         )
+    if settings.spark.driver_java_options:
+        # In local mode the driver JVM runs the tasks too. HotSpot does not compile methods
+        # over 8,000 bytes of bytecode, and the ETL's generated projection is one of them.
+        confs["spark.driver.defaultJavaOptions"] = settings.spark.driver_java_options
     if jars:
         confs.update(jar_confs(settings, with_s3))
     confs.update(spark_confs_s3_only())

@@ -70,3 +70,14 @@ def test_emr_confs_carry_no_jar_settings(state_home, tmp_path):
     confs = spark_confs(local_settings(tmp_path / "ivy"), jars=False)
     assert not any("jars" in key or "ClassPath" in key for key in confs)
     assert confs["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+
+
+def test_local_driver_jvm_may_compile_huge_generated_methods(state_home, tmp_path):
+    confs = spark_confs(local_settings(tmp_path / "ivy"))
+    assert confs["spark.driver.defaultJavaOptions"] == "-XX:-DontCompileHugeMethods"
+
+
+def test_aws_settings_leave_the_driver_jvm_options_to_emr(state_home):
+    confs = spark_confs(load_settings("aws"), jars=False)
+    assert "spark.driver.defaultJavaOptions" not in confs
+    assert "spark.driver.extraJavaOptions" not in confs

@@ -11,7 +11,13 @@ from eventlake.contracts.rules import Rule, RuleContext, rule_column
 
 
 def _codes(rules: Sequence[Rule], ctx: RuleContext):
-    return F.array_compact(F.array(*[F.when(rule_column(r, ctx), F.lit(r.code)) for r in rules]))
+    """The codes of the matching rules, in rule order. Built with `concat` of one- or
+    zero-element arrays rather than `array_compact`: that one is a higher-order function
+    without code generation, which made Spark interpret the whole projection around it."""
+    empty = F.array().cast("array<string>")
+    return F.concat(
+        *[F.when(rule_column(r, ctx), F.array(F.lit(r.code))).otherwise(empty) for r in rules]
+    )
 
 
 def with_reasons(df: DataFrame, rules: Sequence[Rule], ctx: RuleContext) -> DataFrame:
