@@ -100,6 +100,23 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     )
 
 
+def _slim(classified_df):
+    """Only what the counts and the two tables need, before the rows are shuffled for the
+    duplicate check and cached: the raw text is kept for quarantined rows only (the bulk of
+    the bytes otherwise), and the duplicate order uses a 64-bit hash of it instead."""
+    from pyspark.sql import functions as F
+
+    keep = dict.fromkeys(
+        [*EVENTS_SCHEMA.names, *QUARANTINE_SCHEMA.names, "reasons", "warnings", "is_quarantined"]
+    )
+    keep.pop("raw_record")
+    return classified_df.select(
+        *keep,
+        F.when(F.col("is_quarantined"), F.col("_raw_record")).alias("_raw_record"),
+        F.xxhash64("_raw_record").alias("_record_hash"),
+    )
+
+
 def _stats(flagged_df) -> list[dict[str, object]]:
     """All the run's counts in one pass, per source file."""
     from pyspark.sql import functions as F
@@ -225,9 +242,9 @@ def run_etl(
             # First load, or only earlier runs of D so far: no join needed.
             existing_ids = None if other_dates.isEmpty() else other_dates
         phase("plan")
-        flagged = with_duplicate_flag(classified, existing_ids).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        flagged = with_duplicate_flag(
+            _slim(classified), existing_ids, order_by=("_source_file", "_record_hash")
+        ).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             per_file = _stats(flagged)
         except Exception as exc:

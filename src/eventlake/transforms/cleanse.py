@@ -15,8 +15,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.schemas import RAW_FIELDS
+from eventlake.transforms.text import strip_whitespace
 
 NULL_TOKENS = ("", "null", "none", "nil", "n/a", "na", "nan", "undefined", "\\n")
+_LONGEST_TOKEN = max(len(t) for t in NULL_TOKENS)
 
 DEVICE_SPELLINGS: dict[str, str] = {
     **dict.fromkeys(("mobile", "phone", "smartphone", "mobile phone", "cell", "iphone"), "mobile"),
@@ -73,7 +75,6 @@ DEFAULT_CURRENCY = "USD"
 UNKNOWN_COUNTRY = "ZZ"
 
 
-WHITESPACE = " \t\n\r\x0b\x0c"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -88,8 +89,10 @@ def _is_upper_code(value: Column, length: int) -> Column:
 
 def clean_string(col: Column) -> Column:
     """Trim ASCII whitespace; empty and null-like tokens ("null", "N/A", ...) become null."""
-    trimmed = F.btrim(col, F.lit(WHITESPACE))
-    return F.when(F.lower(trimmed).isin(*NULL_TOKENS), F.lit(None)).otherwise(trimmed)
+    trimmed = strip_whitespace(col)
+    # The length test first: most values are longer than any token, and lower() copies.
+    is_token = (F.length(trimmed) <= _LONGEST_TOKEN) & F.lower(trimmed).isin(*NULL_TOKENS)
+    return F.when(is_token, F.lit(None)).otherwise(trimmed)
 
 
 # The *_from_clean helpers take a column that clean_string already produced.

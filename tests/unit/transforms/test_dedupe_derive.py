@@ -72,6 +72,35 @@ def test_with_duplicate_flag_ids_already_in_lake(spark):
     assertDataFrameEqual(actual_df, expected_df)
 
 
+def test_with_duplicate_flag_repeated_and_in_lake_flags_every_copy(spark):
+    source_df = spark.createDataFrame(
+        [("e", False, "f1", "v"), ("e", False, "f2", "v")], DEDUPE_SCHEMA
+    )
+    existing_df = spark.createDataFrame([("e",)], "event_id string")
+    actual_df = with_duplicate_flag(source_df, existing_df).select("_source_file", "is_duplicate")
+    expected_df = spark.createDataFrame(
+        [("f1", True), ("f2", True)], "_source_file string, is_duplicate boolean"
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_duplicate_flag_orders_by_the_given_columns(spark):
+    """The ETL orders copies by file, then a hash of the raw text it no longer keeps."""
+    source_df = spark.createDataFrame(
+        [("a", False, "f1", None, 9), ("a", False, "f1", None, 3), ("a", False, "f0", None, 7)],
+        "event_id string, is_quarantined boolean, _source_file string, _raw_record string, "
+        "_record_hash long",
+    )
+    actual_df = with_duplicate_flag(source_df, order_by=("_source_file", "_record_hash")).select(
+        "_source_file", "_record_hash", "is_duplicate"
+    )
+    expected_df = spark.createDataFrame(
+        [("f1", 9, True), ("f1", 3, True), ("f0", 7, False)],
+        "_source_file string, _record_hash long, is_duplicate boolean",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
 def test_with_event_time_late_event_keeps_its_own_date(spark):
     source_df = spark.createDataFrame(
         [("2026-01-03T23:30:00Z",), ("1767571200",), (None,)], "event_time string"
