@@ -53,6 +53,12 @@ def test_sample_on_file_bucket_two_days(spark, state_home):
     events = DeltaTable(str(lake / "events"))
     assert events.to_pyarrow_table().num_rows == 2443 + 2447
     assert events.metadata().partition_columns == ["event_date"]
+    assert events.metadata().configuration == {
+        "delta.dataSkippingStatsColumns": "processing_date,event_ts,event_type,user_id,amount"
+    }
+    stats = events.get_add_actions(flatten=True).column_names
+    assert "min.user_id" in stats and "max.event_ts" in stats
+    assert "min.event_id" not in stats and "min.ip_hash" not in stats
     assert DeltaTable(str(lake / "quarantine")).to_pyarrow_table().num_rows == 41 + 40
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
     assert sorted(zip(runs.rows_read, runs.rows_clean, strict=True)) == [(2500, 2443), (2500, 2447)]

@@ -89,6 +89,20 @@ EVENTS_SCHEMA = T.StructType(
     ]
 )
 EVENTS_PARTITION_COLUMNS: tuple[str, ...] = ("event_date",)
+# Delta keeps min/max/null-count statistics for these columns only (its default is the first
+# 32 columns, mostly ids and free text that no query filters on). processing_date is what
+# each run's replaceWhere and duplicate check select on; the rest are what analysts and the
+# feature job filter on. Collecting all 24 cost ~2.5 s of a 1M-event write.
+EVENTS_STATS_COLUMNS: tuple[str, ...] = (
+    "processing_date",
+    "event_ts",
+    "event_type",
+    "user_id",
+    "amount",
+)
+EVENTS_TABLE_PROPERTIES: dict[str, str] = {
+    "delta.dataSkippingStatsColumns": ",".join(EVENTS_STATS_COLUMNS)
+}
 
 # Delta enforces NOT NULL on top-level columns only, so nested element types stay nullable.
 

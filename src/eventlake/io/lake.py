@@ -12,15 +12,22 @@ if TYPE_CHECKING:
 
 
 def ensure_table(
-    spark: SparkSession, uri: str, schema: StructType, partition_by: tuple[str, ...] = ()
+    spark: SparkSession,
+    uri: str,
+    schema: StructType,
+    partition_by: tuple[str, ...] = (),
+    properties: dict[str, str] | None = None,
 ) -> None:
     """Create the Delta table at `uri` with the contract's schema (NOT NULL columns are then
-    enforced by Delta on every write) unless it exists."""
+    enforced by Delta on every write) and table `properties`, unless it exists. An existing
+    table keeps its properties (change them with ALTER TABLE ... SET TBLPROPERTIES)."""
     from delta.tables import DeltaTable
 
     builder = DeltaTable.createIfNotExists(spark).location(to_spark_path(uri)).addColumns(schema)
     if partition_by:
         builder = builder.partitionedBy(*partition_by)
+    for key, value in (properties or {}).items():
+        builder = builder.property(key, value)
     builder.execute()
 
 

@@ -26,6 +26,7 @@ from eventlake.contracts.schemas import (
     ETL_RUNS_SCHEMA,
     EVENTS_PARTITION_COLUMNS,
     EVENTS_SCHEMA,
+    EVENTS_TABLE_PROPERTIES,
     QUARANTINE_SCHEMA,
     RAW_FIELDS,
 )
@@ -256,7 +257,9 @@ def run_etl(
         result.phase_seconds = phases
         phase("parse_validate_count")
         # Tables are created only now, so a file fault above commits nothing at all.
-        lake.ensure_table(spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS)
+        lake.ensure_table(
+            spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS, EVENTS_TABLE_PROPERTIES
+        )
         lake.ensure_table(spark, quarantine_uri, QUARANTINE_SCHEMA, ("processing_date",))
         lake.ensure_table(spark, runs_uri, ETL_RUNS_SCHEMA)
         phase("ensure_tables")
