@@ -31,6 +31,7 @@ from typing import Any
 
 from eventlake.datagen import render as R
 from eventlake.datagen.world import World, allocate, build_world, derive_seed, plan_day
+from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
 
@@ -249,13 +250,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=tuple(FORMATS), default="jsonl", dest="fmt")
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InputError(f"--start must be a date like 2026-01-01, got {text!r}") from None
-
-
 def main(args: argparse.Namespace) -> int:
     raw_uri = args.raw_uri
     if not raw_uri:
@@ -264,7 +258,7 @@ def main(args: argparse.Namespace) -> int:
         raw_uri = get_settings().raw_uri
     summary = generate(
         raw_uri=raw_uri,
-        start=_parse_date(args.start),
+        start=parse_date(args.start, "--start"),
         days=args.days,
         users=args.users,
         events_per_day=args.events_per_day,

@@ -16,12 +16,10 @@ from typing import Any
 
 import yaml
 
+from eventlake.errors import ConfigurationError
+
 CONF_DIR = Path(__file__).parent / "conf"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing or invalid; the message says which and where."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def _section(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown keys {unknown}; known keys are {sorted(known)}")
+        raise ConfigurationError(f"{where}: unknown keys {unknown}; known keys are {sorted(known)}")
     return cls(**raw)
 
 
@@ -124,7 +122,7 @@ def load_settings(env: str | None = None, conf_file: str | Path | None = None) -
     env = env or os.environ.get("EVENTLAKE_ENV", "local")
     path = Path(conf_file or os.environ.get("EVENTLAKE_CONF_FILE") or CONF_DIR / f"{env}.yaml")
     if not path.is_file():
-        raise ConfigError(
+        raise ConfigurationError(
             f"no configuration for environment {env!r}: {path} does not exist "
             f"(set EVENTLAKE_ENV to one of {sorted(p.stem for p in CONF_DIR.glob('*.yaml'))})"
         )
@@ -145,9 +143,9 @@ def load_settings(env: str | None = None, conf_file: str | Path | None = None) -
             airflow=_section(AirflowSettings, raw.get("airflow"), f"{where} [airflow]"),
         )
     except KeyError as exc:
-        raise ConfigError(f"{where}: missing required key {exc.args[0]!r}") from None
+        raise ConfigurationError(f"{where}: missing required key {exc.args[0]!r}") from None
     if not 0 <= settings.etl.max_reject_ratio <= 1:
-        raise ConfigError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
+        raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
     return settings
 
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from eventlake.orchestration.dates import (
-    InvalidRunDate,
-    date_range,
-    resolve_run_date,
-    validate_date,
-)
+from eventlake.dates import date_range, resolve_run_date, validate_date
+from eventlake.errors import InvalidDate
 
 
 @pytest.mark.parametrize(
     "bad", ["../../x", "2026-1-1", "2026-02-30", "2026-01-01/../..", "", None, 20260101]
 )
 def test_validate_date_refuses_non_dates(bad):
-    with pytest.raises(InvalidRunDate):
+    with pytest.raises(InvalidDate):
         validate_date(bad)
 
 
@@ -33,12 +29,12 @@ def test_resolve_run_date_falls_back_to_ds():
 
 
 def test_resolve_run_date_refuses_a_bad_param_even_with_ds():
-    with pytest.raises(InvalidRunDate, match=r"\.\./\.\./x"):
+    with pytest.raises(InvalidDate, match=r"\.\./\.\./x"):
         resolve_run_date({"date": "../../x"}, "2026-01-09")
 
 
 def test_resolve_run_date_without_logical_date_or_param():
-    with pytest.raises(InvalidRunDate, match="neither a logical date nor"):
+    with pytest.raises(InvalidDate, match="neither a logical date nor"):
         resolve_run_date({}, None)
 
 
@@ -52,7 +48,7 @@ def test_date_range_is_inclusive_and_ordered():
 
 
 def test_date_range_refuses_reversed_range():
-    with pytest.raises(InvalidRunDate, match="before"):
+    with pytest.raises(InvalidDate, match="before"):
         date_range("2026-01-02", "2026-01-01")
 
 

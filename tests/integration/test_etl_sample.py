@@ -112,3 +112,48 @@ def test_validate_output_reports_a_readable_diff(spark, state_home):
     assert "~ column event_hour: type bigint, contract says int" in message
     assert "- missing column event_ts timestamp" in message
     assert "~ partitioned by [], contract says ['event_date']" in message
+
+
+def _cli_error_lines(capsys, command: str) -> list[str]:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    return [line for line in err.splitlines() if line.startswith(f"eventlake {command}:")]
+
+
+def test_cli_etl_failed_gate_exits_3_with_one_line(spark, state_home, capsys):
+    """At a terminal a failed gate is a non-zero exit (3); the run is still recorded."""
+    from eventlake import cli
+
+    argv = ["etl", "--date", "2026-01-01", "--raw-uri", f"file://{SAMPLE_DIR}"]
+    assert cli.main([*argv, "--max-reject-ratio", "0.01"]) == 3
+    [line] = _cli_error_lines(capsys, "etl")
+    assert line.startswith("eventlake etl: error: ETL for 2026-01-01 stopped by its quality gate: ")
+    assert "quarantine ratio 0.0164 exceeds max_reject_ratio 0.01 (41 of 2500 rows)" in line
+    runs = (
+        DeltaTable(str(state_home / "bucket" / "lake" / "etl_runs")).to_pyarrow_table().to_pylist()
+    )
+    assert [(r["status"], r["gate_passed"]) for r in runs] == [("gate_failed", False)]
+
+
+def test_cli_etl_bad_severity_override_is_one_line_naming_the_setting(
+    spark, state_home, tmp_path, monkeypatch, capsys
+):
+    import yaml
+
+    from eventlake import cli
+    from eventlake.settings import CONF_DIR
+
+    conf = yaml.safe_load((CONF_DIR / "local.yaml").read_text())
+    conf["etl"]["severity_overrides"] = {"no_such_rule": "fail"}
+    conf_file = tmp_path / "overrides.yaml"
+    conf_file.write_text(yaml.safe_dump(conf))
+    monkeypatch.setenv("EVENTLAKE_CONF_FILE", str(conf_file))
+    get_settings.cache_clear()
+
+    argv = ["etl", "--date", "2026-01-01", "--raw-uri", f"file://{SAMPLE_DIR}"]
+    assert cli.main(argv) == 1
+    [line] = _cli_error_lines(capsys, "etl")
+    assert line.startswith(
+        "eventlake etl: error: etl.severity_overrides names unknown rules ['no_such_rule']: "
+        "use rule codes from ('malformed_record', "
+    )

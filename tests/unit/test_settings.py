@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eventlake.settings import ConfigError, load_settings
+from eventlake.errors import ConfigurationError
+from eventlake.settings import load_settings
 
 
 def test_local_defaults_live_under_the_state_dir(state_home):
@@ -29,16 +30,18 @@ def test_aws_env_takes_buckets_from_the_environment(state_home, monkeypatch):
 
 
 def test_unknown_env_and_unknown_keys_are_refused(tmp_path, state_home):
-    with pytest.raises(ConfigError, match="no configuration for environment 'nope'"):
+    with pytest.raises(ConfigurationError, match="no configuration for environment 'nope'"):
         load_settings("nope")
     bad = tmp_path / "bad.yaml"
     bad.write_text("raw_uri: a\nlake_uri: b\nartifacts_uri: c\netl: {max_reject: 1}\n")
-    with pytest.raises(ConfigError, match=r"bad\.yaml \[etl\]: unknown keys \['max_reject'\]"):
+    with pytest.raises(
+        ConfigurationError, match=r"bad\.yaml \[etl\]: unknown keys \['max_reject'\]"
+    ):
         load_settings("local", conf_file=bad)
 
 
 def test_missing_key_names_the_file(tmp_path, state_home):
     bad = tmp_path / "short.yaml"
     bad.write_text("raw_uri: a\n")
-    with pytest.raises(ConfigError, match=r"short\.yaml: missing required key 'lake_uri'"):
+    with pytest.raises(ConfigurationError, match=r"short\.yaml: missing required key 'lake_uri'"):
         load_settings("local", conf_file=bad)

@@ -18,6 +18,7 @@ from pyspark.sql import Column
 from pyspark.sql import functions as F
 
 from eventlake.contracts.schemas import EVENT_TYPES
+from eventlake.errors import ConfigurationError
 
 SEVERITIES = ("warn", "quarantine", "fail")
 EARLIEST_EVENT_TIME = "2000-01-01 00:00:00"
@@ -132,10 +133,15 @@ def effective_rules(overrides: Mapping[str, str] | None = None) -> tuple[Rule, .
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(RULE_CODES))
     if unknown:
-        raise ValueError(f"severity_overrides names unknown rules {unknown}; known: {RULE_CODES}")
+        raise ConfigurationError(
+            f"etl.severity_overrides names unknown rules {unknown}: use rule codes from "
+            f"{RULE_CODES}"
+        )
     bad = {k: v for k, v in overrides.items() if v not in SEVERITIES}
     if bad:
-        raise ValueError(f"severity_overrides has invalid severities {bad}; use {SEVERITIES}")
+        raise ConfigurationError(
+            f"etl.severity_overrides has invalid severities {bad}: use one of {SEVERITIES}"
+        )
     return tuple(
         Rule(r.code, overrides.get(r.code, r.severity), r.description, r.predicate) for r in RULES
     )

@@ -54,10 +54,6 @@ EVENT_CATEGORY: dict[str, str] = {
     "signup": "account",
 }
 
-# Every raw field is read as text: typing happens in the transforms, so a bad value becomes
-# a reason code instead of a silently nulled column.
-RAW_SCHEMA = T.StructType([T.StructField(name, T.StringType(), True) for name in RAW_FIELDS])
-
 AMOUNT_TYPE = T.DecimalType(18, 2)
 
 EVENTS_SCHEMA = T.StructType(

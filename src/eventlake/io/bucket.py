@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
 
-
-class BucketError(RuntimeError):
-    """A bucket or object problem, with the URI and what to do in the message."""
+from eventlake.errors import BucketError
 
 
 @dataclass(frozen=True)
@@ -132,27 +128,6 @@ def exists(uri: str) -> bool:
     client = s3_client()
     resp = client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
     return resp.get("KeyCount", 0) > 0
-
-
-def delete_prefix(uri: str) -> None:
-    if scheme(uri) == "file":
-        path = local_path(uri)
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-        return
-    bucket, key = split_s3(uri)
-    client = s3_client()
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys})
-
-
-def iter_lines(uri: str) -> Iterator[bytes]:
-    with open_read(uri) as fh:
-        yield from fh
 
 
 def to_spark_path(uri: str) -> str:

@@ -29,7 +29,3 @@ def model_uri(settings: Settings, model_name: str, run_id: str) -> str:
 
 def mlflow_artifacts_uri(settings: Settings) -> str:
     return join(settings.artifacts_uri, "mlflow")
-
-
-def lineage_file(settings: Settings) -> str:
-    return settings.lineage.file_path

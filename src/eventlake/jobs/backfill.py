@@ -16,10 +16,10 @@ import argparse
 import logging
 from typing import Any
 
-from eventlake.errors import ConfigurationError, EventlakeError, InputError
+from eventlake.dates import date_range
+from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.orchestration import steps
 from eventlake.orchestration.config import runtime_config
-from eventlake.orchestration.dates import InvalidRunDate, date_range
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,7 @@ def backfill(
     keep_going: bool = False,
 ) -> list[dict[str, Any]]:
     """Run each date in order; returns one result per date (status, gate summary, error)."""
-    try:
-        days = date_range(start, end)
-    except InvalidRunDate as exc:
-        raise InputError(str(exc)) from None
+    days = date_range(start, end)
     # Outside Airflow: environment and conf only, no Variables.
     cfg = runtime_config(use_airflow=False)
     if cfg.target != "local":

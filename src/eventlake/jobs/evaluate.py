@@ -90,11 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from eventlake.jobs.train import parse_day
+    from eventlake.dates import parse_date
 
     settings = get_settings().replace(lake_uri=args.lake_uri)
     result = run_evaluate(
-        settings, args.model, parse_day(args.start, "--start"), parse_day(args.end, "--end")
+        settings, args.model, parse_date(args.start, "--start"), parse_date(args.end, "--end")
     )
     for key, value in result.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value

@@ -90,10 +90,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from eventlake.jobs.train import parse_day
+    from eventlake.dates import parse_date
 
     settings = get_settings().replace(lake_uri=args.lake_uri)
     model_uri = args.model or f"models:/{settings.ml.model_name}@champion"
-    result = run_predict(settings, parse_day(args.date), model_uri)
+    result = run_predict(settings, parse_date(args.date, "--date"), model_uri)
     print(json.dumps(result, sort_keys=True))
     return 0

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from eventlake.dates import validate_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
 from eventlake.orchestration.airflow_home import (
@@ -43,7 +44,6 @@ from eventlake.orchestration.airflow_home import (
     task_states,
     wait_migrate,
 )
-from eventlake.orchestration.dates import validate_date
 from eventlake.orchestration.steps import RUNNER_ENV, RUNNERS
 from eventlake.settings import PROJECT_ROOT, Settings, get_settings
 

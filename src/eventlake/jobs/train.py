@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -368,18 +369,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_day(value: str, what: str = "--date") -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{what} {value!r} is not a YYYY-MM-DD date") from None
-
-
 def main(args: argparse.Namespace) -> int:
     settings = get_settings().replace(lake_uri=args.lake_uri, artifacts_uri=args.artifacts_uri)
     result = run_train(
         settings,
-        parse_day(args.date),
+        parse_date(args.date, "--date"),
         max_label_days=args.max_label_days,
         validation_days=args.validation_days,
     )

@@ -116,10 +116,6 @@ def set_threshold(model: PipelineModel, threshold: float) -> PipelineModel:
     return model
 
 
-def classifier_kind(model: PipelineModel) -> str:
-    return type(model.stages[-1]).__name__
-
-
 def get_threshold(model: PipelineModel) -> float:
     """The decision threshold stored in a fitted pipeline's classifier."""
     clf = model.stages[-1]

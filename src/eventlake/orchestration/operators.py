@@ -12,7 +12,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
-from eventlake.orchestration.dates import resolve_run_date
+from eventlake.dates import resolve_run_date
 
 
 def run_date_macro() -> Any:
@@ -27,11 +27,11 @@ def run_date_macro() -> Any:
     def eventlake_run_date(ctx: Any) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from eventlake.orchestration.dates import InvalidRunDate
+        from eventlake.errors import InvalidDate
 
         try:
             return resolve_run_date(ctx.get("params"), ctx.get("ds"))
-        except InvalidRunDate as exc:
+        except InvalidDate as exc:
             raise AirflowFailException(str(exc)) from None
 
     return eventlake_run_date

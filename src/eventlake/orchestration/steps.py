@@ -14,10 +14,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from eventlake.dates import validate_date
 from eventlake.errors import ConfigurationError, InputError
 from eventlake.io.bucket import join, list_objects
 from eventlake.orchestration.config import RuntimeConfig
-from eventlake.orchestration.dates import validate_date
 
 log = logging.getLogger(__name__)
 

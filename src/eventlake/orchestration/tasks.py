@@ -39,7 +39,7 @@ def skip_train_without_history(context: Any) -> None:
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from eventlake.orchestration.dates import resolve_run_date
+    from eventlake.dates import resolve_run_date
 
     day = resolve_run_date(context.get("params"), context.get("ds"))
     gap = steps.training_history_gap(runtime_config(), day)
