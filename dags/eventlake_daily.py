@@ -17,12 +17,12 @@ from typing import Any
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
 
 from eventlake.orchestration.alerts import on_task_failure
-from eventlake.orchestration.config import dag_settings, target
+from eventlake.orchestration.config import dag_settings
 from eventlake.orchestration.operators import RawDataSensor, run_date_macro
 
 DAG_ID = "eventlake_daily"
-TARGET = target()
-SETTINGS = dag_settings(TARGET)
+SETTINGS = dag_settings()
+TARGET = SETTINGS.airflow.target
 RUN_DATE = "{{ eventlake_run_date() }}"
 
 default_args: dict[str, Any] = {

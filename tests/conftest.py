@@ -45,11 +45,7 @@ def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow/mlflow.db")
     (home / "mlflow").mkdir()
-    from eventlake.settings import get_settings
-
-    get_settings.cache_clear()
     yield home
-    get_settings.cache_clear()
 
 
 def _free_port() -> int:

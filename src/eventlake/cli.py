@@ -1,7 +1,14 @@
 """`eventlake <command>`: one command per stage. Commands are imported lazily, so
 `eventlake --help` and the DAG's subprocess calls stay fast and import no Spark they don't need.
 
-Each command module exposes ``add_arguments(parser)`` and ``main(args) -> int``.
+Each command module exposes ``add_arguments(parser)`` and ``main(args, settings) -> int``.
+The settings are resolved here, once per process (flags a command adds, such as
+``--lake-uri``, are applied by its ``main``), and passed down; nothing below reads the
+environment.
+
+Exit codes: 0 done; 1 an error the message explains (bad input, configuration, a missing
+bucket, a failed job); 2 a usage error (unknown command or flag); 3 a quality gate stopped the
+run (``eventlake etl``: the run and its verdict are recorded in ``etl_runs``).
 """
 
 from __future__ import annotations
@@ -10,6 +17,12 @@ import argparse
 import importlib
 import logging
 import sys
+from typing import TYPE_CHECKING, Any
+
+from eventlake.errors import EventlakeError
+
+if TYPE_CHECKING:
+    from eventlake.settings import Settings
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("eventlake.generate", "write synthetic gzip raw logs into a bucket"),
@@ -34,8 +47,8 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _parse(argv: list[str]) -> tuple[str, Any, argparse.Namespace] | int:
+    """(command, its module, its parsed arguments), or the exit code of help/usage."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage())
         return 0
@@ -47,17 +60,41 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"eventlake {name}", description=text)
     module.add_arguments(parser)
-    args = parser.parse_args(rest)
+    return name, module, parser.parse_args(rest)
+
+
+def _run(argv: list[str], settings: Settings | None) -> int:
+    parsed = _parse(argv)
+    if isinstance(parsed, int):
+        return parsed
+    name, module, args = parsed
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from eventlake.errors import EventlakeError
-
     try:
-        return int(module.main(args) or 0)
+        if settings is None:
+            from eventlake.settings import load_settings
+
+            settings = load_settings()
+        return int(module.main(args, settings) or 0)
     except EventlakeError as exc:
         print(f"eventlake {name}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`eventlake <command> ...` at a terminal: settings from the environment and conf."""
+    return _run(list(sys.argv[1:] if argv is None else argv), None)
+
+
+def run_job(argv: list[str], settings: Settings | None = None) -> int:
+    """A command as the DAG runs it (spark-submit entry point, in-process runner, EMR).
+
+    With `settings` (resolved by the DAG task), the job uses them as they are; without, it
+    resolves them from the environment and conf (EMR Serverless, whose driver environment
+    carries them).
+    """
+    return _run(list(argv), settings)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
-"""Spark entry point: `spark-submit entrypoint.py [--gate-failure-ok] <command> [args]`.
+"""Spark entry point: `spark-submit entrypoint.py [--settings-file F] [--gate-failure-ok]
+<command> [args]`.
 
 Locally the DAG runs it through `spark-submit`; EMR Serverless uses the same file (uploaded to
 `<release_uri>/entrypoint.py`) as the job's entryPoint. It only hands over to
-`eventlake.cli.main`.
+`eventlake.cli.run_job`.
+
+`--settings-file F` is the DAG task's resolved settings (`Settings.to_json`, written by the
+local runner): the job uses exactly those instead of resolving its own. Without it (EMR), the
+job resolves them from its environment and the conf.
 
 `--gate-failure-ok` turns exit code 3 (a quality gate stopped the run on purpose, after the
 job recorded why) into success. The DAG passes it to the ETL job, so the ETL task means
@@ -15,18 +20,27 @@ from __future__ import annotations
 import os
 import sys
 
+SETTINGS_FILE = "--settings-file"
 GATE_EXIT_CODE = 3
 GATE_FAILURE_OK = "--gate-failure-ok"
 
 
 def run(argv: list[str]) -> int:
     """Run one eventlake command; returns its exit code."""
-    from eventlake.cli import main as cli_main
+    from eventlake.cli import run_job
 
+    settings = None
+    if len(argv) >= 2 and argv[0] == SETTINGS_FILE:
+        from pathlib import Path
+
+        from eventlake.settings import Settings
+
+        settings = Settings.from_json(Path(argv[1]).read_text())
+        argv = argv[2:]
     gate_failure_ok = bool(argv) and argv[0] == GATE_FAILURE_OK
     if gate_failure_ok:
         argv = argv[1:]
-    returncode = cli_main(argv)
+    returncode = run_job(argv, settings)
     if gate_failure_ok and returncode == GATE_EXIT_CODE:
         print(
             "eventlake: the quality gate failed and was recorded; the DAG's quality_gate "

@@ -34,6 +34,7 @@ from eventlake.datagen.world import World, allocate, build_world, derive_seed, p
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -250,12 +251,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=tuple(FORMATS), default="jsonl", dest="fmt")
 
 
-def main(args: argparse.Namespace) -> int:
-    raw_uri = args.raw_uri
-    if not raw_uri:
-        from eventlake.settings import get_settings
-
-        raw_uri = get_settings().raw_uri
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    raw_uri = args.raw_uri or settings.raw_uri
     summary = generate(
         raw_uri=raw_uri,
         start=parse_date(args.start, "--start"),

@@ -1,16 +1,30 @@
-"""One frozen Settings object, loaded once from the package's conf/<env>.yaml and the environment.
+"""One frozen Settings object, resolved once at the edge (the CLI, a DAG task) and passed down.
 
-The environment is picked by EVENTLAKE_ENV (default ``local``). EVENTLAKE_CONF_FILE points at
-another YAML file. Locations can be overridden by EVENTLAKE_RAW_URI, EVENTLAKE_LAKE_URI and
-EVENTLAKE_ARTIFACTS_URI. Credentials never live here: they come from the environment or IAM.
+Where a setting comes from, first match wins:
+
+1. an environment variable (`ENV_OVERRIDES`, e.g. EVENTLAKE_LAKE_URI, MLFLOW_TRACKING_URI);
+2. for a DAG task only, the Airflow Variable of the same meaning (`lookup`, e.g.
+   `eventlake_lake_uri`: Terraform writes them on MWAA);
+3. the conf: `conf/<env>.yaml` laid over `conf/base.yaml`. `base.yaml` holds every key with
+   its default, written once; `local.yaml` and `aws.yaml` hold only what differs.
+
+EVENTLAKE_ENV picks the environment (default ``local``); EVENTLAKE_CONF_FILE points at another
+file laid over base.yaml instead of `<env>.yaml`. Relative paths in the conf (`home`,
+`dags_dir`, `sample_dir`) are relative to the working directory; EVENTLAKE_HOME overrides the
+state dir. `{home}` in a conf value expands to the state dir.
+
+Environment variables are read here and nowhere else in the pipeline: code below the edge
+gets a `Settings` argument. Credentials never live here: they come from the environment or
+IAM, read by the AWS clients themselves.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,71 +33,118 @@ import yaml
 from eventlake.errors import ConfigurationError
 
 CONF_DIR = Path(__file__).parent / "conf"
+BASE_CONF = CONF_DIR / "base.yaml"
+# The source checkout. Only the release, deploy and bench tools use it (they work on a
+# checkout); pipeline code takes its paths from Settings.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+TARGETS = ("local", "aws")
+LOCAL_RUNNERS = ("spark-submit", "in-process")
+
+# Settings an environment variable overrides: dotted field -> (variables, first set wins;
+# Airflow Variable or None). The Airflow Variable is consulted by DAG tasks only.
+ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "home": (("EVENTLAKE_HOME",), None),
+    "raw_uri": (("EVENTLAKE_RAW_URI",), "eventlake_raw_uri"),
+    "lake_uri": (("EVENTLAKE_LAKE_URI",), "eventlake_lake_uri"),
+    "artifacts_uri": (("EVENTLAKE_ARTIFACTS_URI",), "eventlake_artifacts_uri"),
+    "sample_dir": (("EVENTLAKE_SAMPLE_DIR",), None),
+    "git_sha": (("EVENTLAKE_GIT_SHA",), None),
+    "spark.log_level": (("EVENTLAKE_SPARK_LOG_LEVEL",), None),
+    "ml.tracking_uri": (("MLFLOW_TRACKING_URI",), "eventlake_mlflow_tracking_uri"),
+    "lineage.url": (("OPENLINEAGE_URL",), None),
+    "lineage.endpoint": (("OPENLINEAGE_ENDPOINT",), None),
+    "airflow.target": (("EVENTLAKE_TARGET",), "eventlake_target"),
+    "airflow.local_runner": (("EVENTLAKE_LOCAL_RUNNER",), None),
+    "airflow.sns_topic_arn": (("EVENTLAKE_SNS_TOPIC_ARN",), "eventlake_sns_topic_arn"),
+    # The S3 endpoint and region are the ones boto3 reads from the same variables, so Spark,
+    # deltalake and boto3 always talk to the same S3.
+    "aws.endpoint_url": (("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), None),
+    "aws.region": (("AWS_REGION", "AWS_DEFAULT_REGION"), None),
+}
 
 
 @dataclass(frozen=True)
 class SparkSettings:
-    master: str | None = "local[2]"
-    driver_memory: str | None = "4g"
-    # The initial number of shuffle partitions; AQE then coalesces them to ~64 MB each.
-    shuffle_partitions: int = 64
-    # Tasks per Delta log replay (Delta's default is 50; None keeps it).
-    delta_snapshot_partitions: int | None = 4
-    ivy_dir: str = "~/.cache/eventlake/ivy"
-    # Resolve Delta and hadoop-aws through Ivy. Off where the platform ships them (EMR).
-    resolve_packages: bool = True
-    ui: bool = False
-    # JVM options for a driver this project launches (spark.driver.defaultJavaOptions, so a
-    # user's spark.driver.extraJavaOptions still applies on top).
-    driver_java_options: str | None = "-XX:-DontCompileHugeMethods"
+    master: str | None
+    driver_memory: str | None
+    shuffle_partitions: int
+    delta_snapshot_partitions: int | None
+    ivy_dir: str
+    resolve_packages: bool
+    ui: bool
+    driver_java_options: str | None
+    log_level: str
 
 
 @dataclass(frozen=True)
 class EtlSettings:
-    max_reject_ratio: float = 0.2
-    high_value_threshold: float = 100.0
-    future_tolerance_days: int = 2
-    severity_overrides: dict[str, str] = field(default_factory=dict)
+    max_reject_ratio: float
+    high_value_threshold: float
+    future_tolerance_days: int
+    severity_overrides: dict[str, str]
 
 
 @dataclass(frozen=True)
 class LineageSettings:
-    transport: str = "file"
-    file_path: str = ""
-    url: str | None = None
-    namespace: str = "eventlake"
+    transport: str
+    file_path: str
+    url: str | None
+    endpoint: str | None
+    namespace: str
 
 
 @dataclass(frozen=True)
 class MlSettings:
-    model_name: str = "eventlake-high-value"
-    window_days: int = 7
-    holdout_days: int = 2
-    min_uplift: float = 0.005
-    promotion_gate: bool = True
-    tracking_uri: str | None = None
+    model_name: str
+    window_days: int
+    holdout_days: int
+    min_uplift: float
+    promotion_gate: bool
+    tracking_uri: str | None
 
 
 @dataclass(frozen=True)
 class AirflowSettings:
-    schedule: str = "0 3 * * *"
-    catchup: bool = False
-    target: str = "local"
+    schedule: str
+    catchup: bool
+    target: str
+    local_runner: str
+    sns_topic_arn: str | None
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    endpoint_url: str | None
+    region: str | None
+
+
+SECTIONS: dict[str, type] = {
+    "spark": SparkSettings,
+    "etl": EtlSettings,
+    "lineage": LineageSettings,
+    "ml": MlSettings,
+    "airflow": AirflowSettings,
+    "aws": AwsSettings,
+}
 
 
 @dataclass(frozen=True)
 class Settings:
     env: str
     home: Path
+    dags_dir: Path
+    sample_dir: Path
     raw_uri: str
     lake_uri: str
     artifacts_uri: str
+    git_sha: str | None
     spark: SparkSettings
     etl: EtlSettings
     lineage: LineageSettings
     ml: MlSettings
     airflow: AirflowSettings
+    aws: AwsSettings
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some top-level fields changed (e.g. URIs given on the command line)."""
@@ -91,13 +152,59 @@ class Settings:
 
     @property
     def tracking_uri(self) -> str:
-        return os.environ.get("MLFLOW_TRACKING_URI") or self.ml.tracking_uri or ""
+        return self.ml.tracking_uri or ""
+
+    def to_json(self) -> str:
+        """The resolved settings as JSON, for a job in another process (`from_json`)."""
+        return json.dumps(dataclasses.asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        """Settings written by `to_json` (no environment or conf is read)."""
+        raw = json.loads(text)
+        paths = {k: Path(raw.pop(k)) for k in ("home", "dags_dir", "sample_dir")}
+        sections = {name: kind(**raw.pop(name)) for name, kind in SECTIONS.items()}
+        return cls(**raw, **paths, **sections)
 
 
-def state_home() -> Path:
-    """The project's local state dir: $EVENTLAKE_HOME, else ./.eventlake in the project root."""
-    env = os.environ.get("EVENTLAKE_HOME")
-    return Path(env).expanduser().resolve() if env else PROJECT_ROOT / ".eventlake"
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path}: not valid YAML ({exc}); fix the file") from None
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{path}: expected a mapping of settings at the top level")
+    return raw
+
+
+def _check_keys(raw: dict[str, Any], where: Path) -> None:
+    """Unknown keys are refused, naming the file and section, so a typo never goes unseen."""
+    top = {f.name for f in dataclasses.fields(Settings)} - {"env", *SECTIONS}
+    unknown = sorted(set(raw) - top - set(SECTIONS))
+    if unknown:
+        raise ConfigurationError(
+            f"{where}: unknown keys {unknown}; known keys are {sorted(top | set(SECTIONS))}"
+        )
+    for name, kind in SECTIONS.items():
+        section = raw.get(name) or {}
+        if not isinstance(section, dict):
+            raise ConfigurationError(f"{where} [{name}]: expected a mapping, got {section!r}")
+        known = {f.name for f in dataclasses.fields(kind)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise ConfigurationError(
+                f"{where} [{name}]: unknown keys {unknown}; known keys are {sorted(known)}"
+            )
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key in SECTIONS and isinstance(value, dict):
+            out[key] = {**(base.get(key) or {}), **value}
+        else:
+            out[key] = value
+    return out
 
 
 def _expand(value: Any, home: Path) -> Any:
@@ -108,48 +215,100 @@ def _expand(value: Any, home: Path) -> Any:
     return value
 
 
-def _section(cls: type, raw: dict[str, Any] | None, where: str) -> Any:
-    raw = raw or {}
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigurationError(f"{where}: unknown keys {unknown}; known keys are {sorted(known)}")
-    return cls(**raw)
+def _override(raw: dict[str, Any], lookup: Callable[[str], str | None] | None) -> None:
+    """Apply environment variables, then Airflow Variables (`lookup`), onto the merged conf."""
+    for dotted, (env_names, variable) in ENV_OVERRIDES.items():
+        value = next((os.environ[n] for n in env_names if os.environ.get(n)), None)
+        if value is None and variable and lookup is not None:
+            value = lookup(variable)
+        if value in (None, ""):
+            continue
+        section, _, key = dotted.rpartition(".")
+        target = raw.setdefault(section, {}) if section else raw
+        target[key] = value
 
 
-def load_settings(env: str | None = None, conf_file: str | Path | None = None) -> Settings:
-    """Read the YAML for ``env`` and apply environment overrides. Does no I/O besides the read."""
-    env = env or os.environ.get("EVENTLAKE_ENV", "local")
+def load_settings(
+    env: str | None = None,
+    conf_file: str | Path | None = None,
+    *,
+    lookup: Callable[[str], str | None] | None = None,
+) -> Settings:
+    """Resolve the settings for ``env``: environment, then `lookup` (Airflow Variables), then
+    the conf. Reads the YAML files and the environment, nothing else."""
+    env = env or os.environ.get("EVENTLAKE_ENV") or "local"
     path = Path(conf_file or os.environ.get("EVENTLAKE_CONF_FILE") or CONF_DIR / f"{env}.yaml")
-    if not path.is_file():
+    if not path.is_file() or path.resolve() == BASE_CONF.resolve():
+        envs = sorted(p.stem for p in CONF_DIR.glob("*.yaml") if p.resolve() != BASE_CONF)
         raise ConfigurationError(
             f"no configuration for environment {env!r}: {path} does not exist "
-            f"(set EVENTLAKE_ENV to one of {sorted(p.stem for p in CONF_DIR.glob('*.yaml'))})"
+            f"(set EVENTLAKE_ENV to one of {envs})"
         )
-    home = state_home()
-    raw = _expand(yaml.safe_load(path.read_text()) or {}, home)
+    base, over = _read_yaml(BASE_CONF), _read_yaml(path)
+    _check_keys(base, BASE_CONF)
+    _check_keys(over, path)
+    raw = _merge(base, over)
+    _override(raw, lookup)
+    airflow = raw.setdefault("airflow", {})
+    airflow["target"] = str(airflow.get("target") or "").strip().lower()
+    airflow["local_runner"] = str(airflow.get("local_runner") or "").strip()
+    if os.environ.get("OPENLINEAGE_URL"):
+        raw["lineage"]["transport"] = "http"  # OPENLINEAGE_URL alone switches lineage to http
     where = str(path)
     try:
+        home = Path(raw["home"]).expanduser().resolve()
+        raw = _expand(raw, home)
         settings = Settings(
             env=env,
             home=home,
-            raw_uri=os.environ.get("EVENTLAKE_RAW_URI") or raw["raw_uri"],
-            lake_uri=os.environ.get("EVENTLAKE_LAKE_URI") or raw["lake_uri"],
-            artifacts_uri=os.environ.get("EVENTLAKE_ARTIFACTS_URI") or raw["artifacts_uri"],
-            spark=_section(SparkSettings, raw.get("spark"), f"{where} [spark]"),
-            etl=_section(EtlSettings, raw.get("etl"), f"{where} [etl]"),
-            lineage=_section(LineageSettings, raw.get("lineage"), f"{where} [lineage]"),
-            ml=_section(MlSettings, raw.get("ml"), f"{where} [ml]"),
-            airflow=_section(AirflowSettings, raw.get("airflow"), f"{where} [airflow]"),
+            dags_dir=Path(raw["dags_dir"]).expanduser().resolve(),
+            sample_dir=Path(raw["sample_dir"]).expanduser().resolve(),
+            raw_uri=raw["raw_uri"],
+            lake_uri=raw["lake_uri"],
+            artifacts_uri=raw["artifacts_uri"],
+            git_sha=raw.get("git_sha"),
+            **{
+                name: _section(kind, raw.get(name), f"{where} [{name}]")
+                for name, kind in SECTIONS.items()
+            },
         )
     except KeyError as exc:
         raise ConfigurationError(f"{where}: missing required key {exc.args[0]!r}") from None
-    if not 0 <= settings.etl.max_reject_ratio <= 1:
-        raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
+    _validate(settings, where)
     return settings
 
 
-@cache
-def get_settings() -> Settings:
-    """The process-wide settings, loaded on first use (never at import time)."""
-    return load_settings()
+def _section(kind: type, raw: dict[str, Any] | None, where: str) -> Any:
+    raw = raw or {}
+    missing = [f.name for f in dataclasses.fields(kind) if f.name not in raw]
+    if missing:
+        raise ConfigurationError(f"{where}: missing keys {missing}; add them to conf/base.yaml")
+    return kind(**raw)
+
+
+def _validate(settings: Settings, where: str) -> None:
+    if not 0 <= float(settings.etl.max_reject_ratio) <= 1:
+        raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
+    if settings.airflow.target not in TARGETS:
+        raise ConfigurationError(
+            f"eventlake_target is {settings.airflow.target!r} (EVENTLAKE_TARGET, the Airflow "
+            f"Variable or airflow.target in {where}); expected one of {TARGETS}"
+        )
+    if settings.airflow.local_runner not in LOCAL_RUNNERS:
+        raise ConfigurationError(
+            f"EVENTLAKE_LOCAL_RUNNER={settings.airflow.local_runner!r} (or "
+            f"airflow.local_runner in {where}): use one of {', '.join(LOCAL_RUNNERS)}"
+        )
+
+
+def load_task_settings(lookup: Callable[[str], str | None] | None = None) -> Settings:
+    """Settings for the DAG and its tasks: as `load_settings`, with Airflow Variables.
+
+    Without EVENTLAKE_ENV the conf is the target's own (`aws.yaml` for the aws target): on
+    MWAA nothing sets EVENTLAKE_ENV, and the Variable `eventlake_target` says aws.
+    """
+    settings = load_settings(lookup=lookup)
+    target = settings.airflow.target
+    if not os.environ.get("EVENTLAKE_ENV") and target != settings.env:
+        settings = load_settings(target, lookup=lookup)
+    return settings

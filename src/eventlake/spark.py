@@ -19,10 +19,6 @@ DELTA_PACKAGE = "io.delta:delta-spark_2.13:4.0.0"
 HADOOP_AWS_PACKAGE = "org.apache.hadoop:hadoop-aws:3.4.1"
 
 
-def s3_endpoint() -> str | None:
-    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-
-
 def packages(with_s3: bool = True) -> list[str]:
     """The Maven coordinates of the extra jars eventlake needs on top of pyspark's own."""
     return [DELTA_PACKAGE] + ([HADOOP_AWS_PACKAGE] if with_s3 else [])
@@ -134,7 +130,7 @@ def spark_confs(settings: Settings, with_s3: bool = True, jars: bool = True) -> 
         confs["spark.driver.defaultJavaOptions"] = settings.spark.driver_java_options
     if jars:
         confs.update(jar_confs(settings, with_s3))
-    confs.update(spark_confs_s3_only())
+    confs.update(spark_confs_s3_only(settings))
     return confs
 
 
@@ -150,7 +146,7 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
 
     active = SparkSession.getActiveSession()
     if active is not None:
-        apply_s3_endpoint(active)
+        apply_s3_endpoint(active, settings)
         drop_jar_paths()
         return active
     builder = SparkSession.builder.appName(app_name)
@@ -174,16 +170,17 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
             confs["spark.jars.packages"].split(","),
             spark.sparkContext.getConf().get("spark.jars", ""),
         )
-    spark.sparkContext.setLogLevel(os.environ.get("EVENTLAKE_SPARK_LOG_LEVEL", "WARN"))
+    spark.sparkContext.setLogLevel(settings.spark.log_level)
     return spark
 
 
-def apply_s3_endpoint(spark: SparkSession) -> None:
-    """Re-read the S3 endpoint from the environment into a live session's Hadoop conf.
+def apply_s3_endpoint(spark: SparkSession, settings: Settings) -> None:
+    """Put these settings' S3 endpoint into a live session's Hadoop conf.
 
-    Lets one long-lived session (tests, a reused driver) follow AWS_ENDPOINT_URL changes.
+    Lets one long-lived session (tests, a reused driver) follow the endpoint of each job's
+    settings.
     """
-    confs = spark_confs_s3_only()
+    confs = spark_confs_s3_only(settings)
     if not confs:
         return
     hconf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
@@ -191,6 +188,8 @@ def apply_s3_endpoint(spark: SparkSession) -> None:
         hconf.set(key.removeprefix("spark.hadoop."), value)
     # The JVM read its environment when it started; credentials exported since then reach
     # S3A only through the live Hadoop conf. Held in memory, never logged or persisted.
+    # Credentials are deliberately not Settings (which may be written to a job's settings
+    # file): they are read from the AWS credential variables here, as the AWS SDKs do.
     for env_name, key in (
         ("AWS_ACCESS_KEY_ID", "fs.s3a.access.key"),
         ("AWS_SECRET_ACCESS_KEY", "fs.s3a.secret.key"),
@@ -202,8 +201,9 @@ def apply_s3_endpoint(spark: SparkSession) -> None:
         hconf.set(f"fs.{scheme}.impl.disable.cache", "true")
 
 
-def spark_confs_s3_only() -> dict[str, str]:
-    endpoint = s3_endpoint()
+def spark_confs_s3_only(settings: Settings) -> dict[str, str]:
+    """S3A confs for a non-AWS S3 endpoint (`settings.aws.endpoint_url`), else none."""
+    endpoint = settings.aws.endpoint_url
     if not endpoint:
         return {}
     return {
@@ -212,9 +212,7 @@ def spark_confs_s3_only() -> dict[str, str]:
         "spark.hadoop.fs.s3a.connection.ssl.enabled": str(
             urlparse(endpoint).scheme == "https"
         ).lower(),
-        "spark.hadoop.fs.s3a.endpoint.region": os.environ.get(
-            "AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-        ),
+        "spark.hadoop.fs.s3a.endpoint.region": settings.aws.region or "us-east-1",
         # A local S3-API server has no multi-part change detection via version ids.
         "spark.hadoop.fs.s3a.change.detection.mode": "none",
     }

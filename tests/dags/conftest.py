@@ -41,9 +41,9 @@ def load_dag(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple]:
 def local_airflow(state_home: Path) -> Callable[..., subprocess.CompletedProcess]:
     """Run `airflow ...` against a fresh SQLite metadata DB under the test's state dir."""
     from eventlake.orchestration.airflow_home import airflow_env, executable, migrate
-    from eventlake.settings import get_settings
+    from eventlake.settings import load_settings
 
-    settings = get_settings()
+    settings = load_settings()
     migrate(settings)
     env = airflow_env(settings)
 

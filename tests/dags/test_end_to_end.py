@@ -49,7 +49,7 @@ def lake_home(tmp_path_factory):
     if not (SAMPLE / f"dt={DAYS[0]}").is_dir():
         pytest.skip(f"the shipped sample is not at {SAMPLE} yet")
     from eventlake.jobs.backfill import backfill
-    from eventlake.settings import get_settings
+    from eventlake.settings import load_settings
 
     home = tmp_path_factory.mktemp("e2e") / "home"
     raw = home / "bucket" / "raw"
@@ -63,25 +63,24 @@ def lake_home(tmp_path_factory):
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow/mlflow.db")
         for var in ("EVENTLAKE_RAW_URI", "EVENTLAKE_LAKE_URI", "EVENTLAKE_ARTIFACTS_URI"):
             mp.delenv(var, raising=False)
-        get_settings.cache_clear()
+        settings = load_settings()
         lake = home / "bucket" / "lake"
         first = backfill(
-            IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
+            settings, IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
         )
         snapshots = [{name: _table(lake, name) for name in ("events", "quarantine")}]
         second = backfill(
-            IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
+            settings, IDEMPOTENCY_DAYS[0], IDEMPOTENCY_DAYS[-1], skip_train=True, in_process=True
         )
         snapshots.append({name: _table(lake, name) for name in ("events", "quarantine")})
-        rest = backfill(DAYS[3], DAYS[6], skip_train=True, in_process=True)
+        rest = backfill(settings, DAYS[3], DAYS[6], skip_train=True, in_process=True)
         yield {
             "home": home,
             "lake": lake,
             "results": (first, second, rest),
             "snapshots": snapshots,
-            "settings": get_settings(),
+            "settings": settings,
         }
-        get_settings.cache_clear()
 
 
 def test_backfill_three_days_twice_gives_the_same_tables(lake_home):

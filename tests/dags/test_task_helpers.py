@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def _write_etl_runs(lake: Path, rows: list[dict]) -> None:
     write_deltalake(str(lake / "etl_runs"), pa.Table.from_pylist(rows, schema), mode="append")
 
 
+def _lake(lake_uri: str):
+    """The test's local settings with the lake at `lake_uri`."""
+    from eventlake.settings import load_settings
+
+    return load_settings("local").replace(lake_uri=lake_uri)
+
+
 def _row(run_id, day, passed, finished_hour, message="", clean=90, quarantined=10):
     return {
         "run_id": run_id,
@@ -61,7 +69,7 @@ def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
             _row("r3", "2026-01-04", False, 3, "unknown_event_type is fail-severity"),
         ],
     )
-    summary = check_quality_gate(tmp_path.as_uri(), "2026-01-03")
+    summary = check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-03")
     assert summary["run_id"] == "r2"
     assert (summary["rows_clean"], summary["rows_quarantined"]) == (95, 5)
 
@@ -77,17 +85,17 @@ def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
         ],
     )
     with pytest.raises(GateFailed, match=r"2026-01-04 \(etl run r2.*quarantine ratio 0.40 > 0.20"):
-        check_quality_gate(tmp_path.as_uri(), "2026-01-04")
+        check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-04")
 
 
 def test_check_quality_gate_without_a_row_names_the_table(tmp_path):
     from eventlake.orchestration.gate import check_quality_gate
 
     with pytest.raises(InputError, match="no etl_runs row for processing_date 2026-01-05"):
-        check_quality_gate(tmp_path.as_uri(), "2026-01-05")
+        check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-05")
     _write_etl_runs(tmp_path, [_row("r1", "2026-01-04", True, 1)])
     with pytest.raises(InputError, match="etl_runs"):
-        check_quality_gate(tmp_path.as_uri(), "2026-01-05")
+        check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-05")
 
 
 def test_quality_gate_task_fails_without_retry(tmp_path, monkeypatch):
@@ -142,102 +150,137 @@ def test_entrypoint_turns_gate_exit_into_success_only_when_asked(monkeypatch):
 
     calls = []
 
-    def fake_main(argv):
-        calls.append(argv)
+    def fake_run_job(argv, settings=None):
+        calls.append((argv, settings))
         return 3
 
-    monkeypatch.setattr(eventlake.cli, "main", fake_main)
+    monkeypatch.setattr(eventlake.cli, "run_job", fake_run_job)
     assert entrypoint.run(["--gate-failure-ok", "etl", "--date", "2026-01-01"]) == 0
     assert entrypoint.run(["train", "--date", "2026-01-01"]) == 3
-    assert calls == [["etl", "--date", "2026-01-01"], ["train", "--date", "2026-01-01"]]
+    assert calls == [
+        (["etl", "--date", "2026-01-01"], None),
+        (["train", "--date", "2026-01-01"], None),
+    ]
+
+
+def test_entrypoint_runs_the_job_with_the_settings_file(state_home, tmp_path, capsys):
+    """The task's resolved settings reach the job through the file, not the environment."""
+    from eventlake import entrypoint
+    from eventlake.settings import load_settings
+
+    raw = tmp_path / "task-raw"
+    settings = load_settings("local").replace(raw_uri=raw.as_uri())
+    settings_file = tmp_path / "settings.json"
+    settings_file.write_text(settings.to_json())
+    argv = ["--settings-file", str(settings_file), "etl", "--date", "2026-01-01"]
+    assert entrypoint.run(argv) == 1
+    err = capsys.readouterr().err
+    assert f"no raw files for this date under {raw.as_uri()}/dt=2026-01-01/" in err
 
 
 def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
     from eventlake.orchestration.local import ENTRYPOINT, spark_submit_command
-    from eventlake.settings import get_settings
+    from eventlake.settings import load_settings
     from eventlake.spark import jar_env
 
+    settings = load_settings()
     cmd = spark_submit_command(
-        get_settings(), "etl", ["--date", "2026-01-02"], gate_failure_ok=True
+        settings,
+        "etl",
+        ["--date", "2026-01-02"],
+        settings_file=Path("/tmp/s.json"),
+        gate_failure_ok=True,
     )
     assert cmd[0].endswith("spark-submit")
     assert cmd[cmd.index("--master") + 1] == "local[2]"
     confs = [cmd[i + 1] for i, part in enumerate(cmd) if part == "--conf"]
     assert "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension" in confs
     # The jars: by Ivy on the first run, from the recorded files after (tests/unit/test_spark_jars).
-    assert any(c.startswith("spark.jars.packages=") for c in confs) or jar_env(get_settings())
-    assert cmd[-5:] == [str(ENTRYPOINT), "--gate-failure-ok", "etl", "--date", "2026-01-02"]
+    assert any(c.startswith("spark.jars.packages=") for c in confs) or jar_env(settings)
+    assert cmd[-7:] == [
+        str(ENTRYPOINT),
+        "--settings-file",
+        "/tmp/s.json",
+        "--gate-failure-ok",
+        "etl",
+        "--date",
+        "2026-01-02",
+    ]
 
 
 def test_run_spark_submit_reports_the_exit_code(state_home, monkeypatch, tmp_path):
     """A job that fails raises JobFailed with its output; the child is gone afterwards."""
     from eventlake.orchestration import local
-    from eventlake.settings import get_settings
+    from eventlake.settings import load_settings
 
     fake = tmp_path / "spark-submit"
     fake.write_text("#!/bin/sh\necho 'boom: bad input'\nexit 7\n")
     fake.chmod(0o755)
     monkeypatch.setattr(local, "spark_submit_executable", lambda: str(fake))
     with pytest.raises(local.JobFailed, match=r"exited with code 7(.|\n)*boom: bad input"):
-        local.run_spark_submit(get_settings(), "etl", ["--date", "2026-01-02"])
+        local.run_spark_submit(load_settings(), "etl", ["--date", "2026-01-02"])
 
 
-def _cfg(lake_uri: str):
-    from eventlake.orchestration.config import RuntimeConfig
+def _task_settings(lake_uri: str, runner: str = "spark-submit"):
+    """Settings as a DAG task resolved them: a lake the process's environment does not name."""
+    from eventlake.settings import load_settings
 
-    return RuntimeConfig(
-        target="local",
-        raw_uri="file:///data/raw",
-        lake_uri=lake_uri,
-        artifacts_uri="file:///data/artifacts",
-        tracking_uri="sqlite:////data/mlflow.db",
-        model_name="m",
-        sns_topic_arn=None,
-    )
+    settings = load_settings("local").replace(lake_uri=lake_uri)
+    return settings.replace(airflow=replace(settings.airflow, local_runner=runner))
 
 
-def test_in_process_runner_runs_the_job_with_the_tasks_locations(state_home, monkeypatch):
-    import eventlake.cli
-    from eventlake.orchestration import steps
-    from eventlake.settings import get_settings
-
-    seen = []
-
-    def fake_main(argv):
-        seen.append((argv, get_settings().lake_uri))
-        return 3  # the ETL's gate exit: success for the DAG's ETL task
-
-    monkeypatch.setattr(eventlake.cli, "main", fake_main)
-    monkeypatch.setenv("EVENTLAKE_LOCAL_RUNNER", "in-process")
-    monkeypatch.setenv("EVENTLAKE_LAKE_URI", "file:///before/lake")
-    get_settings.cache_clear()
-
-    steps.run_local_job(_cfg("file:///task/lake"), "etl", "2026-01-09")
-
-    assert seen == [(["etl", "--date", "2026-01-09"], "file:///task/lake")]
-    get_settings.cache_clear()
-    assert get_settings().lake_uri == "file:///before/lake"  # the process's own, restored
-
-
-def test_default_runner_spark_submits_and_a_bad_runner_is_named(state_home, monkeypatch, tmp_path):
-    from eventlake.errors import ConfigurationError
+def test_in_process_runner_runs_the_job_with_the_tasks_settings(
+    state_home, monkeypatch, tmp_path, capsys
+):
+    """The real ETL job runs in this process on the task's raw URI, not the environment's."""
     from eventlake.orchestration import local, steps
+
+    task_raw = tmp_path / "task-raw"
+    monkeypatch.setenv("EVENTLAKE_RAW_URI", (tmp_path / "process-raw").as_uri())
+    settings = _task_settings("file:///task/lake", "in-process").replace(raw_uri=task_raw.as_uri())
+    with pytest.raises(local.JobFailed, match=r"job `eventlake etl --date 2026-01-09` exited"):
+        steps.run_local_job(settings, "etl", "2026-01-09")
+    err = capsys.readouterr().err
+    assert f"no raw files for this date under {task_raw.as_uri()}/dt=2026-01-09/" in err
+    assert "process-raw" not in err
+
+
+def test_spark_submit_runner_gets_the_tasks_settings_in_a_file(state_home, monkeypatch, tmp_path):
+    from eventlake.orchestration import local, steps
+    from eventlake.settings import Settings
 
     args_file = tmp_path / "args"
     fake = tmp_path / "spark-submit"
-    fake.write_text(f'#!/bin/sh\necho "$EVENTLAKE_LAKE_URI $@" > {args_file}\n')
+    # Copies the settings file it was given: the runner deletes it when the job ends.
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" > {args_file}\n'
+        'while [ "$1" != "--settings-file" ]; do shift; done\n'
+        f'cp "$2" {tmp_path / "seen.json"}\n'
+    )
     fake.chmod(0o755)
     monkeypatch.setattr(local, "spark_submit_executable", lambda: str(fake))
-    monkeypatch.delenv("EVENTLAKE_LOCAL_RUNNER", raising=False)
+    monkeypatch.setenv("EVENTLAKE_LAKE_URI", "file:///process/lake")
 
-    steps.run_local_job(_cfg("file:///task/lake"), "train", "2026-01-09")
+    steps.run_local_job(_task_settings("file:///task/lake"), "train", "2026-01-09")
     words = args_file.read_text().split()
-    assert words[0] == "file:///task/lake"
     assert words[-3:] == ["train", "--date", "2026-01-09"]
+    seen = Settings.from_json((tmp_path / "seen.json").read_text())
+    assert seen.lake_uri == "file:///task/lake"
+    settings_file = Path(words[words.index("--settings-file") + 1])
+    assert not settings_file.exists()
+
+
+def test_a_bad_local_runner_is_named(state_home, monkeypatch):
+    from eventlake.errors import ConfigurationError
+    from eventlake.settings import load_settings
 
     monkeypatch.setenv("EVENTLAKE_LOCAL_RUNNER", "threads")
-    with pytest.raises(ConfigurationError, match="'threads': use one of spark-submit, in-process"):
-        steps.run_local_job(_cfg("file:///task/lake"), "train", "2026-01-09")
+    with pytest.raises(
+        ConfigurationError,
+        match=r"EVENTLAKE_LOCAL_RUNNER='threads' .*: use one of spark-submit, in-process",
+    ):
+        load_settings("local")
 
 
 def test_failure_callback_logs_the_task_and_date(caplog, monkeypatch):
@@ -260,10 +303,10 @@ def test_failure_callback_logs_the_task_and_date(caplog, monkeypatch):
 
 def test_plan_days_for_make_run(state_home):
     from eventlake.jobs.run_local import plan_days
-    from eventlake.settings import get_settings
+    from eventlake.settings import load_settings
 
     days = [f"2026-01-{d:02d}" for d in range(1, 15)]
-    settings = get_settings()  # window_days 7 > holdout 2 + validation 1 + 1: first date 01-08
+    settings = load_settings()  # window_days 7 > holdout 2 + validation 1 + 1: first date 01-08
     history, dag = plan_days(settings, days, 3)
     assert (history[0], history[-1], dag) == (
         "2026-01-01",
@@ -305,12 +348,11 @@ def test_promotion_outcome_reads_aliases_and_metrics(state_home):
 
 
 def test_training_history_gap_until_a_full_window_is_loaded(tmp_path, state_home):
-    from eventlake.orchestration.config import runtime_config
+    from eventlake.orchestration.config import task_settings
     from eventlake.orchestration.steps import training_history_gap
 
     lake = tmp_path / "lake"
-    cfg = runtime_config(use_airflow=False)
-    cfg = type(cfg)(**{**cfg.__dict__, "lake_uri": lake.as_uri()})
+    cfg = task_settings(use_airflow=False).replace(lake_uri=lake.as_uri())
     assert "has no loaded day yet" in training_history_gap(cfg, "2026-01-08")
     # 01-01 failed its gate first and passed on a rerun; 01-02..07 passed.
     rows = [_row("r0", "2026-01-01", False, 1), _row("r1", "2026-01-01", True, 2)]

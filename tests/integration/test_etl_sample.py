@@ -19,7 +19,7 @@ from deltalake import DeltaTable
 
 from eventlake.jobs import validate_output
 from eventlake.jobs.etl import run_etl
-from eventlake.settings import get_settings, load_settings
+from eventlake.settings import load_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -62,9 +62,7 @@ def test_sample_on_file_bucket_two_days(spark, state_home):
     assert DeltaTable(str(lake / "quarantine")).to_pyarrow_table().num_rows == 41 + 40
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
     assert sorted(zip(runs.rows_read, runs.rows_clean, strict=True)) == [(2500, 2443), (2500, 2447)]
-
-    get_settings.cache_clear()
-    assert validate_output.main(argparse.Namespace(lake_uri=None)) == 0
+    assert validate_output.main(argparse.Namespace(lake_uri=None), load_settings()) == 0
 
 
 @pytest.mark.s3
@@ -97,7 +95,7 @@ def test_sample_day_on_s3_endpoint(spark, state_home, s3_env):
     assert quarantine.to_pyarrow_table().num_rows == 41
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lake-bucket")["Contents"]]
     assert any(k.startswith("lake/events/event_date=2026-01-01/") for k in keys)
-    assert validate_output.main(argparse.Namespace(lake_uri="s3://lake-bucket/lake")) == 0
+    assert validate_output.main(argparse.Namespace(lake_uri="s3://lake-bucket/lake"), settings) == 0
 
 
 def test_validate_output_reports_a_readable_diff(spark, state_home):
@@ -107,7 +105,7 @@ def test_validate_output_reports_a_readable_diff(spark, state_home):
     df = spark.createDataFrame([("e1", 1)], "event_id string, event_hour bigint")
     df.write.format("delta").save(f"file:{lake}/events")
     with pytest.raises(SchemaMismatch) as err:
-        validate_output.main(argparse.Namespace(lake_uri=None))
+        validate_output.main(argparse.Namespace(lake_uri=None), load_settings())
     message = str(err.value)
     assert "~ column event_hour: type bigint, contract says int" in message
     assert "- missing column event_ts timestamp" in message
@@ -143,12 +141,12 @@ def test_cli_etl_bad_severity_override_is_one_line_naming_the_setting(
     from eventlake import cli
     from eventlake.settings import CONF_DIR
 
+    # EVENTLAKE_CONF_FILE takes the place of local.yaml, laid over base.yaml.
     conf = yaml.safe_load((CONF_DIR / "local.yaml").read_text())
-    conf["etl"]["severity_overrides"] = {"no_such_rule": "fail"}
+    conf["etl"] = {"severity_overrides": {"no_such_rule": "fail"}}
     conf_file = tmp_path / "overrides.yaml"
     conf_file.write_text(yaml.safe_dump(conf))
     monkeypatch.setenv("EVENTLAKE_CONF_FILE", str(conf_file))
-    get_settings.cache_clear()
 
     argv = ["etl", "--date", "2026-01-01", "--raw-uri", f"file://{SAMPLE_DIR}"]
     assert cli.main(argv) == 1

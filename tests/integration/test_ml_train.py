@@ -152,7 +152,7 @@ class Env:
 
 
 def make_env(spark, root: Path, mp: pytest.MonkeyPatch, rows=None) -> Env:
-    from eventlake.settings import get_settings, load_settings
+    from eventlake.settings import load_settings
 
     home = root / "home"
     (home / "mlflow").mkdir(parents=True)
@@ -161,7 +161,6 @@ def make_env(spark, root: Path, mp: pytest.MonkeyPatch, rows=None) -> Env:
         mp.delenv(var, raising=False)
     tracking = f"sqlite:///{home}/mlflow/mlflow.db"
     mp.setenv("MLFLOW_TRACKING_URI", tracking)
-    get_settings.cache_clear()
     settings = load_settings("local")
     lake = home / "bucket" / "lake"
     write_events(spark, lake, world_rows() if rows is None else rows)
@@ -214,9 +213,6 @@ def trained(spark, tmp_path_factory) -> Iterator[tuple[Env, object]]:
     result = run_train(env.settings, TRAIN_DAY, **fast())
     yield env, result
     mp.undo()
-    from eventlake.settings import get_settings
-
-    get_settings.cache_clear()
 
 
 def test_train_first_version_becomes_champion(trained):
@@ -415,30 +411,24 @@ def test_gate_better_model_is_promoted(spark, tmp_path, monkeypatch):
     from eventlake.ml import registry
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import ModelParams, build_pipeline
-    from eventlake.settings import get_settings
 
     env = make_env(spark, tmp_path, monkeypatch)
-    try:
-        c = registry.connect(env.tracking_uri)
-        exp = registry.ensure_experiment(c, MODEL, (env.home / "bucket" / "mlflow").as_uri())
-        events_df = spark.read.format("delta").load(str(env.lake / "events"))
-        weak_df = build_user_day_features(events_df, START, START + timedelta(days=9), 7)
-        weak_df = weak_df.withColumn(
-            "label", (F.hash("user_id", "as_of_date") % 2 == 0).cast("double")
-        )
-        weak = build_pipeline("logistic_regression", ModelParams(lr_max_iter=5)).fit(weak_df)
-        with mlflow.start_run(experiment_id=exp) as run:
-            mlflow.spark.log_model(weak, artifact_path="model", pip_requirements=["pyspark"])
-        mv = registry.register(c, MODEL, run.info.run_id, tags={"note": "weak"})
-        c.set_registered_model_alias(MODEL, "champion", mv.version)
+    c = registry.connect(env.tracking_uri)
+    exp = registry.ensure_experiment(c, MODEL, (env.home / "bucket" / "mlflow").as_uri())
+    events_df = spark.read.format("delta").load(str(env.lake / "events"))
+    weak_df = build_user_day_features(events_df, START, START + timedelta(days=9), 7)
+    weak_df = weak_df.withColumn("label", (F.hash("user_id", "as_of_date") % 2 == 0).cast("double"))
+    weak = build_pipeline("logistic_regression", ModelParams(lr_max_iter=5)).fit(weak_df)
+    with mlflow.start_run(experiment_id=exp) as run:
+        mlflow.spark.log_model(weak, artifact_path="model", pip_requirements=["pyspark"])
+    mv = registry.register(c, MODEL, run.info.run_id, tags={"note": "weak"})
+    c.set_registered_model_alias(MODEL, "champion", mv.version)
 
-        result = run_train(env.settings, TRAIN_DAY, **fast())
-        assert (result.version, result.promoted) == ("2", True)
-        assert "beats champion" in result.reason
-        assert alias(MODEL, "champion") == 2
-        assert client().get_run(result.run_id).data.metrics["champion_holdout_roc_auc"] < 0.7
-    finally:
-        get_settings.cache_clear()
+    result = run_train(env.settings, TRAIN_DAY, **fast())
+    assert (result.version, result.promoted) == ("2", True)
+    assert "beats champion" in result.reason
+    assert alias(MODEL, "champion") == 2
+    assert client().get_run(result.run_id).data.metrics["champion_holdout_roc_auc"] < 0.7
 
 
 @pytest.mark.s3
@@ -453,7 +443,7 @@ def test_train_and_predict_with_lake_and_artifacts_on_s3(spark, state_home, s3_e
     from eventlake.settings import load_settings
     from eventlake.spark import apply_s3_endpoint
 
-    apply_s3_endpoint(spark)
+    apply_s3_endpoint(spark, load_settings("local"))
     s3 = boto3.client("s3")
     for bucket in ("ml-lake", "ml-artifacts"):
         s3.create_bucket(Bucket=bucket)
@@ -486,28 +476,24 @@ def test_bad_input_fails_before_training_and_registers_nothing(spark, tmp_path, 
     """Missing days, a single class, too few rows: a clear InputError, no run, no version."""
     from eventlake.errors import InputError
     from eventlake.jobs.train import run_train
-    from eventlake.settings import get_settings
 
     gap = date(2026, 1, 5)
     env = make_env(spark, tmp_path, monkeypatch, [r for r in world_rows() if r[4] != gap])
-    try:
-        with pytest.raises(InputError, match=r"no events for 1 day\(s\) .*: 2026-01-05"):
-            run_train(env.settings, TRAIN_DAY, **fast())
+    with pytest.raises(InputError, match=r"no events for 1 day\(s\) .*: 2026-01-05"):
+        run_train(env.settings, TRAIN_DAY, **fast())
 
-        no_high_value = [(*r[:19], False, *r[20:]) for r in world_rows()]
-        write_events(spark, env.lake, no_high_value)
-        with pytest.raises(InputError, match=r"train .* has a single class: all \d+ rows"):
-            run_train(env.settings, TRAIN_DAY, **fast())
+    no_high_value = [(*r[:19], False, *r[20:]) for r in world_rows()]
+    write_events(spark, env.lake, no_high_value)
+    with pytest.raises(InputError, match=r"train .* has a single class: all \d+ rows"):
+        run_train(env.settings, TRAIN_DAY, **fast())
 
-        write_events(spark, env.lake, world_rows())
-        with pytest.raises(InputError, match=r"train .* user-day rows, need >= 100000"):
-            run_train(env.settings, TRAIN_DAY, min_train_rows=100_000)
+    write_events(spark, env.lake, world_rows())
+    with pytest.raises(InputError, match=r"train .* user-day rows, need >= 100000"):
+        run_train(env.settings, TRAIN_DAY, min_train_rows=100_000)
 
-        with pytest.raises(InputError, match="not enough label days"):
-            run_train(env.settings, START + timedelta(days=2), **fast())
+    with pytest.raises(InputError, match="not enough label days"):
+        run_train(env.settings, START + timedelta(days=2), **fast())
 
-        assert versions() == []
-        experiment = client().get_experiment_by_name(MODEL)
-        assert experiment is None or not client().search_runs([experiment.experiment_id])
-    finally:
-        get_settings.cache_clear()
+    assert versions() == []
+    experiment = client().get_experiment_by_name(MODEL)
+    assert experiment is None or not client().search_runs([experiment.experiment_id])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from eventlake.settings import Settings
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from eventlake.bench.runner import add_arguments as add
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add(parser)
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from eventlake.bench.runner import main as run
 
-    return run(args)
+    return run(args, settings)

@@ -23,7 +23,7 @@ from eventlake.bench.memory import (
     load_average,
     machine,
 )
-from eventlake.settings import PROJECT_ROOT, Settings, get_settings
+from eventlake.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -213,52 +213,46 @@ class Bench:
         )
         self.note_load("train lake")
         tracking = f"sqlite:///{self.work / 'mlflow' / 'mlflow.db'}"
-        saved = os.environ.get("MLFLOW_TRACKING_URI")
-        os.environ["MLFLOW_TRACKING_URI"] = tracking
         runs: list[dict[str, Any]] = []
-        try:
-            registry.connect(tracking)  # create the store before timing (schema migrations)
-            kinds = tuple(a.train_classifiers.split(",")) if a.train_classifiers else None
-            for i in range(a.runs):
-                ml = dataclasses.replace(
-                    self.settings.ml, model_name=f"bench-{i}", window_days=window
-                )
-                settings = self.settings.replace(
-                    raw_uri=lake.raw_uri,
-                    lake_uri=lake.lake_uri,
-                    artifacts_uri=(self.work / "artifacts").as_uri(),
-                    ml=ml,
-                )
-                self.memory.set_label("train")
-                mark = self.profiler.mark()
-                t0 = time.perf_counter()
-                result = run_train(
-                    settings,
-                    lake.day,
-                    max_label_days=a.train_label_days,
-                    min_train_rows=a.train_min_rows,
-                    kinds=kinds,
-                )
-                seconds = time.perf_counter() - t0
-                self.memory.set_label("idle")
-                profile = self.profiler.since(mark)
-                log.info("bench: training run %d: %.1f s (version %s)", i, seconds, result.version)
-                runs.append(
-                    {
-                        "seconds": seconds,
-                        "version": result.version,
-                        "holdout_roc_auc": result.metrics.get("holdout_roc_auc"),
-                        "profile": {
-                            k: profile[k] for k in ("jobs", "stages", "tasks", "job_seconds")
-                        },
-                    }
-                )
-                self.note_load(f"train {i}")
-        finally:
-            if saved is None:
-                os.environ.pop("MLFLOW_TRACKING_URI", None)
-            else:
-                os.environ["MLFLOW_TRACKING_URI"] = saved
+        # The bench's own MLflow store, passed down in each run's settings.
+        registry.connect(tracking)  # create the store before timing (schema migrations)
+        kinds = tuple(a.train_classifiers.split(",")) if a.train_classifiers else None
+        for i in range(a.runs):
+            ml = dataclasses.replace(
+                self.settings.ml,
+                model_name=f"bench-{i}",
+                window_days=window,
+                tracking_uri=tracking,
+            )
+            settings = self.settings.replace(
+                raw_uri=lake.raw_uri,
+                lake_uri=lake.lake_uri,
+                artifacts_uri=(self.work / "artifacts").as_uri(),
+                ml=ml,
+            )
+            self.memory.set_label("train")
+            mark = self.profiler.mark()
+            t0 = time.perf_counter()
+            result = run_train(
+                settings,
+                lake.day,
+                max_label_days=a.train_label_days,
+                min_train_rows=a.train_min_rows,
+                kinds=kinds,
+            )
+            seconds = time.perf_counter() - t0
+            self.memory.set_label("idle")
+            profile = self.profiler.since(mark)
+            log.info("bench: training run %d: %.1f s (version %s)", i, seconds, result.version)
+            runs.append(
+                {
+                    "seconds": seconds,
+                    "version": result.version,
+                    "holdout_roc_auc": result.metrics.get("holdout_roc_auc"),
+                    "profile": {k: profile[k] for k in ("jobs", "stages", "tasks", "job_seconds")},
+                }
+            )
+            self.note_load(f"train {i}")
         return {
             **report.stats([r["seconds"] for r in runs]),
             "details": runs,
@@ -536,12 +530,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from eventlake.errors import InputError
 
     if args.events < 1 or args.runs < 1 or args.files < 1:
         raise InputError("--events, --runs and --files must be at least 1")
-    settings = get_settings()
     bench = Bench(args, settings)
     results, code = bench.run()
     path = report.write_results(results, bench.bench_dir)

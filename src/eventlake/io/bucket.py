@@ -8,7 +8,6 @@ credentials from the environment or IAM. Spark reaches the same objects through 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -54,10 +53,11 @@ def scheme(uri: str) -> str:
 
 
 def s3_client() -> Any:
+    """boto3's S3 client: it reads AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL itself, the same
+    variables `Settings.aws.endpoint_url` comes from, so Spark and boto3 see one S3."""
     import boto3
 
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    return boto3.client("s3", endpoint_url=endpoint) if endpoint else boto3.client("s3")
+    return boto3.client("s3")
 
 
 def _sha256(path: Path) -> str:

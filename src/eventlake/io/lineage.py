@@ -8,13 +8,13 @@ default, HTTP when configured (settings.lineage.transport == "http" or $OPENLINE
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from eventlake.errors import ConfigurationError
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,19 +43,17 @@ def _client(settings: Settings):
     from openlineage.client.transport.file import FileConfig, FileTransport
     from openlineage.client.transport.http import HttpConfig, HttpTransport
 
-    url = os.environ.get("OPENLINEAGE_URL") or settings.lineage.url
-    if settings.lineage.transport == "http" or os.environ.get("OPENLINEAGE_URL"):
-        if not url:
-            raise ValueError("lineage.transport is http but neither OPENLINEAGE_URL nor url is set")
+    lineage = settings.lineage
+    if lineage.transport == "http":
+        if not lineage.url:
+            raise ConfigurationError(
+                "lineage.transport is http but no URL is set: set OPENLINEAGE_URL or lineage.url"
+            )
         config = HttpConfig.from_dict(
             {
-                "url": url,
+                "url": lineage.url,
                 "timeout": 5,
-                **(
-                    {"endpoint": os.environ["OPENLINEAGE_ENDPOINT"]}
-                    if os.environ.get("OPENLINEAGE_ENDPOINT")
-                    else {}
-                ),
+                **({"endpoint": lineage.endpoint} if lineage.endpoint else {}),
             }
         )
         return OpenLineageClient(transport=HttpTransport(config))

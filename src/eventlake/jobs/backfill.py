@@ -19,7 +19,7 @@ from typing import Any
 from eventlake.dates import date_range
 from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.orchestration import steps
-from eventlake.orchestration.config import runtime_config
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def backfill(
+    settings: Settings,
     start: str,
     end: str,
     *,
@@ -51,13 +52,13 @@ def backfill(
     in_process: bool | None = None,
     keep_going: bool = False,
 ) -> list[dict[str, Any]]:
-    """Run each date in order; returns one result per date (status, gate summary, error)."""
+    """Run each date in order with these settings (the CLI's: environment and conf, no Airflow
+    Variables); returns one result per date (status, gate summary, error)."""
     days = date_range(start, end)
-    # Outside Airflow: environment and conf only, no Variables.
-    cfg = runtime_config(use_airflow=False)
-    if cfg.target != "local":
+    target = settings.airflow.target
+    if target != "local":
         raise ConfigurationError(
-            f"eventlake backfill runs the local target (target is {cfg.target!r}); on AWS use "
+            f"eventlake backfill runs the local target (target is {target!r}); on AWS use "
             f"`airflow backfill create --dag-id eventlake_daily --from-date {start} "
             f"--to-date {end}` against the MWAA environment"
         )
@@ -66,16 +67,16 @@ def backfill(
         result: dict[str, Any] = {"date": day, "status": "failed"}
         results.append(result)
         try:
-            log.info("backfill %s: raw data at %s", day, steps.require_raw_data(cfg, day))
-            steps.run_local_job(cfg, steps.ETL, day, in_process=in_process)
-            result["gate"] = steps.quality_gate(cfg, day)
-            gap = None if skip_train else steps.training_history_gap(cfg, day)
+            log.info("backfill %s: raw data at %s", day, steps.require_raw_data(settings, day))
+            steps.run_local_job(settings, steps.ETL, day, in_process=in_process)
+            result["gate"] = steps.quality_gate(settings, day)
+            gap = None if skip_train else steps.training_history_gap(settings, day)
             if gap:  # as the DAG's train task does: skip, not fail, while history is short
                 result["train_skipped"] = gap
                 log.info("backfill %s: training skipped: %s", day, gap)
             elif not skip_train:
-                steps.run_local_job(cfg, steps.TRAIN, day, in_process=in_process)
-                result["promotion"] = steps.promotion(cfg)
+                steps.run_local_job(settings, steps.TRAIN, day, in_process=in_process)
+                result["promotion"] = steps.promotion(settings)
             result["status"] = "succeeded"
         except EventlakeError as exc:
             result["error"] = str(exc)
@@ -85,8 +86,9 @@ def backfill(
     return results
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     results = backfill(
+        settings,
         args.start,
         args.end,
         skip_train=args.skip_train,

@@ -34,6 +34,7 @@ from typing import Any
 
 from eventlake import release
 from eventlake.errors import ConfigurationError, EventlakeError
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -547,7 +548,7 @@ def deploy(
     return report
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     targets = load_targets(args.env, args.outputs_json, args.tf_dir)
     report = deploy(
         targets,

@@ -36,7 +36,7 @@ from eventlake.io import lake
 from eventlake.io.lineage import DatasetRef, LineageRun
 from eventlake.io.paths import raw_day_uri, table_uri
 from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
-from eventlake.settings import Settings, get_settings
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def run_etl(
     try:
         files: list[RawFile] = inspect_files(list_day_files(day_uri))
         phase("list_files")
-        spark = get_spark(settings) if spark is None else _reuse(spark)
+        spark = get_spark(settings) if spark is None else _reuse(spark, settings)
         phase("spark_session")
         classified = classify(read_raw(spark, files), settings, day, run_id, started.isoformat())
         existing_ids = None
@@ -305,10 +305,10 @@ def run_etl(
             flagged.unpersist()
 
 
-def _reuse(spark):
+def _reuse(spark, settings: Settings):
     from eventlake.spark import apply_s3_endpoint
 
-    apply_s3_endpoint(spark)
+    apply_s3_endpoint(spark, settings)
     return spark
 
 
@@ -368,9 +368,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-reject-ratio", type=float, help="quarantine ratio gate")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     day = parse_date(args.date, "--date")
-    settings = get_settings().replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
+    settings = settings.replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
     result = run_etl(settings, day, args.max_reject_ratio)
     print(json.dumps(summary(result), default=str))
     return 0

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from eventlake.errors import InputError
-from eventlake.settings import Settings, get_settings
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from eventlake.dates import parse_date
 
-    settings = get_settings().replace(lake_uri=args.lake_uri)
+    settings = settings.replace(lake_uri=args.lake_uri)
     result = run_evaluate(
         settings, args.model, parse_date(args.start, "--start"), parse_date(args.end, "--end")
     )

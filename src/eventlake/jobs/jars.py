@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from eventlake.settings import get_settings
+from eventlake.settings import Settings
 from eventlake.spark import get_spark, jars_manifest, packages, resolved_jars
 
 
@@ -20,8 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = get_settings()
+def main(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.spark.resolve_packages:
         print("spark.resolve_packages is false in this config: the platform brings the jars")
         return 0

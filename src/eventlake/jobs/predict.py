@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from eventlake.errors import InputError
-from eventlake.settings import Settings, get_settings
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     from eventlake.dates import parse_date
 
-    settings = get_settings().replace(lake_uri=args.lake_uri)
+    settings = settings.replace(lake_uri=args.lake_uri)
     model_uri = args.model or f"models:/{settings.ml.model_name}@champion"
     result = run_predict(settings, parse_date(args.date, "--date"), model_uri)
     print(json.dumps(result, sort_keys=True))

@@ -44,12 +44,10 @@ from eventlake.orchestration.airflow_home import (
     task_states,
     wait_migrate,
 )
-from eventlake.orchestration.steps import RUNNER_ENV, RUNNERS
-from eventlake.settings import PROJECT_ROOT, Settings, get_settings
+from eventlake.settings import LOCAL_RUNNERS, Settings
 
 log = logging.getLogger(__name__)
 
-SAMPLE_DIR = PROJECT_ROOT / "tests" / "fixtures" / "sample"
 # The same arguments as `make sample`, for a checkout without the shipped sample.
 GENERATE_ARGS = [
     "--start", "2026-01-01", "--days", "10", "--users", "300", "--events-per-day", "2000",
@@ -72,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", help="last date to run (default: the sample's last day)")
     parser.add_argument(
         "--runner",
-        choices=RUNNERS,
+        choices=LOCAL_RUNNERS,
         default="in-process",
         help="in-process (default): `airflow dags test` and its Spark jobs run in this process, "
         "one Spark session for the whole run; spark-submit: `airflow dags test` as a child "
@@ -90,11 +88,12 @@ def ensure_sample(settings: Settings) -> str:
     """Fill an empty raw bucket with the sample; says what it did."""
     if raw_days(settings):
         return f"raw bucket {settings.raw_uri} already has data: left as is"
-    shipped = sorted(p for p in SAMPLE_DIR.glob("dt=*") if p.is_dir())
+    sample = settings.sample_dir
+    shipped = sorted(p for p in sample.glob("dt=*") if p.is_dir())
     if shipped:
         for day_dir in shipped:
             for path in sorted(p for p in day_dir.rglob("*") if p.is_file()):
-                rel = path.relative_to(SAMPLE_DIR).as_posix()
+                rel = path.relative_to(sample).as_posix()
                 bucket.write_bytes(bucket.join(settings.raw_uri, rel), path.read_bytes())
         return f"copied the shipped sample ({len(shipped)} days) into {settings.raw_uri}"
     from eventlake.cli import main as cli_main
@@ -172,7 +171,7 @@ def summary(settings: Settings, days: list[str]) -> str:
     lines = ["", "eventlake run: summary", "", "  date        clean  quarantined  dups  gate"]
     for day in days:
         try:
-            row = latest_run(settings.lake_uri, day)
+            row = latest_run(settings, day)
         except InputError:
             lines.append(f"  {day}  (no etl_runs row)")
             continue
@@ -219,7 +218,7 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
     from eventlake.jobs.backfill import backfill
     from eventlake.orchestration.gate import read_all_etl_dates
 
-    loaded = set(read_all_etl_dates(settings.lake_uri))
+    loaded = set(read_all_etl_dates(settings))
     todo = [d for d in days if d not in loaded]
     print(
         f"  history days {days[0]}..{days[-1]} (lake only, no training): "
@@ -228,7 +227,7 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
     )
     for day in todo:
         started = time.monotonic()
-        (result,) = backfill(day, day, skip_train=True, in_process=True)
+        (result,) = backfill(settings, day, day, skip_train=True, in_process=True)
         gate = result.get("gate") or {}
         print(
             f"  {day}  {result['status']:<9} {time.monotonic() - started:5.0f}s  "
@@ -261,14 +260,14 @@ def _open_mlflow_store(settings: Settings) -> None:
         log.debug("MLflow store not opened ahead of training: %s", exc)
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = get_settings()
+def main(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     in_process = args.runner == "in-process"
     if in_process:
         # Airflow reads its config from the environment when first imported, in this process.
         os.environ.update(airflow_env(settings))
-        os.environ[RUNNER_ENV] = "in-process"
+        # ... and the DAG's tasks resolve their settings from it: run their jobs in here.
+        os.environ["EVENTLAKE_LOCAL_RUNNER"] = "in-process"
     print(f"eventlake run: state dir {settings.home}", flush=True)
     print(f"  {ensure_sample(settings)}", flush=True)
     days = raw_days(settings)

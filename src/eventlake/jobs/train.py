@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
-from eventlake.settings import PROJECT_ROOT, Settings, get_settings
+from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,15 @@ class Phases:
         return {f"seconds_{k}": round(v, 3) for k, v in self.seconds.items()}
 
 
-def git_sha() -> str:
-    """The commit of the code that trains ($EVENTLAKE_GIT_SHA in builds without .git)."""
-    if os.environ.get("EVENTLAKE_GIT_SHA"):
-        return os.environ["EVENTLAKE_GIT_SHA"]
+def git_sha(settings: Settings) -> str:
+    """The commit of the code that trains: `git_sha` in the settings ($EVENTLAKE_GIT_SHA, for
+    builds without .git), else the checkout this package is imported from, else unknown."""
+    if settings.git_sha:
+        return settings.git_sha
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
+            cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
             timeout=5,
@@ -200,8 +201,8 @@ def run_train(
         ) as run:
             run_id = run.info.run_id
             tags = {
-                "git_sha": git_sha(),
-                "mlflow.source.git.commit": git_sha(),
+                "git_sha": git_sha(settings),
+                "mlflow.source.git.commit": git_sha(settings),
                 "run_date": day.isoformat(),
                 "etl_run_ids": ",".join(etl_ids)[:MAX_TAG_CHARS],
                 "events_table": events_uri,
@@ -369,8 +370,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = get_settings().replace(lake_uri=args.lake_uri, artifacts_uri=args.artifacts_uri)
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    settings = settings.replace(lake_uri=args.lake_uri, artifacts_uri=args.artifacts_uri)
     result = run_train(
         settings,
         parse_date(args.date, "--date"),

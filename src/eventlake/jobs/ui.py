@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from eventlake.orchestration.airflow_home import airflow_env, executable, migrate
-from eventlake.settings import get_settings
+from eventlake.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,8 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mlflow-port", type=int, default=5000)
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = get_settings()
+def main(args: argparse.Namespace, settings: Settings) -> int:
     env = airflow_env(settings)
     migrate(settings)
     host = "127.0.0.1"

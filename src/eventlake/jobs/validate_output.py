@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from eventlake.contracts.schemas import EVENTS_PARTITION_COLUMNS, EVENTS_SCHEMA
 from eventlake.errors import EventlakeError, InputError
 from eventlake.io.paths import table_uri
-from eventlake.settings import get_settings
+from eventlake.settings import Settings
 
 
 class SchemaMismatch(EventlakeError):
@@ -42,7 +42,7 @@ def _delta_type(t: object) -> str:
     raise InputError(f"nested column type {t!r} is not expected in the events table")
 
 
-def table_columns(uri: str) -> tuple[list[Column], list[str]]:
+def table_columns(uri: str, settings: Settings) -> tuple[list[Column], list[str]]:
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
@@ -50,7 +50,7 @@ def table_columns(uri: str) -> tuple[list[Column], list[str]]:
 
     path = str(local_path(uri)) if scheme(uri) == "file" else uri
     try:
-        table = DeltaTable(path, storage_options=_storage_options(uri))
+        table = DeltaTable(path, storage_options=_storage_options(uri, settings))
     except TableNotFoundError:
         raise InputError(f"no Delta table at {uri}; run `eventlake etl` first") from None
     schema = json.loads(table.schema().to_json())
@@ -60,19 +60,13 @@ def table_columns(uri: str) -> tuple[list[Column], list[str]]:
     return cols, list(table.metadata().partition_columns)
 
 
-def _storage_options(uri: str) -> dict[str, str]:
-    import os
-
+def _storage_options(uri: str, settings: Settings) -> dict[str, str]:
     from eventlake.io.bucket import scheme
 
     if scheme(uri) != "s3":
         return {}
-    opts = {
-        "AWS_REGION": os.environ.get(
-            "AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-        )
-    }
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    opts = {"AWS_REGION": settings.aws.region or "us-east-1"}
+    endpoint = settings.aws.endpoint_url
     if endpoint:
         opts["AWS_ENDPOINT_URL"] = endpoint
         opts["AWS_ALLOW_HTTP"] = "true"
@@ -112,10 +106,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="bucket prefix of the lake (default from config)")
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = get_settings().replace(lake_uri=args.lake_uri)
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    settings = settings.replace(lake_uri=args.lake_uri)
     uri = table_uri(settings, "events")
-    actual, parts = table_columns(uri)
+    actual, parts = table_columns(uri, settings)
     problems = diff(contract_columns(), actual, list(EVENTS_PARTITION_COLUMNS), parts)
     if problems:
         raise SchemaMismatch(

@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 
 from eventlake.errors import ConfigurationError, EventlakeError
-from eventlake.settings import PROJECT_ROOT, Settings
+from eventlake.settings import Settings
 
-DAGS_FOLDER = PROJECT_ROOT / "dags"
 DAG_ID = "eventlake_daily"
 
 
@@ -38,7 +37,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             # A local UI on 127.0.0.1 for one developer: no login screen.

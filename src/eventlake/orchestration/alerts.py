@@ -46,11 +46,11 @@ def on_task_failure(context: Mapping[str, Any]) -> None:
     subject, message = failure_message(context)
     log.error("%s", message)
     try:
-        from eventlake.orchestration.config import runtime_config
+        from eventlake.orchestration.config import task_settings
 
-        cfg = runtime_config()
-        if cfg.target == "aws" and cfg.sns_topic_arn:
-            publish_sns(cfg.sns_topic_arn, subject, message)
-            log.info("failure published to SNS topic %s", cfg.sns_topic_arn)
+        airflow = task_settings().airflow
+        if airflow.target == "aws" and airflow.sns_topic_arn:
+            publish_sns(airflow.sns_topic_arn, subject, message)
+            log.info("failure published to SNS topic %s", airflow.sns_topic_arn)
     except Exception:
         log.exception("could not publish the failure alert")

@@ -6,12 +6,12 @@ the Airflow worker in seconds.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
 from eventlake.errors import GateFailed, InputError
 from eventlake.io.bucket import join, local_path, scheme
+from eventlake.settings import Settings
 
 SUMMARY_FIELDS = (
     "run_id",
@@ -26,27 +26,27 @@ SUMMARY_FIELDS = (
 )
 
 
-def delta_location(uri: str) -> tuple[str, dict[str, str]]:
+def delta_location(uri: str, settings: Settings) -> tuple[str, dict[str, str]]:
     """What `deltalake` needs for a lake URI: a path or s3:// URL and its storage options."""
     if scheme(uri) == "file":
         return str(local_path(uri)), {}
     options: dict[str, str] = {}
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    endpoint = settings.aws.endpoint_url
     if endpoint:
         options["AWS_ENDPOINT_URL"] = endpoint
         options["AWS_ALLOW_HTTP"] = str(endpoint.startswith("http://")).lower()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = settings.aws.region
     if region:
         options["AWS_REGION"] = region
     return uri.replace("s3a://", "s3://", 1), options
 
 
-def read_etl_runs(lake_uri: str, day: str) -> list[dict[str, Any]]:
+def read_etl_runs(settings: Settings, day: str) -> list[dict[str, Any]]:
     """The `etl_runs` rows of one processing date, oldest first (by finished_at)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    path, options = delta_location(join(lake_uri, "etl_runs"))
+    path, options = delta_location(join(settings.lake_uri, "etl_runs"), settings)
     try:
         table = DeltaTable(path, storage_options=options or None)
     except TableNotFoundError:
@@ -57,20 +57,21 @@ def read_etl_runs(lake_uri: str, day: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["finished_at"])
 
 
-def latest_run(lake_uri: str, day: str) -> dict[str, Any]:
+def latest_run(settings: Settings, day: str) -> dict[str, Any]:
     """The latest `etl_runs` row for a date; InputError when the ETL never recorded one."""
-    rows = read_etl_runs(lake_uri, day)
+    rows = read_etl_runs(settings, day)
     if not rows:
         raise InputError(
-            f"no etl_runs row for processing_date {day} in {join(lake_uri, 'etl_runs')}: "
+            f"no etl_runs row for processing_date {day} in "
+            f"{join(settings.lake_uri, 'etl_runs')}: "
             "the ETL job did not record a run for this date"
         )
     return rows[-1]
 
 
-def check_quality_gate(lake_uri: str, day: str) -> dict[str, Any]:
+def check_quality_gate(settings: Settings, day: str) -> dict[str, Any]:
     """The latest run's summary when its gate passed; GateFailed with its message otherwise."""
-    row = latest_run(lake_uri, day)
+    row = latest_run(settings, day)
     summary = {k: row.get(k) for k in SUMMARY_FIELDS}
     summary["processing_date"] = day
     if not row["gate_passed"]:
@@ -81,12 +82,12 @@ def check_quality_gate(lake_uri: str, day: str) -> dict[str, Any]:
     return summary
 
 
-def read_all_etl_dates(lake_uri: str) -> list[str]:
+def read_all_etl_dates(settings: Settings) -> list[str]:
     """Every processing_date whose latest run passed the gate, sorted (empty: no table)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
-    path, options = delta_location(join(lake_uri, "etl_runs"))
+    path, options = delta_location(join(settings.lake_uri, "etl_runs"), settings)
     try:
         table = DeltaTable(path, storage_options=options or None)
     except TableNotFoundError:

@@ -1,7 +1,9 @@
 """The `local` target: run a job entry point as a `spark-submit` subprocess with local Spark.
 
 The Airflow task process stays free of the JVM; the job gets the same confs that
-`eventlake.spark.get_spark` would set, passed on the command line. The child is started in
+`eventlake.spark.get_spark` would set, passed on the command line, and the task's resolved
+Settings as a file (`entrypoint.py --settings-file`, readable by this user only, removed when
+the job ends), so the job works with exactly what the task resolved. The child is started in
 its own process group and killed with it if the task is stopped or times out, so a retried
 task never races a leftover job writing the same partition.
 """
@@ -15,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +27,9 @@ from eventlake.settings import Settings
 log = logging.getLogger(__name__)
 
 ENTRYPOINT = Path(__file__).resolve().parents[1] / "entrypoint.py"
+SETTINGS_FILE = "--settings-file"
 GATE_FAILURE_OK = "--gate-failure-ok"
+GATE_EXIT_CODE = 3
 
 
 class JobFailed(EventlakeError):
@@ -52,9 +57,15 @@ def spark_submit_executable() -> str:
 
 
 def spark_submit_command(
-    settings: Settings, command: str, args: Sequence[str], *, gate_failure_ok: bool = False
+    settings: Settings,
+    command: str,
+    args: Sequence[str],
+    *,
+    settings_file: Path | None = None,
+    gate_failure_ok: bool = False,
 ) -> list[str]:
-    """`spark-submit [confs] entrypoint.py [--gate-failure-ok] <command> <args>`."""
+    """`spark-submit [confs] entrypoint.py [--settings-file F] [--gate-failure-ok] <command>
+    <args>`."""
     from eventlake.spark import spark_confs
 
     cmd = [spark_submit_executable(), "--name", f"eventlake-{command}"]
@@ -65,14 +76,16 @@ def spark_submit_command(
     for key, value in spark_confs(settings).items():
         cmd += ["--conf", f"{key}={value}"]
     cmd.append(str(ENTRYPOINT))
+    if settings_file is not None:
+        cmd += [SETTINGS_FILE, str(settings_file)]
     if gate_failure_ok:
         cmd.append(GATE_FAILURE_OK)
     return [*cmd, command, *args]
 
 
-def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({k: v for k, v in (extra or {}).items() if v})
+def _child_env(jars: dict[str, str]) -> dict[str, str]:
+    """This process's environment (credentials, PATH) plus the jar class path for the JVM."""
+    env = {**os.environ, **jars}
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     # Airflow's task process may carry a DAG-processor sys.path; the job needs none of it.
@@ -86,24 +99,37 @@ def run_spark_submit(
     args: Sequence[str],
     *,
     gate_failure_ok: bool = False,
-    extra_env: dict[str, str] | None = None,
     logger: logging.Logger | None = None,
 ) -> int:
-    """Run one job and stream its output into the log. Raises JobFailed on a non-zero exit."""
-    logger = logger or log
-    cmd = spark_submit_command(settings, command, args, gate_failure_ok=gate_failure_ok)
-    logger.info("running %s", " ".join(cmd))
+    """Run one job with these settings and stream its output into the log. Raises JobFailed
+    on a non-zero exit."""
     from eventlake.spark import jar_env
 
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=_child_env({**jar_env(settings), **(extra_env or {})}),
-        start_new_session=True,
-        text=True,
-        errors="replace",
-    )
+    logger = logger or log
+    with tempfile.TemporaryDirectory(prefix="eventlake-job-") as tmp:  # mode 0700
+        settings_file = Path(tmp) / "settings.json"
+        settings_file.write_text(settings.to_json())
+        cmd = spark_submit_command(
+            settings, command, args, settings_file=settings_file, gate_failure_ok=gate_failure_ok
+        )
+        logger.info("running %s", " ".join(cmd))
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=_child_env(jar_env(settings)),
+            start_new_session=True,
+            text=True,
+            errors="replace",
+        )
+        returncode, tail = _stream(proc, logger)
+    if returncode != 0:
+        raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode, "\n".join(tail))
+    return returncode
+
+
+def _stream(proc: subprocess.Popen[str], logger: logging.Logger) -> tuple[int, list[str]]:
+    """Log the job's output line by line; (exit code, last 20 lines)."""
     tail: list[str] = []
     try:
         assert proc.stdout is not None
@@ -116,9 +142,7 @@ def run_spark_submit(
         # Timeout, SIGTERM or Ctrl-C: take the whole job (JVM included) down with the task.
         _kill_group(proc)
         raise
-    if returncode != 0:
-        raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode, "\n".join(tail))
-    return returncode
+    return returncode, tail
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
@@ -135,12 +159,14 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 def run_in_process(
     settings: Settings, command: str, args: Sequence[str], *, gate_failure_ok: bool = False
 ) -> int:
-    """Run one job in this process (one Spark session reused across jobs: faster backfills)."""
-    from eventlake.entrypoint import run
+    """Run one job in this process with these settings (one Spark session reused across
+    jobs: faster backfills)."""
+    from eventlake.cli import run_job
 
-    argv = ([GATE_FAILURE_OK] if gate_failure_ok else []) + [command, *args]
-    del settings  # the job reads the same process-wide settings
-    returncode = run(argv)
+    returncode = run_job([command, *args], settings)
+    if gate_failure_ok and returncode == GATE_EXIT_CODE:
+        log.info("eventlake %s: the quality gate failed and was recorded", command)
+        returncode = 0
     if returncode != 0:
         raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode)
     return returncode

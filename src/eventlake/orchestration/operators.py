@@ -69,10 +69,10 @@ class RawDataSensor(NamesTheUri, BaseSensorOperator):
         return raw_day_uri(self.raw_uri or "", self.run_date)
 
     def poke(self, context: Any) -> bool:
-        from eventlake.orchestration.config import runtime_config
+        from eventlake.orchestration.config import task_settings
         from eventlake.orchestration.steps import raw_data_present
 
         if self.raw_uri is None:
-            self.raw_uri = runtime_config().raw_uri
+            self.raw_uri = task_settings().raw_uri
         self.log.info("poking for raw data at %s", self._uri())
         return raw_data_present(self.raw_uri, self.run_date)

@@ -1,4 +1,5 @@
-"""Bodies of the DAG's Python tasks: resolve the config, call a step, map errors to Airflow.
+"""Bodies of the DAG's Python tasks: resolve the settings, call a step with them, map errors
+to Airflow.
 
 A failed gate or a missing `etl_runs` row fails the task without retries
 (AirflowFailException): running the same check again cannot change the answer.
@@ -10,25 +11,25 @@ from typing import Any
 
 from eventlake.errors import GateFailed, InputError
 from eventlake.orchestration import steps
-from eventlake.orchestration.config import runtime_config
+from eventlake.orchestration.config import task_settings
 
 
 def local_job_task(command: str, run_date: str) -> None:
-    """spark-submit one job for the date with the task's resolved locations."""
-    steps.run_local_job(runtime_config(), command, run_date)
+    """Run one Spark job for the date with the task's resolved settings."""
+    steps.run_local_job(task_settings(), command, run_date)
 
 
 def quality_gate_task(run_date: str) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
     try:
-        return steps.quality_gate(runtime_config(), run_date)
+        return steps.quality_gate(task_settings(), run_date)
     except (GateFailed, InputError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
 def promotion_task() -> dict[str, Any]:
-    return steps.promotion(runtime_config())
+    return steps.promotion(task_settings())
 
 
 def skip_train_without_history(context: Any) -> None:
@@ -42,6 +43,6 @@ def skip_train_without_history(context: Any) -> None:
     from eventlake.dates import resolve_run_date
 
     day = resolve_run_date(context.get("params"), context.get("ds"))
-    gap = steps.training_history_gap(runtime_config(), day)
+    gap = steps.training_history_gap(task_settings(), day)
     if gap:
         raise AirflowSkipException(f"training skipped for {day}: {gap}")
