@@ -54,7 +54,8 @@ def promotion_outcome() -> dict[str, Any]:
 
 @task(task_id="etl", execution_timeout=timedelta(hours=3))
 def etl_local(run_date: str) -> None:
-    """spark-submit the ETL job for the date (a failed gate exits 0: quality_gate reports it)."""
+    """Run the ETL job for the date (a failed gate is recorded, not raised: quality_gate fails
+    the run)."""
     from eventlake.orchestration.tasks import local_job_task
 
     local_job_task("etl", run_date)
@@ -120,9 +121,7 @@ with DAG(
                 task_id=command,
                 application_id=emr.VAR("eventlake_emr_application_id"),
                 execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
-                job_driver=emr.job_driver(
-                    SETTINGS, command, RUN_DATE, gate_failure_ok=command == "etl"
-                ),
+                job_driver=emr.job_driver(SETTINGS, command, RUN_DATE),
                 configuration_overrides=emr.configuration_overrides(),
                 name=f"eventlake-{command}-{RUN_DATE}",
                 aws_conn_id="aws_default",

@@ -6,9 +6,10 @@ The settings are resolved here, once per process (flags a command adds, such as
 ``--lake-uri``, are applied by its ``main``), and passed down; nothing below reads the
 environment.
 
-Exit codes: 0 done; 1 an error the message explains (bad input, configuration, a missing
-bucket, a failed job); 2 a usage error (unknown command or flag); 3 a quality gate stopped the
-run (``eventlake etl``: the run and its verdict are recorded in ``etl_runs``).
+Exit codes at a terminal (`main`): 0 done; 1 an error the message explains (bad input,
+configuration, a missing bucket, a failed job); 2 a usage error (unknown command or flag); 3 a
+quality gate stopped the run (``eventlake etl``: the run and its verdict are recorded in
+``etl_runs``). The DAG's entry (`run_job`) exits 0 on a failed gate: see there.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _parse(argv: list[str]) -> tuple[str, Any, argparse.Namespace] | int:
     return name, module, parser.parse_args(rest)
 
 
-def _run(argv: list[str], settings: Settings | None) -> int:
+def _run(argv: list[str], settings: Settings | None, *, orchestrated: bool) -> int:
     parsed = _parse(argv)
     if isinstance(parsed, int):
         return parsed
@@ -76,6 +77,9 @@ def _run(argv: list[str], settings: Settings | None) -> int:
             from eventlake.settings import load_settings
 
             settings = load_settings()
+        if orchestrated and hasattr(module, "run"):
+            module.run(args, settings)  # the outcome is recorded by the job, not an exit code
+            return 0
         return int(module.main(args, settings) or 0)
     except EventlakeError as exc:
         print(f"eventlake {name}: error: {exc}", file=sys.stderr)
@@ -84,7 +88,7 @@ def _run(argv: list[str], settings: Settings | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`eventlake <command> ...` at a terminal: settings from the environment and conf."""
-    return _run(list(sys.argv[1:] if argv is None else argv), None)
+    return _run(list(sys.argv[1:] if argv is None else argv), None, orchestrated=False)
 
 
 def run_job(argv: list[str], settings: Settings | None = None) -> int:
@@ -92,9 +96,12 @@ def run_job(argv: list[str], settings: Settings | None = None) -> int:
 
     With `settings` (resolved by the DAG task), the job uses them as they are; without, it
     resolves them from the environment and conf (EMR Serverless, whose driver environment
-    carries them).
+    carries them). A stage whose outcome is data exposes `run(args, settings)`, and this
+    calls that instead of `main`: the ETL records its gate verdict in `etl_runs` and exits 0
+    when it did its job; the DAG's `quality_gate` task reads the verdict and is the one place
+    that fails the run. At a terminal, `main` exits 3 on a failed gate.
     """
-    return _run(list(argv), settings)
+    return _run(list(argv), settings, orchestrated=True)
 
 
 if __name__ == "__main__":

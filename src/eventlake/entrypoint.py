@@ -1,5 +1,4 @@
-"""Spark entry point: `spark-submit entrypoint.py [--settings-file F] [--gate-failure-ok]
-<command> [args]`.
+"""Spark entry point: `spark-submit entrypoint.py [--settings-file F] <command> [args]`.
 
 Locally the DAG runs it through `spark-submit`; EMR Serverless uses the same file (uploaded to
 `<release_uri>/entrypoint.py`) as the job's entryPoint. It only hands over to
@@ -9,10 +8,10 @@ Locally the DAG runs it through `spark-submit`; EMR Serverless uses the same fil
 local runner): the job uses exactly those instead of resolving its own. Without it (EMR), the
 job resolves them from its environment and the conf.
 
-`--gate-failure-ok` turns exit code 3 (a quality gate stopped the run on purpose, after the
-job recorded why) into success. The DAG passes it to the ETL job, so the ETL task means
-"the job ran" and the `quality_gate` task, which reads `etl_runs`, is the one that fails the
-DAG run with the reason, without retrying a decision that a retry cannot change.
+The job exits 0 when it did its job: a failed quality gate is recorded in `etl_runs`, not
+signalled by the exit code, and the DAG's `quality_gate` task, which reads it, is the one that
+fails the DAG run with the reason (without retrying a decision a retry cannot change). A
+non-zero exit means the job itself failed.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ import os
 import sys
 
 SETTINGS_FILE = "--settings-file"
-GATE_EXIT_CODE = 3
-GATE_FAILURE_OK = "--gate-failure-ok"
 
 
 def run(argv: list[str]) -> int:
@@ -37,18 +34,7 @@ def run(argv: list[str]) -> int:
 
         settings = Settings.from_json(Path(argv[1]).read_text())
         argv = argv[2:]
-    gate_failure_ok = bool(argv) and argv[0] == GATE_FAILURE_OK
-    if gate_failure_ok:
-        argv = argv[1:]
-    returncode = run_job(argv, settings)
-    if gate_failure_ok and returncode == GATE_EXIT_CODE:
-        print(
-            "eventlake: the quality gate failed and was recorded; the DAG's quality_gate "
-            "task reports it (exit 3 -> 0 because of --gate-failure-ok)",
-            file=sys.stderr,
-        )
-        return 0
-    return returncode
+    return run_job(argv, settings)
 
 
 def main() -> int:

@@ -124,7 +124,7 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
     assert run["name"] == "eventlake-etl-2026-01-03"
     submit = run["jobDriver"]["sparkSubmit"]
     assert submit["entryPoint"] == f"{RELEASE}/entrypoint.py"
-    assert submit["entryPointArguments"] == ["--gate-failure-ok", "etl", "--date", "2026-01-03"]
+    assert submit["entryPointArguments"] == ["etl", "--date", "2026-01-03"]
     params = submit["sparkSubmitParameters"]
     for conf in (
         "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",

@@ -147,69 +147,55 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     assert str(champion.version) == "1"
 
 
-def _empty(arrow_type):
-    """A non-null placeholder for a column the gate does not read."""
-    import pyarrow as pa
-
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return ""
-    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
-        return 0
-    if pa.types.is_boolean(arrow_type):
-        return False
-    if pa.types.is_map(arrow_type) or pa.types.is_list(arrow_type):
-        return []
-    return None
-
-
 def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
-    """A failed gate fails the run at quality_gate; train and promotion never run.
+    """The DAG's real chain on a day that fails its gate: the real ETL job (spark-submit, no
+    stand-in) records the verdict and its task succeeds; quality_gate fails the run and
+    train never starts.
 
-    ETL is marked success (no Spark) and etl_runs gets a failing row for the date by hand.
+    The gate is made strict for this run only, through a conf file the task resolves into its
+    settings (EVENTLAKE_CONF_FILE): the sample day's ~1.6 % quarantined rows exceed 0.5 %.
     """
-    from datetime import UTC, date, datetime
-
-    import pyarrow as pa
-    from deltalake import DeltaTable, write_deltalake
+    import yaml
+    from deltalake import DeltaTable
 
     from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+    from eventlake.settings import CONF_DIR
 
     settings = lake_home["settings"]
     day = "2026-01-09"
-    raw_day = lake_home["home"] / "bucket" / "raw" / f"dt={day}"
-    raw_day.mkdir(parents=True, exist_ok=True)
-    (raw_day / "part-00000.jsonl.gz").write_bytes(b"")
-    runs_path = str(lake_home["lake"] / "etl_runs")
-    schema = pa.schema(DeltaTable(runs_path).schema().to_arrow())
-    row = {field.name: _empty(field.type) for field in schema}
-    row.update(
-        run_id="hand-written",
-        processing_date=date(2026, 1, 9),
-        status="gate_failed",
-        gate_passed=False,
-        message="quarantine ratio 0.31 > max_reject_ratio 0.20",
-        started_at=datetime(2026, 1, 10, 3, tzinfo=UTC),
-        finished_at=datetime(2026, 1, 10, 3, 5, tzinfo=UTC),
-    )
-    write_deltalake(runs_path, pa.Table.from_pylist([row], schema=schema), mode="append")
+    shutil.copytree(SAMPLE / f"dt={day}", lake_home["home"] / "bucket" / "raw" / f"dt={day}")
+    conf = yaml.safe_load((CONF_DIR / "local.yaml").read_text())
+    conf["etl"] = {"max_reject_ratio": 0.005}
+    conf_file = tmp_path / "strict-gate.yaml"
+    conf_file.write_text(yaml.safe_dump(conf))
     migrate(settings)
     proc = subprocess.run(
-        [executable("airflow"), "dags", "test", DAG_ID, day, "--mark-success-pattern", "^etl$"],
-        env=airflow_env(settings),
+        [executable("airflow"), "dags", "test", DAG_ID, day],
+        env={**airflow_env(settings), "EVENTLAKE_CONF_FILE": str(conf_file)},
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )
-    assert proc.returncode != 0
-    assert "quarantine ratio 0.31 > max_reject_ratio 0.20" in proc.stdout + proc.stderr
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-4000:]
     assert task_states(settings, day) == {
         "wait_for_raw_data": "success",
         "etl": "success",
         "quality_gate": "failed",
         "train": "upstream_failed",
         "promotion_outcome": "upstream_failed",
-    }
+    }, output[-4000:]
+    assert f"quality gate failed for {day}" in output
+    assert "exceeds max_reject_ratio 0.005" in output
+    lake = lake_home["lake"]
+    runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
+    day_runs = runs[runs["processing_date"].astype(str) == day]
+    assert [(r.status, bool(r.gate_passed), r.max_reject_ratio) for r in day_runs.itertuples()] == [
+        ("gate_failed", False, 0.005)
+    ]
+    events = DeltaTable(str(lake / "events")).to_pandas(columns=["processing_date"])
+    assert day not in set(events["processing_date"].astype(str))
 
 
 def test_dags_test_refuses_a_date_param_that_is_not_a_date(lake_home):

@@ -144,25 +144,6 @@ def test_local_sensor_times_out_naming_the_uri(tmp_path, monkeypatch):
     assert sensor.poke({}) is True
 
 
-def test_entrypoint_turns_gate_exit_into_success_only_when_asked(monkeypatch):
-    import eventlake.cli
-    from eventlake import entrypoint
-
-    calls = []
-
-    def fake_run_job(argv, settings=None):
-        calls.append((argv, settings))
-        return 3
-
-    monkeypatch.setattr(eventlake.cli, "run_job", fake_run_job)
-    assert entrypoint.run(["--gate-failure-ok", "etl", "--date", "2026-01-01"]) == 0
-    assert entrypoint.run(["train", "--date", "2026-01-01"]) == 3
-    assert calls == [
-        (["etl", "--date", "2026-01-01"], None),
-        (["train", "--date", "2026-01-01"], None),
-    ]
-
-
 def test_entrypoint_runs_the_job_with_the_settings_file(state_home, tmp_path, capsys):
     """The task's resolved settings reach the job through the file, not the environment."""
     from eventlake import entrypoint
@@ -189,7 +170,6 @@ def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
         "etl",
         ["--date", "2026-01-02"],
         settings_file=Path("/tmp/s.json"),
-        gate_failure_ok=True,
     )
     assert cmd[0].endswith("spark-submit")
     assert cmd[cmd.index("--master") + 1] == "local[2]"
@@ -197,11 +177,10 @@ def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
     assert "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension" in confs
     # The jars: by Ivy on the first run, from the recorded files after (tests/unit/test_spark_jars).
     assert any(c.startswith("spark.jars.packages=") for c in confs) or jar_env(settings)
-    assert cmd[-7:] == [
+    assert cmd[-6:] == [
         str(ENTRYPOINT),
         "--settings-file",
         "/tmp/s.json",
-        "--gate-failure-ok",
         "etl",
         "--date",
         "2026-01-02",

@@ -133,6 +133,24 @@ def test_cli_etl_failed_gate_exits_3_with_one_line(spark, state_home, capsys):
     assert [(r["status"], r["gate_passed"]) for r in runs] == [("gate_failed", False)]
 
 
+def test_dag_entry_records_a_failed_gate_and_exits_0(spark, state_home, capsys):
+    """As the DAG runs it (entry point, in-process runner), a failed gate is an outcome:
+    recorded in etl_runs, exit 0, events untouched."""
+    from eventlake import cli, entrypoint
+
+    argv = ["etl", "--date", "2026-01-01", "--raw-uri", f"file://{SAMPLE_DIR}"]
+    assert entrypoint.run([*argv, "--max-reject-ratio", "0.01"]) == 0
+    assert cli.run_job([*argv, "--max-reject-ratio", "0.5"], load_settings()) == 0
+    assert _cli_error_lines(capsys, "etl") == []
+    lake = state_home / "bucket" / "lake"
+    runs = DeltaTable(str(lake / "etl_runs")).to_pyarrow_table().to_pylist()
+    assert sorted((r["status"], r["gate_passed"]) for r in runs) == [
+        ("gate_failed", False),
+        ("succeeded", True),
+    ]
+    assert DeltaTable(str(lake / "events")).to_pyarrow_table().num_rows == 2443
+
+
 def test_cli_etl_bad_severity_override_is_one_line_naming_the_setting(
     spark, state_home, tmp_path, monkeypatch, capsys
 ):

@@ -153,6 +153,11 @@ def train_lake(
         shutil.copyfile(path, drop / f"{path.parent.name}-{path.name}")
     result = run_etl(settings.replace(raw_uri=raw.as_uri(), lake_uri=lake.as_uri()), train_day,
                      spark=spark)  # fmt: skip
+    if not result.gate_passed:
+        from eventlake.errors import GateFailed
+        from eventlake.jobs.etl import gate_message
+
+        raise GateFailed(gate_message(result))
     build_seconds = round(time.perf_counter() - began, 1)
     summary = {**summary, "rows_clean": result.rows_clean, "build_seconds": build_seconds}
     (root / MARKER).write_text(json.dumps({**summary, "params": params}, default=str))

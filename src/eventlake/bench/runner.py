@@ -123,7 +123,8 @@ class Bench:
         return seconds
 
     def etl_run(self, ds: Any, i: int, tag: str) -> dict[str, Any]:
-        from eventlake.jobs.etl import run_etl
+        from eventlake.errors import GateFailed
+        from eventlake.jobs.etl import gate_message, run_etl
 
         lake = self.work / f"{tag}-lake-{i}"
         settings = self.settings.replace(raw_uri=ds.raw_uri, lake_uri=lake.as_uri())
@@ -132,6 +133,8 @@ class Bench:
         cpu0 = cpu_snapshot()
         t0 = time.perf_counter()
         result = run_etl(settings, ds.day, spark=self.spark)
+        if not result.gate_passed:  # a bench day must load: stop, as before, with the reason
+            raise GateFailed(gate_message(result))
         cpu = cpu_since(cpu0)
         seconds = time.perf_counter() - t0
         self.memory.set_label("idle")

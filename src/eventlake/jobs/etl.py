@@ -185,8 +185,10 @@ def _write_run_record(
 def run_etl(
     settings: Settings, day: date, max_reject_ratio: float | None = None, spark=None
 ) -> EtlResult:
-    """Run the ETL for processing date `day`. Raises InputError (file faults, no files),
-    GateFailed (quarantine ratio or a fail-severity rule) or AccountingError."""
+    """Run the ETL for processing date `day`. Raises InputError (file faults, no files) or
+    AccountingError. A failed quality gate (quarantine ratio, a fail-severity rule) is an
+    outcome, not an error: it is recorded in `etl_runs` and returned (`gate_passed` False),
+    and the events table is left unchanged."""
     from pyspark import StorageLevel
 
     from eventlake.spark import get_spark
@@ -285,7 +287,9 @@ def run_etl(
             )
             result.seconds = time.perf_counter() - t0
             _write_run_record(spark, settings, result, started, max_ratio, run_id)
-            raise GateFailed(f"ETL for {day_s} stopped by its quality gate: {result.message}")
+            lineage.fail(inputs, outputs, f"GateFailed: {gate_message(result)}")
+            log.warning("etl %s: %s", day_s, gate_message(result))
+            return result
 
         result.events_version = lake.replace_where(
             _events_df(flagged), events_uri, f"processing_date = DATE'{day_s}'"
@@ -354,6 +358,11 @@ def _account(
     return result
 
 
+def gate_message(result: EtlResult) -> str:
+    """The one line that says why the run's quality gate stopped it."""
+    return f"ETL for {result.processing_date} stopped by its quality gate: {result.message}"
+
+
 def summary(result: EtlResult) -> dict[str, object]:
     out = asdict(result)
     out.pop("files")
@@ -368,9 +377,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-reject-ratio", type=float, help="quarantine ratio gate")
 
 
-def main(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> EtlResult:
+    """The job as the DAG runs it: the run and its gate verdict are recorded in `etl_runs`,
+    and a failed gate is not an error (the DAG's `quality_gate` task reads the verdict)."""
     day = parse_date(args.date, "--date")
     settings = settings.replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
     result = run_etl(settings, day, args.max_reject_ratio)
     print(json.dumps(summary(result), default=str))
+    return result
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """`eventlake etl` at a terminal: as `run`, and a failed gate exits 3 with its reason."""
+    result = run(args, settings)
+    if not result.gate_passed:
+        raise GateFailed(gate_message(result))
     return 0

@@ -57,11 +57,10 @@ def spark_submit_parameters(confs: dict[str, str]) -> str:
     return " ".join(f"--conf {key}={value}" for key, value in confs.items())
 
 
-def job_driver(
-    settings: Settings, command: str, run_date: str, *, gate_failure_ok: bool = False
-) -> dict[str, Any]:
-    """`sparkSubmit` driver: `<release_uri>/entrypoint.py [--gate-failure-ok] <cmd> --date D`."""
-    args = (["--gate-failure-ok"] if gate_failure_ok else []) + [command, "--date", run_date]
+def job_driver(settings: Settings, command: str, run_date: str) -> dict[str, Any]:
+    """`sparkSubmit` driver: `<release_uri>/entrypoint.py <cmd> --date D` (a failed ETL gate
+    exits 0: the DAG's quality_gate task reads the verdict from etl_runs)."""
+    args = [command, "--date", run_date]
     return {
         "sparkSubmit": {
             "entryPoint": f"{RELEASE_URI}/entrypoint.py",

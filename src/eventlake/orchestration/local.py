@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 ENTRYPOINT = Path(__file__).resolve().parents[1] / "entrypoint.py"
 SETTINGS_FILE = "--settings-file"
-GATE_FAILURE_OK = "--gate-failure-ok"
-GATE_EXIT_CODE = 3
 
 
 class JobFailed(EventlakeError):
@@ -62,10 +60,8 @@ def spark_submit_command(
     args: Sequence[str],
     *,
     settings_file: Path | None = None,
-    gate_failure_ok: bool = False,
 ) -> list[str]:
-    """`spark-submit [confs] entrypoint.py [--settings-file F] [--gate-failure-ok] <command>
-    <args>`."""
+    """`spark-submit [confs] entrypoint.py [--settings-file F] <command> <args>`."""
     from eventlake.spark import spark_confs
 
     cmd = [spark_submit_executable(), "--name", f"eventlake-{command}"]
@@ -78,8 +74,6 @@ def spark_submit_command(
     cmd.append(str(ENTRYPOINT))
     if settings_file is not None:
         cmd += [SETTINGS_FILE, str(settings_file)]
-    if gate_failure_ok:
-        cmd.append(GATE_FAILURE_OK)
     return [*cmd, command, *args]
 
 
@@ -98,7 +92,6 @@ def run_spark_submit(
     command: str,
     args: Sequence[str],
     *,
-    gate_failure_ok: bool = False,
     logger: logging.Logger | None = None,
 ) -> int:
     """Run one job with these settings and stream its output into the log. Raises JobFailed
@@ -109,9 +102,7 @@ def run_spark_submit(
     with tempfile.TemporaryDirectory(prefix="eventlake-job-") as tmp:  # mode 0700
         settings_file = Path(tmp) / "settings.json"
         settings_file.write_text(settings.to_json())
-        cmd = spark_submit_command(
-            settings, command, args, settings_file=settings_file, gate_failure_ok=gate_failure_ok
-        )
+        cmd = spark_submit_command(settings, command, args, settings_file=settings_file)
         logger.info("running %s", " ".join(cmd))
         proc = subprocess.Popen(
             cmd,
@@ -156,17 +147,12 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_in_process(
-    settings: Settings, command: str, args: Sequence[str], *, gate_failure_ok: bool = False
-) -> int:
+def run_in_process(settings: Settings, command: str, args: Sequence[str]) -> int:
     """Run one job in this process with these settings (one Spark session reused across
     jobs: faster backfills)."""
     from eventlake.cli import run_job
 
     returncode = run_job([command, *args], settings)
-    if gate_failure_ok and returncode == GATE_EXIT_CODE:
-        log.info("eventlake %s: the quality gate failed and was recorded", command)
-        returncode = 0
     if returncode != 0:
         raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode)
     return returncode

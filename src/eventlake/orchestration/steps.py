@@ -56,20 +56,19 @@ def run_local_job(
     """Run `eventlake <command> --date <day>` with local Spark and these settings; raises
     JobFailed on failure.
 
-    `in_process` None means `settings.airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER). The ETL
-    job runs with --gate-failure-ok: a failed gate is recorded in `etl_runs` and reported by
-    the quality-gate step, not by the job's exit code.
+    `in_process` None means `settings.airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER). A failed
+    ETL gate is not a failure here: the job records it in `etl_runs` and exits 0, and the
+    quality-gate step reports it.
     """
     from eventlake.orchestration import local
 
     args = ["--date", validate_date(day)]
-    gate_failure_ok = command == ETL
     if in_process is None:
         in_process = settings.airflow.local_runner == "in-process"
     if in_process:
-        local.run_in_process(settings, command, args, gate_failure_ok=gate_failure_ok)
+        local.run_in_process(settings, command, args)
         return
-    local.run_spark_submit(settings, command, args, gate_failure_ok=gate_failure_ok, logger=logger)
+    local.run_spark_submit(settings, command, args, logger=logger)
 
 
 def quality_gate(settings: Settings, day: str) -> dict[str, Any]:
