@@ -499,7 +499,7 @@ def test_cli_generate_bad_start_date_exits_1_with_message(
     assert code == 1
     err = capsys.readouterr().err
     assert err.strip() == (
-        "eventlake generate: error: --start must be a date like 2026-01-01, got '2026-02-30'"
+        "eventlake generate: error: --start '2026-02-30' is not a valid calendar date"
     )
 
 
