@@ -162,9 +162,10 @@ class Settings:
     def from_json(cls, text: str) -> Settings:
         """Settings written by `to_json` (no environment or conf is read)."""
         raw = json.loads(text)
-        paths = {k: Path(raw.pop(k)) for k in ("home", "dags_dir", "sample_dir")}
-        sections = {name: kind(**raw.pop(name)) for name, kind in SECTIONS.items()}
-        return cls(**raw, **paths, **sections)
+        fields: dict[str, Any] = {**raw}
+        fields.update({k: Path(raw[k]) for k in ("home", "dags_dir", "sample_dir")})
+        fields.update({name: kind(**raw[name]) for name, kind in SECTIONS.items()})
+        return cls(**fields)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
