@@ -6,6 +6,10 @@
 - The GitHub OIDC trust pins the repository and main or a GitHub environment (StringEquals, no
   wildcards), and the plan role only pull requests.
 - The network has no route to the internet, and every bucket policy is TLS-only.
+- Least privilege for CI: no identity policy allows a write action on "*" without a tag
+  condition; the deploy role creates and edits roles only with the workload permissions
+  boundary, cannot touch that boundary, the state key or the state bucket's configuration; every
+  role the modules define carries the boundary; the plan role is read-only.
 """
 
 from __future__ import annotations
@@ -243,4 +247,235 @@ def test_every_bucket_policy_is_tls_only() -> None:
                     resources = _as_list(tls[0]["resources"])
                     assert len(resources) == 2 and resources[1] == resources[0] + "/*"
                     checked += 1
-    assert checked == 3  # the bucket module (raw, lake, artifacts, dags), access logs, state
+    # the bucket module (raw, lake, artifacts, dags), access logs, state, state access logs
+    assert checked == 4
+
+
+# --- least privilege for CI -----------------------------------------------------------------
+
+# Access levels Read and List: everything else (including wildcards) is a write.
+READ_VERB = re.compile(r"^[\w-]+:(Get|List|Describe|Head|Lookup|Search|BatchGet|View|Check)[\w*]*$")
+TAG_CONDITION = re.compile(r"^(aws|ec2):(RequestTag|ResourceTag)/\w+$")
+# Write actions that AWS offers no resource ARN or tag for, each pinned by another key instead.
+UNTAGGABLE_WRITES = {"cloudwatch:PutMetricData": "cloudwatch:namespace"}
+BOUNDED_IAM_ACTIONS = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"}
+BOUNDARY = "${var.permissions_boundary_arn}"
+
+
+def _statements(body: dict) -> list[dict]:
+    """The statements of a policy document, dynamic ones included (their content)."""
+    found = list(body.get("statement", []))
+    for dynamic in body.get("dynamic", []):
+        for name, block in dynamic.items():
+            if _unquote(name) == "statement":
+                found += block.get("content", [])
+    return found
+
+
+def _conditions(statement: dict) -> list[tuple[str, str, list[str]]]:
+    return [
+        (_unquote(c["test"]), _unquote(c["variable"]), _as_list(c["values"]))
+        for c in statement.get("condition", [])
+    ]
+
+
+def wildcard_write_violations(docs: dict[str, dict], exempt: set[str]) -> list[str]:
+    """Allow statements of identity policies with a write action on "*" and no tag condition."""
+    problems = []
+    for name, body in docs.items():
+        if name in exempt:
+            continue
+        for statement in _statements(body):
+            if _unquote(statement.get("effect", '"Allow"')) != "Allow":
+                continue
+            if statement.get("principals"):
+                continue  # resource, key and endpoint policies: "*" is the resource itself
+            if "*" not in _as_list(statement.get("resources", [])):
+                continue
+            variables = {variable for _test, variable, _values in _conditions(statement)}
+            tagged = any(TAG_CONDITION.match(v) for v in variables)
+            for action in _as_list(statement.get("actions", [])):
+                if READ_VERB.match(action) or tagged:
+                    continue
+                if UNTAGGABLE_WRITES.get(action) in variables:
+                    continue
+                problems.append(f"{name}: {action} on '*' without a tag condition")
+    return problems
+
+
+def test_no_write_action_on_wildcard_without_a_tag_condition() -> None:
+    docs = _policy_documents(MODULES)
+    problems = wildcard_write_violations(docs, _key_policy_names(MODULES))
+    assert problems == []
+
+
+def test_wildcard_write_rule_catches_untagged_writes(tmp_path: Path) -> None:
+    """The rule can fail: untagged writes on "*" are reported, reads and tagged writes are not."""
+    (tmp_path / "bad.tf").write_text(
+        """
+data "aws_iam_policy_document" "mixed" {
+  statement {
+    actions   = ["ec2:DeleteVpc", "kms:ScheduleKeyDeletion", "ec2:DescribeVpcs"]
+    resources = ["*"]
+  }
+  statement {
+    actions   = ["ec2:DeleteSubnet"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/project"
+      values   = ["eventlake"]
+    }
+  }
+  statement {
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = [1]
+    content {
+      actions   = ["s3:PutBucketPolicy"]
+      resources = ["*"]
+    }
+  }
+}
+"""
+    )
+    problems = wildcard_write_violations(_policy_documents_at(tmp_path), set())
+    assert sorted(p.split(": ", 1)[1] for p in problems) == [
+        "cloudwatch:PutMetricData on '*' without a tag condition",
+        "ec2:DeleteVpc on '*' without a tag condition",
+        "kms:ScheduleKeyDeletion on '*' without a tag condition",
+        "s3:PutBucketPolicy on '*' without a tag condition",
+    ]
+
+
+def _deploy_statements() -> list[dict]:
+    docs = _policy_documents(MODULES / "ci_identity")
+    return _statements(docs["modules/ci_identity/policies.tf:deploy"])
+
+
+def bounded_role_violations(statements: list[dict]) -> list[str]:
+    """Role-creating or policy-writing allows without the boundary, and a missing catch-all deny."""
+    problems = []
+    deny_covers: set[str] = set()
+    for statement in statements:
+        actions = set(_as_list(statement.get("actions", [])))
+        conditions = _conditions(statement)
+        effect = _unquote(statement.get("effect", '"Allow"'))
+        if effect == "Deny":
+            if ("StringNotEquals", "iam:PermissionsBoundary", [BOUNDARY]) in conditions and (
+                _as_list(statement.get("resources", [])) == ["*"]
+            ):
+                deny_covers |= actions
+            continue
+        wild = {a for a in actions if a in ("iam:*", "*") or a.endswith(":Create*")}
+        bounded = ("StringEquals", "iam:PermissionsBoundary", [BOUNDARY]) in conditions
+        for action in sorted((actions & BOUNDED_IAM_ACTIONS) | wild):
+            if not bounded:
+                problems.append(f"{_unquote(statement.get('sid', '?'))}: {action} without boundary")
+    for action in sorted(BOUNDED_IAM_ACTIONS - deny_covers):
+        problems.append(f"no deny of {action} for roles without the boundary")
+    return problems
+
+
+def test_deploy_role_creates_and_edits_roles_only_with_the_boundary() -> None:
+    assert bounded_role_violations(_deploy_statements()) == []
+
+
+def test_bounded_role_rule_catches_an_unbounded_create_role() -> None:
+    statements = [
+        {
+            "sid": '"Roles"',
+            "actions": ['"iam:CreateRole"', '"iam:PutRolePolicy"'],
+            "resources": ['"*"'],
+        },
+    ]
+    assert bounded_role_violations(statements) == [
+        "Roles: iam:CreateRole without boundary",
+        "Roles: iam:PutRolePolicy without boundary",
+        "no deny of iam:AttachRolePolicy for roles without the boundary",
+        "no deny of iam:CreateRole for roles without the boundary",
+        "no deny of iam:PutRolePolicy for roles without the boundary",
+    ]
+
+
+def _denied(statements: list[dict], resource: str) -> set[str]:
+    return {
+        action
+        for s in statements
+        if _unquote(s.get("effect", '"Allow"')) == "Deny"
+        and resource in _as_list(s.get("resources", []))
+        and not s.get("condition")
+        for action in _as_list(s["actions"])
+    }
+
+
+def test_deploy_role_cannot_touch_the_boundary_the_state_key_or_the_state_bucket() -> None:
+    statements = _deploy_statements()
+    assert {
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:SetDefaultPolicyVersion",
+    } <= _denied(statements, BOUNDARY)
+    assert "iam:DeleteRolePermissionsBoundary" in _denied(statements, "*")
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"} <= _denied(
+        statements, "${var.state_kms_key_arn}"
+    )
+    assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock"} <= (
+        _denied(statements, "arn:aws:s3:::${var.state_bucket}")
+    )
+    # The CI roles themselves are out of the deploy role's reach.
+    ci_roles = _denied(statements, "${aws_iam_role.deploy.arn}")
+    assert {"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"} <= ci_roles
+
+
+def _roles(root: Path) -> dict[str, dict]:
+    roles = {}
+    for path in sorted(root.rglob("*.tf")):
+        for block in _parse(path).get("resource", []):
+            for rtype, named in block.items():
+                if _unquote(rtype) == "aws_iam_role":
+                    for name, body in named.items():
+                        roles[f"{path.relative_to(root).parts[0]}.{_unquote(name)}"] = body
+    return roles
+
+
+def test_every_workload_role_carries_the_permissions_boundary() -> None:
+    roles = _roles(MODULES)
+    assert len(roles) >= 6, roles.keys()
+    unbounded = sorted(name for name, body in roles.items() if not body.get("permissions_boundary"))
+    # The CI roles are applied by an administrator and are out of the deploy role's reach.
+    assert unbounded == ["ci_identity.deploy", "ci_identity.plan"]
+    bounded = {
+        body["permissions_boundary"] for body in roles.values() if "permissions_boundary" in body
+    }
+    assert bounded == {BOUNDARY}
+
+
+def test_boundary_policy_names_only_project_resources() -> None:
+    docs = _policy_documents(MODULES / "workload_boundary")
+    body = docs["modules/workload_boundary/main.tf:boundary"]
+    assert iam_data_action_violations({"boundary": body}, set()) == []
+    assert wildcard_write_violations({"boundary": body}, set()) == []
+    actions = {a for s in _statements(body) for a in _as_list(s["actions"])}
+    # No IAM beyond passing the job role, no KMS administration.
+    assert {a for a in actions if a.startswith("iam:")} == {"iam:PassRole"}
+    assert not {a for a in actions if a.startswith("kms:")} - {
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+    }
+
+
+def test_plan_role_is_read_only_and_writes_no_lock() -> None:
+    docs = _policy_documents(MODULES / "ci_identity")
+    statements = _statements(docs["modules/ci_identity/policies.tf:read"])
+    actions = {a for s in statements for a in _as_list(s["actions"])}
+    writes = sorted(a for a in actions if not READ_VERB.match(a))
+    # kms:Decrypt reads the state and the Variables; sts:GetCallerIdentity is an identity read.
+    assert writes == ["kms:Decrypt"]
+    resources = [r for s in statements for r in _as_list(s.get("resources", []))]
+    assert not [r for r in resources if r.endswith(".tflock")]

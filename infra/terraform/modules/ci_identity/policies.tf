@@ -22,6 +22,9 @@ data "aws_iam_policy_document" "read" {
       "iam:ListRolePolicies",
       "iam:ListAttachedRolePolicies",
       "iam:GetOpenIDConnectProvider",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:ListPolicyVersions",
       "kms:DescribeKey",
       "kms:GetKeyPolicy",
       "kms:GetKeyRotationStatus",
@@ -99,15 +102,10 @@ data "aws_iam_policy_document" "read" {
     resources = [local.state_objects]
   }
 
-  statement {
-    sid       = "StateLock"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["arn:aws:s3:::${var.state_bucket}/${var.state_key_prefix}*.tflock"]
-  }
-
+  # Plans run with -lock=false: the plan role writes nothing, not even the lock file.
   statement {
     sid       = "UseStateKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
     resources = [var.state_kms_key_arn]
   }
 }
@@ -124,49 +122,154 @@ resource "aws_iam_role_policy" "deploy_read" {
   policy = data.aws_iam_policy_document.read.json
 }
 
+
 # --- write: deploy role only ------------------------------------------------------------------
+# Every write is scoped to this environment: by name (buckets, roles, log groups, parameters,
+# topic, Airflow, MLflow), or, for KMS and EC2 whose ARNs hold random ids, by the tags that the
+# provider's default_tags stamp on every resource: aws:RequestTag on create, aws:ResourceTag on
+# modify and delete. IAM roles may only be created and edited with the workload boundary.
+
+locals {
+  # Tag-on-create: CreateTags only inside these calls (ec2:CreateAction).
+  ec2_creates = [
+    "CreateVpc", "CreateSubnet", "CreateRouteTable", "CreateSecurityGroup", "CreateVpcEndpoint",
+    "CreateFlowLogs", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+  ]
+  vpc_arn = "arn:aws:ec2:${var.region}:${var.account_id}:vpc/${var.vpc_id}"
+}
 
 data "aws_iam_policy_document" "deploy" {
-  # checkov:skip=CKV_AWS_356:Creating VPC resources and KMS keys cannot be scoped to ARNs that do not exist yet; both are region-pinned.
-  # checkov:skip=CKV_AWS_111:Same: create calls of EC2 and KMS take no resource ARN; region-pinned.
-  # checkov:skip=CKV_AWS_109:kms:PutKeyPolicy is limited to this region; keys are created by this role.
+  # checkov:skip=CKV_AWS_356:EC2 and KMS creates take no resource ARN; each "*" statement carries an aws:RequestTag or aws:ResourceTag condition on the project and environment tags (tests/infra/test_hcl_structure.py).
+  # checkov:skip=CKV_AWS_111:Same: every write on "*" is conditioned on the project and environment tags.
+  # checkov:skip=CKV_AWS_109:kms:PutKeyPolicy applies only to keys tagged with this project and environment, and never to the state key (explicit deny).
   statement {
-    sid = "ManageNetwork"
+    sid = "CreateTaggedNetwork"
     actions = [
-      "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:ModifyVpcAttribute",
-      "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
-      "ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:AssociateRouteTable",
-      "ec2:DisassociateRouteTable", "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup",
-      "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress",
-      "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
-      "ec2:ModifySecurityGroupRules", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-      "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:CreateVpcEndpoint",
-      "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:CreateFlowLogs",
-      "ec2:DeleteFlowLogs", "ec2:CreateTags", "ec2:DeleteTags",
-      "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-      "ec2:CreateNetworkInterfacePermission",
+      "ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup",
+      "ec2:CreateVpcEndpoint", "ec2:CreateFlowLogs", "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:AuthorizeSecurityGroupEgress",
     ]
     resources = ["*"]
     condition {
       test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [var.region]
+      variable = "aws:RequestTag/project"
+      values   = [var.project_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [var.environment]
     }
   }
 
   statement {
-    sid = "ManageKeys"
+    sid       = "TagOnCreate"
+    actions   = ["ec2:CreateTags"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = local.ec2_creates
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/project"
+      values   = [var.project_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid = "ManageTaggedNetwork"
     actions = [
-      "kms:CreateKey", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
-      "kms:TagResource", "kms:UntagResource", "kms:PutKeyPolicy", "kms:EnableKeyRotation",
+      "ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DeleteSubnet", "ec2:ModifySubnetAttribute",
+      "ec2:DeleteRouteTable", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable",
+      "ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+      "ec2:RevokeSecurityGroupEgress", "ec2:ModifySecurityGroupRules",
+      "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+      "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:CreateVpcEndpoint",
+      "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:DeleteFlowLogs",
+      "ec2:CreateTags", "ec2:DeleteTags", "ec2:CreateNetworkInterface",
+      "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/project"
+      values   = [var.project_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [var.environment]
+    }
+  }
+
+  # The VPC's default security group is created untagged by AWS; Terraform tags it and empties
+  # its rules: only in this environment's VPC.
+  statement {
+    sid       = "AdoptDefaultSecurityGroup"
+    actions   = ["ec2:CreateTags", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"]
+    resources = ["arn:aws:ec2:${var.region}:${var.account_id}:security-group/*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ec2:Vpc"
+      values   = [local.vpc_arn]
+    }
+  }
+
+  # A new ENI has no tags; its subnet and security group must pass ManageTaggedNetwork.
+  statement {
+    sid       = "ServiceNetworkInterfaces"
+    actions   = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission"]
+    resources = ["arn:aws:ec2:${var.region}:${var.account_id}:network-interface/*"]
+  }
+
+  statement {
+    sid       = "CreateTaggedKeys"
+    actions   = ["kms:CreateKey", "kms:TagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/project"
+      values   = [var.project_tag]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid = "ManageTaggedKeys"
+    actions = [
+      "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:TagResource",
+      "kms:UntagResource", "kms:PutKeyPolicy", "kms:EnableKeyRotation",
       "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion",
     ]
     resources = ["*"]
     condition {
       test     = "StringEquals"
-      variable = "aws:RequestedRegion"
-      values   = [var.region]
+      variable = "aws:ResourceTag/project"
+      values   = [var.project_tag]
     }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid       = "ProjectKeyAlias"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["arn:aws:kms:${var.region}:${var.account_id}:alias/${var.name_prefix}"]
   }
 
   statement {
@@ -186,11 +289,19 @@ data "aws_iam_policy_document" "deploy" {
     resources = [var.kms_key_arn]
   }
 
+  # S3 bucket ARNs are names, so bucket configuration is scoped by name. Tags cannot scope it
+  # with this provider: hashicorp/aws 5.x tags a bucket after CreateBucket (PutBucketTagging),
+  # and aws:ResourceTag only applies to general purpose buckets with ABAC switched on
+  # (PutBucketAbac), which the 5.x provider cannot manage. The account-level public access
+  # block (bootstrap) keeps every bucket private whatever the bucket-level block says.
   statement {
     sid = "ManageBuckets"
     actions = [
-      "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucket*", "s3:DeleteBucketPolicy",
+      "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+      "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutBucketVersioning",
+      "s3:PutBucketLogging", "s3:PutBucketTagging", "s3:PutBucketNotification",
       "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+      "s3:PutReplicationConfiguration", "s3:PutBucketObjectLockConfiguration",
     ]
     resources = local.bucket_patterns
   }
@@ -225,12 +336,28 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["arn:aws:ssm:${var.region}:${var.account_id}:parameter${var.variables_prefix}/*"]
   }
 
+  # Roles are created and their policies written only with the workload boundary attached.
+  statement {
+    sid = "BoundedWorkloadRoles"
+    actions = [
+      "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+    ]
+    resources = [local.project_roles]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [var.permissions_boundary_arn]
+    }
+  }
+
+  # These actions take no iam:PermissionsBoundary key; the denies below keep them off the CI
+  # roles, and every other eventlake-<env>-* role carries the boundary.
   statement {
     sid = "ManageWorkloadRoles"
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
-      "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-      "iam:ListInstanceProfilesForRole",
+      "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
+      "iam:UntagRole", "iam:ListInstanceProfilesForRole",
     ]
     resources = [local.project_roles]
   }
@@ -313,17 +440,109 @@ data "aws_iam_policy_document" "deploy" {
     resources = [local.state_objects]
   }
 
+  statement {
+    sid       = "StateLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["arn:aws:s3:::${var.state_bucket}/${var.state_key_prefix}*.tflock"]
+  }
+
+  statement {
+    sid       = "EncryptState"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [var.state_kms_key_arn]
+  }
+
+  # --- explicit denies: no allow above, present or future, can override these ---------------
+
   # The deploy role must not widen its own rights or the plan role's: CI identity changes are
-  # applied by an administrator (infra/README.md, "Bootstrap").
+  # applied by an administrator (infra/README.md, "Threat model").
   statement {
     sid    = "NoSelfEscalation"
     effect = "Deny"
     actions = [
       "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
       "iam:DetachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole",
-      "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+      "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:TagRole",
+      "iam:UntagRole", "iam:UpdateRole",
     ]
     resources = [aws_iam_role.deploy.arn, aws_iam_role.plan.arn]
+  }
+
+  statement {
+    sid    = "NoRoleWithoutBoundary"
+    effect = "Deny"
+    actions = [
+      "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [var.permissions_boundary_arn]
+    }
+  }
+
+  statement {
+    sid       = "BoundaryStays"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "BoundaryIsAdministratorOwned"
+    effect = "Deny"
+    actions = [
+      "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+    ]
+    resources = [var.permissions_boundary_arn]
+  }
+
+  statement {
+    sid    = "StateKeyIsAdministratorOwned"
+    effect = "Deny"
+    actions = [
+      "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation",
+      "kms:CreateGrant", "kms:RevokeGrant", "kms:RetireGrant", "kms:TagResource",
+      "kms:UntagResource", "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:DeleteAlias",
+      "kms:UpdateAlias",
+    ]
+    resources = [var.state_kms_key_arn]
+  }
+
+  statement {
+    sid    = "StateBucketIsAdministratorOwned"
+    effect = "Deny"
+    actions = [
+      "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+      "s3:PutBucketOwnershipControls", "s3:PutBucketAcl", "s3:DeleteBucket",
+      "s3:PutBucketObjectLockConfiguration", "s3:PutReplicationConfiguration",
+    ]
+    resources = ["arn:aws:s3:::${var.state_bucket}"]
+  }
+
+  # CreateKey with tags needs kms:TagResource on the new, untagged key. No key that already
+  # carries another project's tag can be re-tagged into this environment.
+  statement {
+    sid       = "NoRetaggingForeignKeys"
+    effect    = "Deny"
+    actions   = ["kms:TagResource", "kms:UntagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "aws:ResourceTag/project"
+      values   = [var.project_tag]
+    }
+  }
+
+  statement {
+    sid       = "AccountPublicAccessBlockIsAdministratorOwned"
+    effect    = "Deny"
+    actions   = ["s3:PutAccountPublicAccessBlock"]
+    resources = ["*"]
   }
 }
 

@@ -79,3 +79,24 @@ variable "state_kms_key_arn" {
   description = "KMS key of the state bucket."
   type        = string
 }
+
+variable "environment" {
+  description = "Environment name; the value of the environment tag that default_tags stamps."
+  type        = string
+}
+
+variable "project_tag" {
+  description = "Value of the project tag that default_tags stamps on every resource."
+  type        = string
+  default     = "eventlake"
+}
+
+variable "permissions_boundary_arn" {
+  description = "Workload permissions boundary (modules/workload_boundary): every role the deploy role creates or edits must carry it."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "This environment's VPC (scopes the adoption of its default security group)."
+  type        = string
+}

@@ -58,6 +58,8 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "job" {
   name               = "${var.name_prefix}-emr-job"
   assume_role_policy = data.aws_iam_policy_document.assume.json
+  # Ceiling of every workload role; CI may only create roles that carry it.
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "job" {

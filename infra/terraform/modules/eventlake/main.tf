@@ -18,6 +18,16 @@ module "storage" {
   force_destroy = var.force_destroy_buckets
 }
 
+module "workload_boundary" {
+  source               = "../workload_boundary"
+  name_prefix          = local.name_prefix
+  region               = var.region
+  account_id           = local.account_id
+  kms_key_arn          = module.storage.kms_key_arn
+  bucket_name_patterns = module.storage.bucket_name_patterns
+  variables_prefix     = local.variables_prefix
+}
+
 module "network" {
   source                          = "../network"
   name_prefix                     = local.name_prefix
@@ -31,6 +41,7 @@ module "network" {
   enable_mlflow_endpoint          = var.enable_network_endpoints && var.enable_registry
   interface_endpoint_subnet_count = var.interface_endpoint_subnet_count
   log_retention_days              = var.log_retention_days
+  permissions_boundary_arn        = module.workload_boundary.arn
 }
 
 module "alerting" {
@@ -42,13 +53,14 @@ module "alerting" {
 }
 
 module "registry" {
-  count                = var.enable_registry ? 1 : 0
-  source               = "../registry"
-  name_prefix          = local.name_prefix
-  account_id           = local.account_id
-  artifacts_bucket     = module.storage.buckets["artifacts"]
-  artifacts_bucket_arn = module.storage.bucket_arns["artifacts"]
-  kms_key_arn          = module.storage.kms_key_arn
+  count                    = var.enable_registry ? 1 : 0
+  source                   = "../registry"
+  name_prefix              = local.name_prefix
+  account_id               = local.account_id
+  artifacts_bucket         = module.storage.buckets["artifacts"]
+  artifacts_bucket_arn     = module.storage.bucket_arns["artifacts"]
+  kms_key_arn              = module.storage.kms_key_arn
+  permissions_boundary_arn = module.workload_boundary.arn
 }
 
 locals {
@@ -69,6 +81,7 @@ module "compute" {
   bucket_arns                = module.storage.bucket_arns
   mlflow_tracking_server_arn = local.mlflow_tracking_server_arn
   log_retention_days         = var.log_retention_days
+  permissions_boundary_arn   = module.workload_boundary.arn
 }
 
 module "airflow_variables" {
@@ -111,23 +124,27 @@ module "orchestration" {
   mlflow_tracking_server_arn = local.mlflow_tracking_server_arn
   variables_prefix           = local.variables_prefix
   variable_parameter_arns    = values(module.airflow_variables.parameter_arns)
+  permissions_boundary_arn   = module.workload_boundary.arn
 }
 
 module "ci_identity" {
-  source                = "../ci_identity"
-  name_prefix           = local.name_prefix
-  region                = var.region
-  account_id            = local.account_id
-  github_repository     = var.github_repository
-  github_environment    = var.github_environment
-  create_oidc_provider  = var.create_oidc_provider
-  oidc_provider_arn     = var.oidc_provider_arn
-  kms_key_arn           = module.storage.kms_key_arn
-  bucket_arns           = module.storage.bucket_arns
-  bucket_name_patterns  = module.storage.bucket_name_patterns
-  variables_prefix      = local.variables_prefix
-  release_parameter_arn = module.airflow_variables.parameter_arns["eventlake_release_uri"]
-  state_bucket          = var.state_bucket
-  state_key_prefix      = "eventlake/${var.environment}/"
-  state_kms_key_arn     = var.state_kms_key_arn
+  source                   = "../ci_identity"
+  name_prefix              = local.name_prefix
+  region                   = var.region
+  account_id               = local.account_id
+  github_repository        = var.github_repository
+  github_environment       = var.github_environment
+  create_oidc_provider     = var.create_oidc_provider
+  oidc_provider_arn        = var.oidc_provider_arn
+  kms_key_arn              = module.storage.kms_key_arn
+  bucket_arns              = module.storage.bucket_arns
+  bucket_name_patterns     = module.storage.bucket_name_patterns
+  variables_prefix         = local.variables_prefix
+  release_parameter_arn    = module.airflow_variables.parameter_arns["eventlake_release_uri"]
+  state_bucket             = var.state_bucket
+  state_key_prefix         = "eventlake/${var.environment}/"
+  state_kms_key_arn        = var.state_kms_key_arn
+  environment              = var.environment
+  permissions_boundary_arn = module.workload_boundary.arn
+  vpc_id                   = module.network.vpc_id
 }

@@ -61,6 +61,8 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 resource "aws_iam_role" "flow_logs" {
   name               = "${var.name_prefix}-vpc-flow-logs"
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  # Ceiling of every workload role; CI may only create roles that carry it.
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "flow_logs" {

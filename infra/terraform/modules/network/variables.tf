@@ -69,3 +69,8 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's IAM roles (modules/workload_boundary)."
+  type        = string
+}

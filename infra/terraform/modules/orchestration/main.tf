@@ -92,11 +92,13 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "execution" {
   name               = "${var.name_prefix}-mwaa"
   assume_role_policy = data.aws_iam_policy_document.assume.json
+  # Ceiling of every workload role; CI may only create roles that carry it.
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "execution" {
   # checkov:skip=CKV_AWS_356:cloudwatch:PutMetricData and s3:GetAccountPublicAccessBlock support no resource-level scoping.
-  # checkov:skip=CKV_AWS_111:cloudwatch:PutMetricData supports no resource-level scoping.
+  # checkov:skip=CKV_AWS_111:cloudwatch:PutMetricData supports no resource-level scoping; its namespace is pinned to AmazonMWAA.
   statement {
     sid       = "PublishEnvironmentMetrics"
     actions   = ["airflow:PublishMetrics"]
@@ -104,9 +106,20 @@ data "aws_iam_policy_document" "execution" {
   }
 
   statement {
-    sid       = "AccountLevelReadsWithoutResourceScope"
-    actions   = ["s3:GetAccountPublicAccessBlock", "cloudwatch:PutMetricData"]
+    sid       = "AccountLevelReadWithoutResourceScope"
+    actions   = ["s3:GetAccountPublicAccessBlock"]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "PublishAirflowMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["AmazonMWAA"]
+    }
   }
 
   statement {

@@ -85,3 +85,8 @@ variable "variable_parameter_arns" {
   description = "ARNs of the SSM parameters holding the Airflow Variables."
   type        = list(string)
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's IAM roles (modules/workload_boundary)."
+  type        = string
+}

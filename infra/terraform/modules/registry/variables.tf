@@ -34,3 +34,8 @@ variable "tracking_server_size" {
   type        = string
   default     = "Small"
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's IAM roles (modules/workload_boundary)."
+  type        = string
+}

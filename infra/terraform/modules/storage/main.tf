@@ -142,6 +142,9 @@ module "raw" {
   access_logs_bucket      = aws_s3_bucket.access_logs.id
   noncurrent_version_days = var.noncurrent_version_days
   force_destroy           = var.force_destroy
+  # Raw is the only input the lake cannot be rebuilt without: no version of a raw file can be
+  # deleted or overwritten for this many days, by the pipeline, CI or a mistake.
+  object_lock_days = var.raw_object_lock_days
 }
 
 module "lake" {
@@ -151,7 +154,10 @@ module "lake" {
   name               = local.names.lake
   kms_key_arn        = aws_kms_key.this.arn
   access_logs_bucket = aws_s3_bucket.access_logs.id
-  # Delta rewrites and VACUUMs files itself; S3 versions only guard against a bad deploy.
+  # Delta never deletes a data file by itself: `eventlake maintain` runs OPTIMIZE and VACUUM,
+  # which removes the files no retained table version needs. S3 keeps what VACUUM deleted as
+  # noncurrent versions for noncurrent_version_days (a guard against a bad deploy); the bucket's
+  # lifecycle rule (bucket/main.tf) then expires them for good.
   noncurrent_version_days = var.lake_noncurrent_version_days
   force_destroy           = var.force_destroy
 }

@@ -14,7 +14,7 @@ variable "region" {
 }
 
 variable "lake_noncurrent_version_days" {
-  description = "Days to keep noncurrent versions in the lake bucket (Delta rewrites files; old versions are dead weight after VACUUM)."
+  description = "Days to keep noncurrent versions in the lake bucket (files that `eventlake maintain` VACUUMed stay this long as noncurrent versions)."
   type        = number
   default     = 3
 }
@@ -35,4 +35,10 @@ variable "force_destroy" {
   description = "Allow terraform destroy of non-empty buckets (dev and tests only)."
   type        = bool
   default     = false
+}
+
+variable "raw_object_lock_days" {
+  description = "Object Lock retention (governance mode) of the raw bucket, in days."
+  type        = number
+  default     = 30
 }

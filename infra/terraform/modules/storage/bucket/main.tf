@@ -2,10 +2,26 @@
 # versioned, lifecycle-managed, access-logged and reachable over TLS only.
 
 resource "aws_s3_bucket" "this" {
-  # checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; the lake is rebuildable from raw.
+  # checkov:skip=CKV_AWS_144:Protected in-region instead of replicated: every bucket is versioned, and raw, the one input nothing can rebuild, also has Object Lock (storage/main.tf).
   # checkov:skip=CKV2_AWS_62:No consumer for event notifications; the DAG polls with S3KeySensor.
-  bucket        = var.name
-  force_destroy = var.force_destroy
+  bucket              = var.name
+  force_destroy       = var.force_destroy
+  object_lock_enabled = var.object_lock_days != null
+}
+
+# Governance-mode retention: no object version can be deleted or overwritten for
+# object_lock_days, except by a principal granted s3:BypassGovernanceRetention (no role of this
+# project has it; an administrator does, for an erasure request).
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count  = var.object_lock_days == null ? 0 : 1
+  bucket = aws_s3_bucket.this.id
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = var.object_lock_days
+    }
+  }
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

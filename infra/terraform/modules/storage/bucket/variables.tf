@@ -36,3 +36,9 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "object_lock_days" {
+  description = "Object Lock default retention in days (governance mode); null leaves Object Lock off."
+  type        = number
+  default     = null
+}
