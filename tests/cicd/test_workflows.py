@@ -73,9 +73,37 @@ def test_ci_plan_job_runs_for_pull_requests_with_the_plan_role(ci):
     assert "apply" not in run_text(plan)
 
 
+def test_cd_plans_with_the_plan_role_then_applies_that_plan_in_prod(cd):
+    assert list(cd["jobs"]) == ["plan", "deploy"]
+    plan = cd["jobs"]["plan"]
+    assert "environment" not in plan
+    creds = [s for s in plan["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert [s["with"]["role-to-assume"] for s in creds] == ["${{ vars.AWS_PLAN_ROLE_ARN }}"]
+    assert "plan -input=false -lock=false -no-color -out=tfplan" in run_text(plan)
+    assert "GITHUB_STEP_SUMMARY" in run_text(plan)
+    uploads = [s for s in plan["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [s["with"]["name"] for s in uploads] == ["terraform-plan-prod"]
+    deploy = cd["jobs"]["deploy"]
+    assert deploy["needs"] == "plan"
+    downloads = [
+        s for s in deploy["steps"] if s.get("uses", "").startswith("actions/download-artifact@")
+    ]
+    assert [s["with"]["name"] for s in downloads] == ["terraform-plan-prod"]
+    applies = [s["run"] for s in deploy["steps"] if " apply " in s.get("run", "")]
+    assert applies == ['terraform -chdir="${TF_DIR}" apply -input=false -lock-timeout=10m tfplan']
+    assert "-auto-approve" not in (WORKFLOWS / "cd.yml").read_text()
+
+
+def test_ci_pr_plan_takes_no_lock_and_publishes_the_plan(ci):
+    plan = ci["jobs"]["plan"]
+    assert "plan -input=false -lock=false -no-color -out=tfplan" in run_text(plan)
+    assert "GITHUB_STEP_SUMMARY" in run_text(plan)
+    uploads = [s for s in plan["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [s["with"]["name"] for s in uploads] == ["terraform-plan-prod"]
+
+
 def test_cd_deploy_job_runs_in_prod_with_the_deploy_role(cd):
-    (name, job), *others = cd["jobs"].items()
-    assert (name, others) == ("deploy", [])
+    job = cd["jobs"]["deploy"]
     assert job["environment"] == {"name": "prod"}
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     creds = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]

@@ -62,7 +62,7 @@ def tf_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(
         TF_DIR,
         dest,
-        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"),
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"),
     )
     return dest
 

@@ -36,12 +36,15 @@ DATA_ACTION = re.compile(
     r"|sns:(\*|Publish)"
     r"|logs:(\*|PutLogEvents|GetLogEvents|GetLogRecord)"
     r"|sagemaker-mlflow:.*"
+    r"|dynamodb:(\*|GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|Batch\w+)"
+    r"|secretsmanager:(\*|GetSecretValue|PutSecretValue)"
     r"|\*)$"
 )
 # References that name project resources: module inputs and resources of this code base.
 PROJECT_REF = re.compile(
     r"\$\{(var\.(\w*bucket_arns?\w*|kms_key_arn|state_\w+|release_parameter_arn|variable_parameter_arns"
-    r"|sns_topic_arn|emr_\w+|mlflow_tracking_server_arn|variables_prefix|name_prefix)"
+    r"|sns_topic_arn|emr_\w+|mlflow_tracking_server_arn|variables_prefix|name_prefix"
+    r"|delta_log_table_arn|ip_hash_secret_arn)"
     r"|local\.\w+|aws_[a-z0-9_]+\.\w+)"
 )
 # The MWAA Celery queue lives in an account owned by MWAA: its name is the only handle.
@@ -187,7 +190,11 @@ def test_oidc_trust_pins_repository_and_branch_or_environment() -> None:
     assert "repo:${var.github_repository}:ref:refs/heads/main" in deploy_subjects
     assert "repo:${var.github_repository}:environment:${var.github_environment}" in deploy_subjects
     assert "*" not in deploy_subjects
-    assert _as_list(local_values["plan_subjects"]) == ["repo:${var.github_repository}:pull_request"]
+    # Pull requests, and the plan job of CD on main (the apply then runs in the environment).
+    assert _as_list(local_values["plan_subjects"]) == [
+        "repo:${var.github_repository}:pull_request",
+        "repo:${var.github_repository}:ref:refs/heads/main",
+    ]
 
     variables = _parse(MODULES / "ci_identity" / "variables.tf")["variable"]
     repo = next(v for v in variables if '"github_repository"' in v)['"github_repository"']
@@ -479,3 +486,98 @@ def test_plan_role_is_read_only_and_writes_no_lock() -> None:
     assert writes == ["kms:Decrypt"]
     resources = [r for s in statements for r in _as_list(s.get("resources", []))]
     assert not [r for r in resources if r.endswith(".tflock")]
+
+
+# --- IAM that matches the code (issue 20, Terraform side) ------------------------------------
+
+
+def _allowed(doc: dict) -> dict[str, set[str]]:
+    """action -> resources, over the Allow statements of one document."""
+    allowed: dict[str, set[str]] = {}
+    for statement in _statements(doc):
+        if _unquote(statement.get("effect", '"Allow"')) != "Allow":
+            continue
+        for action in _as_list(statement.get("actions", [])):
+            allowed.setdefault(action, set()).update(_as_list(statement.get("resources", [])))
+    return allowed
+
+
+def test_mwaa_execution_role_may_list_job_runs_of_the_application() -> None:
+    docs = _policy_documents(MODULES / "orchestration")
+    allowed = _allowed(docs["modules/orchestration/main.tf:execution"])
+    for action in ("emr-serverless:ListJobRuns", "emr-serverless:StartJobRun"):
+        assert "${var.emr_application_arn}" in allowed[action], action
+
+
+def test_job_role_reads_the_ip_hash_key_and_uses_the_delta_log_table_only() -> None:
+    docs = _policy_documents(MODULES / "compute")
+    allowed = _allowed(docs["modules/compute/main.tf:job"])
+    assert allowed["secretsmanager:GetSecretValue"] == {"${var.ip_hash_secret_arn}"}
+    table_actions = {a for a in allowed if a.startswith("dynamodb:")}
+    assert table_actions == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:DescribeTable",
+        "dynamodb:UpdateItem",
+    }
+    assert all(allowed[a] == {"${var.delta_log_table_arn}"} for a in table_actions)
+    # cloudWatchLoggingConfiguration: the job writes its own group, nothing else.
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"):
+        assert allowed[action] == {
+            "${aws_cloudwatch_log_group.jobs.arn}",
+            "${aws_cloudwatch_log_group.jobs.arn}:*",
+        }
+
+
+def test_only_the_job_role_may_read_a_secret_value() -> None:
+    readers = sorted(
+        name
+        for name, body in _policy_documents(MODULES).items()
+        for action in _allowed(body)
+        if action in ("secretsmanager:GetSecretValue", "secretsmanager:*", "*")
+    )
+    assert readers == [
+        "modules/compute/main.tf:job",
+        "modules/workload_boundary/main.tf:boundary",
+    ]
+    deploy = _deploy_statements()
+    assert {"secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"} <= _denied(
+        deploy, "*"
+    )
+
+
+def test_deploy_role_updates_only_its_own_airflow_environment() -> None:
+    allowed = _allowed(
+        _policy_documents(MODULES / "ci_identity")["modules/ci_identity/policies.tf:deploy"]
+    )
+    env = "arn:aws:airflow:${var.region}:${var.account_id}:environment/${var.name_prefix}"
+    assert allowed["airflow:UpdateEnvironment"] == {env}
+    assert allowed["airflow:GetEnvironment"] == {env}
+
+
+def test_operator_role_opens_the_airflow_ui_with_mfa() -> None:
+    docs = _policy_documents(MODULES / "orchestration")
+    allowed = _allowed(docs["modules/orchestration/main.tf:operator"])
+    env = "arn:aws:airflow:${var.region}:${var.account_id}:environment/${local.env_name}"
+    assert allowed == {"airflow:CreateWebLoginToken": {env}, "airflow:GetEnvironment": {env}}
+    (trust,) = _statements(docs["modules/orchestration/main.tf:operator_trust"])
+    assert ("Bool", "aws:MultiFactorAuthPresent", ["true"]) in _conditions(trust)
+
+
+def test_emr_failure_rule_matches_failed_runs_of_the_application() -> None:
+    (block,) = [
+        body
+        for resource in _parse(MODULES / "alerting" / "main.tf")["resource"]
+        for rtype, named in resource.items()
+        if _unquote(rtype) == "aws_cloudwatch_event_rule"
+        for body in named.values()
+    ]
+    pattern = block["event_pattern"]
+    for fragment in (
+        'source = ["aws.emr-serverless"]',
+        '"detail-type" = ["EMR Serverless Job Run State Change"]',
+        "applicationId = [var.emr_application_id]",
+        'state = ["FAILED"]',
+    ):
+        assert fragment in re.sub(r"\s+", " ", pattern), (fragment, pattern)

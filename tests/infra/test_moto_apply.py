@@ -1,4 +1,6 @@
-"""terraform apply of the moto-supported subset (S3, KMS, IAM, VPC, SNS, SSM, Logs) on loopback.
+"""terraform apply of the moto-supported subset on loopback.
+
+S3, KMS, IAM, VPC, SNS, SSM, Logs, DynamoDB and Secrets Manager.
 
 envs/moto uses the same modules as dev and prod with MWAA, EMR Serverless, SageMaker and the
 interface endpoints switched off. After the apply, boto3 reads back what was created, and a
@@ -156,7 +158,13 @@ def test_moto_oidc_roles_trust_only_this_repository(applied: dict) -> None:
     plan = iam.get_role(RoleName=f"{PREFIX}-github-plan")["Role"]
     for role, subject in (
         (deploy, "repo:eventlake/eventlake:ref:refs/heads/main"),
-        (plan, "repo:eventlake/eventlake:pull_request"),
+        (
+            plan,
+            [
+                "repo:eventlake/eventlake:pull_request",
+                "repo:eventlake/eventlake:ref:refs/heads/main",
+            ],
+        ),
     ):
         (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
         condition = statement["Condition"]["StringEquals"]
@@ -172,19 +180,70 @@ def test_moto_airflow_variables_in_ssm(applied: dict) -> None:
     ssm = _client(applied, "ssm")
     out = applied["outputs"]
     prefix = out["airflow_variables_prefix"]
+    pages = ssm.get_paginator("get_parameters_by_path").paginate(Path=prefix, WithDecryption=True)
     got = {
         p["Name"].removeprefix(prefix + "/"): p["Value"]
-        for p in ssm.get_parameters_by_path(Path=prefix, WithDecryption=True)["Parameters"]
+        for page in pages
+        for p in page["Parameters"]
     }
+    assert len(got) == 12, sorted(got)
     assert got["eventlake_target"] == "aws"
     assert got["eventlake_raw_uri"] == f"s3://{out['raw_bucket']}/raw"
     assert got["eventlake_lake_uri"] == f"s3://{out['lake_bucket']}/lake"
     assert got["eventlake_artifacts_uri"] == f"s3://{out['artifacts_bucket']}"
     assert got["eventlake_sns_topic_arn"] == out["sns_topic_arn"]
     assert got["eventlake_release_uri"] == f"s3://{out['artifacts_bucket']}/releases/none"
+    assert got["eventlake_delta_log_table"] == f"{PREFIX}-delta-log"
+    assert got["eventlake_ip_hash_secret_arn"] == out["ip_hash_secret_arn"]
 
 
 def test_moto_failure_topic_is_encrypted(applied: dict) -> None:
     sns = _client(applied, "sns")
     attrs = sns.get_topic_attributes(TopicArn=applied["outputs"]["sns_topic_arn"])["Attributes"]
     assert attrs["KmsMasterKeyId"] == applied["outputs"]["kms_key_arn"]
+
+
+def test_moto_workload_role_carries_the_boundary(applied: dict) -> None:
+    iam = _client(applied, "iam")
+    role = iam.get_role(RoleName=f"{PREFIX}-vpc-flow-logs")["Role"]
+    boundary = role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    assert boundary == f"arn:aws:iam::{ACCOUNT}:policy/{PREFIX}-workload-boundary"
+    document = iam.get_policy_version(
+        PolicyArn=boundary,
+        VersionId=iam.get_policy(PolicyArn=boundary)["Policy"]["DefaultVersionId"],
+    )["PolicyVersion"]["Document"]
+    document = json.loads(document) if isinstance(document, str) else document
+    actions = {
+        a
+        for s in document["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert "iam:PassRole" in actions
+    assert not {a for a in actions if a.startswith("iam:") and a != "iam:PassRole"}
+
+
+def test_moto_delta_log_table(applied: dict) -> None:
+    ddb = _client(applied, "dynamodb")
+    table = ddb.describe_table(TableName=f"{PREFIX}-delta-log")["Table"]
+    assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {
+        ("tablePath", "HASH"),
+        ("fileName", "RANGE"),
+    }
+    assert table["SSEDescription"]["SSEType"] == "KMS"
+    assert table["SSEDescription"]["KMSMasterKeyArn"] == applied["outputs"]["kms_key_arn"]
+    ttl = ddb.describe_time_to_live(TableName=f"{PREFIX}-delta-log")["TimeToLiveDescription"]
+    assert (ttl["AttributeName"], ttl["TimeToLiveStatus"]) == ("expireTime", "ENABLED")
+    backups = ddb.describe_continuous_backups(TableName=f"{PREFIX}-delta-log")
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_moto_ip_hash_secret_exists_without_a_value(applied: dict) -> None:
+    sm = _client(applied, "secretsmanager")
+    arn = applied["outputs"]["ip_hash_secret_arn"]
+    described = sm.describe_secret(SecretId=arn)
+    assert described["Name"] == f"{PREFIX}-ip-hash-key"
+    assert described["KmsKeyId"] == applied["outputs"]["kms_key_arn"]
+    # The value is put by an operator, never by Terraform.
+    with pytest.raises(sm.exceptions.ResourceNotFoundException):
+        sm.get_secret_value(SecretId=arn)

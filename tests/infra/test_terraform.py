@@ -8,10 +8,11 @@ the S3 backend for a local one. Nothing reaches AWS.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from infra_helpers import TF_DIR, run_tf
+from infra_helpers import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, run_tf
 
 pytestmark = pytest.mark.infra
 
@@ -138,6 +139,7 @@ def test_plan_mwaa_is_private_airflow3_with_logs(plan: tuple[str, dict]) -> None
     assert mwaa["webserver_access_mode"] == "PRIVATE_ONLY"
     assert mwaa["dag_s3_path"] == "dags/"
     assert mwaa["requirements_s3_path"] == "requirements.txt"
+    assert mwaa["plugins_s3_path"] == "plugins.zip"
     logging = mwaa["logging_configuration"][0]
     for kind in (
         "dag_processing_logs",
@@ -185,6 +187,9 @@ def test_plan_airflow_variables_for_the_dag(plan: tuple[str, dict]) -> None:
             "mlflow_tracking_uri",
             "sns_topic_arn",
             "release_uri",
+            "emr_log_group",
+            "delta_log_table",
+            "ip_hash_secret_arn",
         )
     }
     assert expected <= names, expected - names
@@ -209,3 +214,71 @@ def test_plan_mlflow_artifacts_in_artifacts_bucket(plan: tuple[str, dict]) -> No
         if r["type"] == "aws_sagemaker_mlflow_tracking_server"
     )
     assert "var.artifacts_bucket" in server_conf["expressions"]["artifact_store_uri"]["references"]
+
+
+def test_committed_lock_files_pin_the_mirrored_provider() -> None:
+    """Every root has a committed .terraform.lock.hcl for the provider in the mirror."""
+    versions = {
+        p.parent.parent.name for p in PLUGIN_DIR.glob(f"{AWS_PROVIDER}/*/*/terraform-provider-aws*")
+    }
+    for root in ROOTS:
+        lock = TF_DIR / root / ".terraform.lock.hcl"
+        assert lock.exists(), f"{root} has no lock file"
+        text = lock.read_text()
+        match = re.search(
+            r'provider "registry.terraform.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', text
+        )
+        assert match, text
+        if versions:
+            assert match.group(1) in versions, (root, match.group(1), versions)
+        assert re.search(r'"h1:[A-Za-z0-9+/=]{44}"', text), text
+
+
+def test_plan_warns_when_prod_has_no_alert_subscriber(plan: tuple[str, dict]) -> None:
+    env, doc = plan
+    checks = {c["address"]["name"]: c["status"] for c in doc.get("checks", [])}
+    # Both tfvars leave alert_emails empty: only prod is warned.
+    assert checks["prod_failures_reach_someone"] == ("fail" if env == "prod" else "pass")
+
+
+def test_plan_alarms_go_to_the_failure_topic(plan: tuple[str, dict]) -> None:
+    env, doc = plan
+    resources = _resources(doc["planned_values"]["root_module"])
+    rule = _one(resources, "aws_cloudwatch_event_rule")
+    # The pattern names the application id, unknown until apply: its shape is checked over the
+    # HCL (test_hcl_structure.py).
+    assert rule["name"] == f"eventlake-{env}-emr-job-failed"
+    alarm = _one(resources, "aws_cloudwatch_metric_alarm")
+    assert (alarm["namespace"], alarm["metric_name"]) == ("AmazonMWAA", "SchedulerHeartbeat")
+    assert alarm["dimensions"] == {"Function": "Scheduler", "Environment": f"eventlake-{env}"}
+    assert alarm["treat_missing_data"] == "breaching"
+    # Targets point at the topic: follow the references in the configuration.
+    alerting = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"][
+        "module_calls"
+    ]["alerting"]["module"]
+    by_type = {r["type"]: r for r in alerting["resources"]}
+    target_refs = by_type["aws_cloudwatch_event_target"]["expressions"]["arn"]["references"]
+    assert "aws_sns_topic.failures.arn" in target_refs
+    alarm_refs = by_type["aws_cloudwatch_metric_alarm"]["expressions"]["alarm_actions"][
+        "references"
+    ]
+    assert "aws_sns_topic.failures.arn" in alarm_refs
+
+
+def test_plan_delta_log_table_and_ip_hash_secret(plan: tuple[str, dict]) -> None:
+    env, doc = plan
+    resources = _resources(doc["planned_values"]["root_module"])
+    table = _one(resources, "aws_dynamodb_table")
+    assert table["name"] == f"eventlake-{env}-delta-log"
+    assert (table["hash_key"], table["range_key"]) == ("tablePath", "fileName")
+    assert {(a["name"], a["type"]) for a in table["attribute"]} == {
+        ("tablePath", "S"),
+        ("fileName", "S"),
+    }
+    assert table["ttl"] == [{"attribute_name": "expireTime", "enabled": True}]
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["enabled"] is True
+    secret = _one(resources, "aws_secretsmanager_secret")
+    assert secret["name"] == f"eventlake-{env}-ip-hash-key"
+    # Terraform never holds the key: no secret version anywhere in the plan.
+    assert not [r for r in resources if r["type"] == "aws_secretsmanager_secret_version"]

@@ -12,6 +12,7 @@ module "eventlake" {
   state_bucket                    = var.state_bucket
   state_kms_key_arn               = var.state_kms_key_arn
   alert_emails                    = var.alert_emails
+  operator_principal_arns         = var.operator_principal_arns
   interface_endpoint_subnet_count = var.interface_endpoint_subnet_count
   emr_max_cpu                     = var.emr_max_cpu
   emr_max_memory                  = var.emr_max_memory

@@ -98,3 +98,9 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "operator_principal_arns" {
+  description = "Principals allowed to assume the operator role (MFA required)."
+  type        = list(string)
+  default     = []
+}

@@ -27,14 +27,16 @@ provider "aws" {
   s3_use_path_style           = true
 
   endpoints {
-    ec2  = var.endpoint
-    iam  = var.endpoint
-    kms  = var.endpoint
-    logs = var.endpoint
-    s3   = var.endpoint
-    sns  = var.endpoint
-    ssm  = var.endpoint
-    sts  = var.endpoint
+    dynamodb       = var.endpoint
+    ec2            = var.endpoint
+    iam            = var.endpoint
+    kms            = var.endpoint
+    logs           = var.endpoint
+    s3             = var.endpoint
+    secretsmanager = var.endpoint
+    sns            = var.endpoint
+    ssm            = var.endpoint
+    sts            = var.endpoint
   }
 }
 

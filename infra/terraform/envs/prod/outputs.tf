@@ -94,3 +94,18 @@ output "release_parameter_name" {
   description = "See modules/eventlake/outputs.tf."
   value       = module.eventlake.release_parameter_name
 }
+
+output "operator_role_arn" {
+  description = "See modules/eventlake/outputs.tf."
+  value       = module.eventlake.operator_role_arn
+}
+
+output "delta_log_table" {
+  description = "See modules/eventlake/outputs.tf."
+  value       = module.eventlake.delta_log_table
+}
+
+output "ip_hash_secret_arn" {
+  description = "See modules/eventlake/outputs.tf."
+  value       = module.eventlake.ip_hash_secret_arn
+}

@@ -18,3 +18,27 @@ variable "email_subscribers" {
   type        = list(string)
   default     = []
 }
+
+variable "enable_emr_alarm" {
+  description = "Create the EventBridge rule for failed EMR Serverless job runs."
+  type        = bool
+  default     = false
+}
+
+variable "emr_application_id" {
+  description = "EMR Serverless application whose failed job runs are sent to the topic."
+  type        = string
+  default     = null
+}
+
+variable "enable_mwaa_alarm" {
+  description = "Create the MWAA scheduler heartbeat alarm."
+  type        = bool
+  default     = false
+}
+
+variable "mwaa_environment_name" {
+  description = "MWAA environment whose scheduler heartbeat is watched."
+  type        = string
+  default     = null
+}

@@ -4,13 +4,17 @@ locals {
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
-  # Subject claims: a push to main, or a job running in the GitHub environment; PRs for plans.
+  # Subject claims: a push to main, or a job running in the GitHub environment, for deploys;
+  # pull requests, and the plan job that CD runs on main before the reviewed apply, for plans.
   deploy_subjects = var.github_environment == null ? [
     "repo:${var.github_repository}:ref:refs/heads/main",
     ] : [
     "repo:${var.github_repository}:environment:${var.github_environment}",
   ]
-  plan_subjects = ["repo:${var.github_repository}:pull_request"]
+  plan_subjects = [
+    "repo:${var.github_repository}:pull_request",
+    "repo:${var.github_repository}:ref:refs/heads/main",
+  ]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {

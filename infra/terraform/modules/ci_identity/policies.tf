@@ -44,6 +44,17 @@ data "aws_iam_policy_document" "read" {
       "emr-serverless:GetApplication",
       "emr-serverless:ListTagsForResource",
       "sagemaker:DescribeMlflowTrackingServer",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:ListTagsOfResource",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetResourcePolicy",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "events:DescribeRule",
+      "events:ListTargetsByRule",
+      "events:ListTagsForResource",
       "sagemaker:ListTags",
       "sts:GetCallerIdentity",
     ]
@@ -406,13 +417,48 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["arn:aws:sns:${var.region}:${var.account_id}:${var.name_prefix}-*"]
   }
 
+  # Also what `eventlake deploy` needs to point MWAA at new requirements.txt and plugins.zip
+  # object versions: UpdateEnvironment and GetEnvironment on this one environment.
   statement {
     sid = "ManageAirflow"
     actions = [
-      "airflow:CreateEnvironment", "airflow:UpdateEnvironment", "airflow:DeleteEnvironment",
-      "airflow:TagResource", "airflow:UntagResource",
+      "airflow:CreateEnvironment", "airflow:UpdateEnvironment", "airflow:GetEnvironment",
+      "airflow:DeleteEnvironment", "airflow:TagResource", "airflow:UntagResource",
     ]
-    resources = ["arn:aws:airflow:${var.region}:${var.account_id}:environment/${var.name_prefix}*"]
+    resources = ["arn:aws:airflow:${var.region}:${var.account_id}:environment/${var.name_prefix}"]
+  }
+
+  statement {
+    sid = "ManageDeltaLogTable"
+    actions = [
+      "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
+      "dynamodb:UpdateTimeToLive", "dynamodb:UpdateContinuousBackups", "dynamodb:TagResource",
+      "dynamodb:UntagResource",
+    ]
+    resources = ["arn:aws:dynamodb:${var.region}:${var.account_id}:table/${var.name_prefix}-*"]
+  }
+
+  # The secret's container only: its value is put by an operator and never read by CI.
+  statement {
+    sid = "ManageSecretContainer"
+    actions = [
+      "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret",
+      "secretsmanager:TagResource", "secretsmanager:UntagResource",
+    ]
+    resources = ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.name_prefix}-*"]
+  }
+
+  statement {
+    sid = "ManageAlarmsAndRules"
+    actions = [
+      "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource",
+      "cloudwatch:UntagResource", "events:PutRule", "events:DeleteRule", "events:PutTargets",
+      "events:RemoveTargets", "events:TagResource", "events:UntagResource",
+    ]
+    resources = [
+      "arn:aws:cloudwatch:${var.region}:${var.account_id}:alarm:${var.name_prefix}-*",
+      "arn:aws:events:${var.region}:${var.account_id}:rule/${var.name_prefix}-*",
+    ]
   }
 
   statement {
@@ -536,6 +582,13 @@ data "aws_iam_policy_document" "deploy" {
       variable = "aws:ResourceTag/project"
       values   = [var.project_tag]
     }
+  }
+
+  statement {
+    sid       = "NoSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
+    resources = ["*"]
   }
 
   statement {

@@ -116,6 +116,7 @@ data "aws_iam_policy_document" "job" {
     resources = [var.kms_key_arn]
   }
 
+  # The job runs log here through monitoringConfiguration.cloudWatchLoggingConfiguration.
   statement {
     sid = "WriteJobLogs"
     actions = [
@@ -127,6 +128,24 @@ data "aws_iam_policy_document" "job" {
       aws_cloudwatch_log_group.jobs.arn,
       "${aws_cloudwatch_log_group.jobs.arn}:*",
     ]
+  }
+
+  statement {
+    sid = "DeltaLogStore"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:DescribeTable",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [var.delta_log_table_arn]
+  }
+
+  statement {
+    sid       = "ReadIpHashKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.ip_hash_secret_arn]
   }
 
   statement {

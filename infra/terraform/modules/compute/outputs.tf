@@ -14,6 +14,6 @@ output "job_role_arn" {
 }
 
 output "log_group" {
-  description = "CloudWatch log group the job runs log to (set in the job run's monitoringConfiguration)."
+  description = "CloudWatch log group the job runs log to (monitoringConfiguration.cloudWatchLoggingConfiguration)."
   value       = aws_cloudwatch_log_group.jobs.name
 }

@@ -79,3 +79,13 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of the module's IAM roles (modules/workload_boundary)."
   type        = string
 }
+
+variable "delta_log_table_arn" {
+  description = "DynamoDB table of Delta's S3DynamoDBLogStore (modules/storage)."
+  type        = string
+}
+
+variable "ip_hash_secret_arn" {
+  description = "Secret holding the ip_hash key (modules/storage); the job reads it at start."
+  type        = string
+}

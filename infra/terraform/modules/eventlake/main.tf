@@ -50,6 +50,11 @@ module "alerting" {
   account_id        = local.account_id
   kms_key_arn       = module.storage.kms_key_arn
   email_subscribers = var.alert_emails
+  # Static names and flags only: the alarms must not make alerting wait for what uses its topic.
+  enable_emr_alarm      = var.enable_compute
+  emr_application_id    = var.enable_compute ? module.compute[0].application_id : null
+  enable_mwaa_alarm     = var.enable_orchestration && var.enable_compute
+  mwaa_environment_name = local.name_prefix
 }
 
 module "registry" {
@@ -81,6 +86,8 @@ module "compute" {
   bucket_arns                = module.storage.bucket_arns
   mlflow_tracking_server_arn = local.mlflow_tracking_server_arn
   log_retention_days         = var.log_retention_days
+  delta_log_table_arn        = module.storage.delta_log_table_arn
+  ip_hash_secret_arn         = module.storage.ip_hash_secret_arn
   permissions_boundary_arn   = module.workload_boundary.arn
 }
 
@@ -98,6 +105,8 @@ module "airflow_variables" {
     eventlake_artifacts_uri       = "s3://${module.storage.buckets["artifacts"]}"
     eventlake_mlflow_tracking_uri = var.enable_registry ? local.mlflow_tracking_server_arn : local.disabled
     eventlake_sns_topic_arn       = module.alerting.topic_arn
+    eventlake_delta_log_table     = module.storage.delta_log_table
+    eventlake_ip_hash_secret_arn  = module.storage.ip_hash_secret_arn
   }
   deploy_managed = {
     # Until the first deploy writes s3://<artifacts>/releases/<sha>, the DAG sees this value.
@@ -124,6 +133,7 @@ module "orchestration" {
   mlflow_tracking_server_arn = local.mlflow_tracking_server_arn
   variables_prefix           = local.variables_prefix
   variable_parameter_arns    = values(module.airflow_variables.parameter_arns)
+  operator_principal_arns    = var.operator_principal_arns
   permissions_boundary_arn   = module.workload_boundary.arn
 }
 
@@ -147,4 +157,13 @@ module "ci_identity" {
   environment              = var.environment
   permissions_boundary_arn = module.workload_boundary.arn
   vpc_id                   = module.network.vpc_id
+}
+
+# A prod failure nobody hears about is the failure mode this warns against: plan and apply print
+# a warning (they do not stop) while the failure topic has no subscriber in prod.
+check "prod_failures_reach_someone" {
+  assert {
+    condition     = var.environment != "prod" || length(var.alert_emails) > 0
+    error_message = "alert_emails is empty in prod: nobody is subscribed to the failure topic, EMR job failures or the MWAA heartbeat alarm. Set alert_emails in the prod tfvars."
+  }
 }

@@ -92,3 +92,18 @@ output "release_parameter_name" {
   description = "SSM parameter the deploy step writes s3://<artifacts>/releases/<sha> to."
   value       = "${module.airflow_variables.prefix}/eventlake_release_uri"
 }
+
+output "operator_role_arn" {
+  description = "Role an operator assumes to open the private Airflow UI."
+  value       = length(module.orchestration) > 0 ? module.orchestration[0].operator_role_arn : null
+}
+
+output "delta_log_table" {
+  description = "DynamoDB table of Delta's S3DynamoDBLogStore."
+  value       = module.storage.delta_log_table
+}
+
+output "ip_hash_secret_arn" {
+  description = "Secret of the ip_hash key; its value is put by an operator."
+  value       = module.storage.ip_hash_secret_arn
+}

@@ -53,7 +53,7 @@ variable "state_kms_key_arn" {
 }
 
 variable "alert_emails" {
-  description = "E-mail subscribers of the failure topic."
+  description = "E-mail subscribers of the failure topic (DAG failures, failed EMR job runs, MWAA scheduler heartbeat); plan warns when empty in prod."
   type        = list(string)
   default     = []
 }
@@ -128,4 +128,10 @@ variable "force_destroy_buckets" {
   description = "Allow destroying non-empty buckets (dev and tests only)."
   type        = bool
   default     = false
+}
+
+variable "operator_principal_arns" {
+  description = "Principals allowed to assume the operator role (MFA required); empty: any principal of this account that IAM allows."
+  type        = list(string)
+  default     = []
 }

@@ -19,6 +19,20 @@ resource "aws_s3_object" "requirements" {
   }
 }
 
+# Same for plugins.zip (the wheels requirements.txt installs from, with no index): an empty zip
+# until the deploy step uploads the release's and sets the object version.
+resource "aws_s3_object" "plugins" {
+  bucket         = element(split(":::", var.bucket_arns["dags"]), 1)
+  key            = "plugins.zip"
+  content_base64 = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==" # an empty zip archive
+  content_type   = "application/zip"
+  kms_key_id     = var.kms_key_arn
+
+  lifecycle {
+    ignore_changes = [content_base64, etag, metadata, tags]
+  }
+}
+
 resource "aws_mwaa_environment" "this" {
   name                  = local.env_name
   airflow_version       = var.airflow_version
@@ -29,7 +43,14 @@ resource "aws_mwaa_environment" "this" {
   source_bucket_arn     = var.bucket_arns["dags"]
   dag_s3_path           = "dags/"
   requirements_s3_path  = aws_s3_object.requirements.key
+  plugins_s3_path       = aws_s3_object.plugins.key
   webserver_access_mode = "PRIVATE_ONLY"
+
+  lifecycle {
+    # `eventlake deploy` uploads requirements.txt and plugins.zip and points the environment at
+    # the new object versions (airflow:UpdateEnvironment); Terraform leaves them alone.
+    ignore_changes = [requirements_s3_object_version, plugins_s3_object_version]
+  }
 
   airflow_configuration_options = {
     "secrets.backend" = "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend"
@@ -198,6 +219,7 @@ data "aws_iam_policy_document" "execution" {
       "emr-serverless:GetApplication",
       "emr-serverless:StartJobRun",
       "emr-serverless:GetJobRun",
+      "emr-serverless:ListJobRuns",
       "emr-serverless:CancelJobRun",
       "emr-serverless:GetDashboardForJobRun",
     ]
@@ -235,4 +257,45 @@ resource "aws_iam_role_policy" "execution" {
   name   = "eventlake-mwaa"
   role   = aws_iam_role.execution.id
   policy = data.aws_iam_policy_document.execution.json
+}
+
+# --- operator access to the private Airflow UI -------------------------------------------------
+# An operator (a person with MFA, in this account) assumes this role, asks MWAA for a web login
+# token and opens the UI through a network path into the VPC (infra/README.md, "Operators").
+
+data "aws_iam_policy_document" "operator_trust" {
+  statement {
+    sid     = "AccountPrincipalsWithMfa"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = length(var.operator_principal_arns) > 0 ? var.operator_principal_arns : ["arn:aws:iam::${var.account_id}:root"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:MultiFactorAuthPresent"
+      values   = ["true"]
+    }
+  }
+}
+
+resource "aws_iam_role" "operator" {
+  name                 = "${var.name_prefix}-operator"
+  assume_role_policy   = data.aws_iam_policy_document.operator_trust.json
+  max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
+}
+
+data "aws_iam_policy_document" "operator" {
+  statement {
+    sid       = "OpenAirflowUi"
+    actions   = ["airflow:CreateWebLoginToken", "airflow:GetEnvironment"]
+    resources = ["arn:aws:airflow:${var.region}:${var.account_id}:environment/${local.env_name}"]
+  }
+}
+
+resource "aws_iam_role_policy" "operator" {
+  name   = "open-airflow-ui"
+  role   = aws_iam_role.operator.id
+  policy = data.aws_iam_policy_document.operator.json
 }

@@ -12,3 +12,8 @@ output "webserver_url" {
   description = "Private URL of the Airflow UI (reachable from inside the VPC only)."
   value       = aws_mwaa_environment.this.webserver_url
 }
+
+output "operator_role_arn" {
+  description = "Role an operator assumes to open the private Airflow UI (airflow:CreateWebLoginToken)."
+  value       = aws_iam_role.operator.arn
+}

@@ -90,3 +90,9 @@ variable "permissions_boundary_arn" {
   description = "Permissions boundary of the module's IAM roles (modules/workload_boundary)."
   type        = string
 }
+
+variable "operator_principal_arns" {
+  description = "Principals that may assume the operator role (with MFA); empty trusts this account's principals that IAM allows to assume it."
+  type        = list(string)
+  default     = []
+}

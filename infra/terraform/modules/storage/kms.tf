@@ -1,6 +1,7 @@
 # One customer managed key per environment for buckets, logs, the SNS topic and SSM parameters.
-# Access is granted through IAM policies (the root statement delegates to IAM); the only service
-# principal named here is CloudWatch Logs, which cannot use IAM grants for log group encryption.
+# Access is granted through IAM policies (the root statement delegates to IAM); the only
+# service principals named here are CloudWatch Logs, which cannot use IAM grants for log group
+# encryption, and EventBridge and CloudWatch alarms, which publish to the encrypted topic.
 
 data "aws_iam_policy_document" "key_policy" {
   # checkov:skip=CKV_AWS_109:Key policy: "*" resource means this key only.
@@ -36,6 +37,23 @@ data "aws_iam_policy_document" "key_policy" {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:*"]
+    }
+  }
+
+  # EventBridge rules and CloudWatch alarms publish to the KMS-encrypted failure topic.
+  statement {
+    sid       = "AlarmsAndRulesPublishToEncryptedTopic"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
     }
   }
 }

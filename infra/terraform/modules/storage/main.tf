@@ -183,3 +183,54 @@ module "dags" {
   noncurrent_version_days = var.noncurrent_version_days
   force_destroy           = var.force_destroy
 }
+
+# --- Delta's commit log store: mutual exclusion for concurrent writers on S3 -------------------
+# S3DynamoDBLogStore (io.delta:delta-storage-s3-dynamodb) writes one item per commit attempt;
+# the conditional put on (tablePath, fileName) lets one driver win version N. Items expire by
+# TTL on expireTime, set by the log store once the commit file is safely in S3.
+
+resource "aws_dynamodb_table" "delta_log" {
+  name                        = "${var.name_prefix}-delta-log"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tablePath"
+  range_key                   = "fileName"
+  deletion_protection_enabled = !var.force_destroy
+
+  attribute {
+    name = "tablePath"
+    type = "S"
+  }
+
+  attribute {
+    name = "fileName"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expireTime"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = aws_kms_key.this.arn
+  }
+}
+
+# --- the key of the keyed IP hash --------------------------------------------------------------
+# Terraform creates the secret, never its value: a value made by Terraform would sit in the state
+# (a data source) or be read back on every refresh (GetSecretValue), and the state and the
+# refresh are readable through the plan role by anyone who opens a pull request. An operator
+# puts the value once (infra/README.md, "IP hash key").
+
+resource "aws_secretsmanager_secret" "ip_hash_key" {
+  # checkov:skip=CKV2_AWS_57:Rotating the key changes every ip_hash and breaks joins across days; rotation is a deliberate operator step (infra/README.md).
+  name                    = "${var.name_prefix}-ip-hash-key"
+  description             = "HMAC-SHA256 key of the ip_hash column (eventlake ETL)."
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.force_destroy ? 0 : 30
+}

@@ -29,3 +29,18 @@ output "bucket_name_patterns" {
   description = "Name patterns that cover every bucket of this environment (for CI identities)."
   value       = ["${var.name_prefix}-*", "airflow-${var.name_prefix}-*"]
 }
+
+output "delta_log_table" {
+  description = "DynamoDB table of Delta's S3DynamoDBLogStore."
+  value       = aws_dynamodb_table.delta_log.name
+}
+
+output "delta_log_table_arn" {
+  description = "ARN of the Delta log store table."
+  value       = aws_dynamodb_table.delta_log.arn
+}
+
+output "ip_hash_secret_arn" {
+  description = "Secrets Manager secret holding the ip_hash key (value put by an operator)."
+  value       = aws_secretsmanager_secret.ip_hash_key.arn
+}

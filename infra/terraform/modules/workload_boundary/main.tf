@@ -1,10 +1,11 @@
 # The permissions boundary of every role this configuration creates (EMR job, MWAA execution,
-# MLflow server, VPC flow logs). A boundary is a ceiling: a role's rights are its own policies
+# MLflow server, VPC flow logs, operator). A boundary is a ceiling: a role's rights are its own policies
 # intersected with this document. The CI deploy role may create and edit roles only when they
 # carry this boundary (modules/ci_identity), and may not change the boundary itself, so nothing
 # CI applies can give a workload role rights beyond what is listed here: project buckets, the
-# project key, project log groups, Variables, the failure topic, the Spark application and the
-# MLflow server of this environment. No IAM, no KMS administration, nothing in other accounts
+# project key, project log groups, Variables, the failure topic, the Spark application, the
+# MLflow server, the Delta log table, the IP hash key (read only) and the Airflow UI login of
+# this environment. No IAM, no KMS administration, nothing in other accounts
 # except MWAA's own Celery queue.
 
 locals {
@@ -98,8 +99,23 @@ data "aws_iam_policy_document" "boundary" {
   }
 
   statement {
+    sid = "DeltaLogStore"
+    actions = [
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DescribeTable",
+      "dynamodb:UpdateItem",
+    ]
+    resources = ["arn:aws:dynamodb:${var.region}:${var.account_id}:table/${var.name_prefix}-delta-log"]
+  }
+
+  statement {
+    sid       = "IpHashKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:aws:secretsmanager:${var.region}:${var.account_id}:secret:${var.name_prefix}-ip-hash-key-*"]
+  }
+
+  statement {
     sid       = "AirflowEnvironment"
-    actions   = ["airflow:PublishMetrics"]
+    actions   = ["airflow:PublishMetrics", "airflow:CreateWebLoginToken", "airflow:GetEnvironment"]
     resources = ["arn:aws:airflow:${var.region}:${var.account_id}:environment/${var.name_prefix}"]
   }
 
