@@ -228,7 +228,7 @@ def test_deploy_missing_bucket_names_it_and_says_what_to_do(aws, capsys):
 
     err = capsys.readouterr().err
     assert f"bucket '{DAGS}' (Terraform output dags_bucket of env prod" in err
-    assert "terraform -chdir=infra/terraform/envs/prod apply" in err
+    assert "terraform -chdir=infra/terraform apply -var-file=envs/prod.tfvars" in err
     assert keys(aws["s3"], ARTIFACTS) == []
 
 

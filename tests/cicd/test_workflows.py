@@ -79,7 +79,8 @@ def test_cd_plans_with_the_plan_role_then_applies_that_plan_in_prod(cd):
     assert "environment" not in plan
     creds = [s for s in plan["steps"] if "configure-aws-credentials" in s.get("uses", "")]
     assert [s["with"]["role-to-assume"] for s in creds] == ["${{ vars.AWS_PLAN_ROLE_ARN }}"]
-    assert "plan -input=false -lock=false -no-color -out=tfplan" in run_text(plan)
+    assert "plan -input=false -lock=false -no-color" in run_text(plan)
+    assert "-var-file=envs/prod.tfvars -out=tfplan" in run_text(plan)
     assert "GITHUB_STEP_SUMMARY" in run_text(plan)
     uploads = [s for s in plan["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert [s["with"]["name"] for s in uploads] == ["terraform-plan-prod"]
@@ -96,7 +97,8 @@ def test_cd_plans_with_the_plan_role_then_applies_that_plan_in_prod(cd):
 
 def test_ci_pr_plan_takes_no_lock_and_publishes_the_plan(ci):
     plan = ci["jobs"]["plan"]
-    assert "plan -input=false -lock=false -no-color -out=tfplan" in run_text(plan)
+    assert "plan -input=false -lock=false -no-color" in run_text(plan)
+    assert "-var-file=envs/prod.tfvars -out=tfplan" in run_text(plan)
     assert "GITHUB_STEP_SUMMARY" in run_text(plan)
     uploads = [s for s in plan["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert [s["with"]["name"] for s in uploads] == ["terraform-plan-prod"]

@@ -254,8 +254,53 @@ def test_every_bucket_policy_is_tls_only() -> None:
                     resources = _as_list(tls[0]["resources"])
                     assert len(resources) == 2 and resources[1] == resources[0] + "/*"
                     checked += 1
-    # the bucket module (raw, lake, artifacts, dags), access logs, state, state access logs
-    assert checked == 4
+    # The bucket module is the one place: every bucket of the code base is made by it.
+    assert checked == 1
+
+
+def _bucket_module_calls() -> dict[str, dict]:
+    calls = {}
+    for path in sorted(TF_DIR.rglob("*.tf")):
+        for block in _parse(path).get("module", []):
+            for name, body in block.items():
+                if (
+                    _unquote(body["source"]).endswith("storage/bucket")
+                    or _unquote(body["source"]) == "./bucket"
+                ):
+                    calls[f"{path.relative_to(TF_DIR).parts[0]}.{_unquote(name)}"] = body
+    return calls
+
+
+def test_every_bucket_comes_from_the_bucket_module() -> None:
+    buckets = [
+        path.relative_to(TF_DIR).as_posix()
+        for path in sorted(TF_DIR.rglob("*.tf"))
+        for block in _parse(path).get("resource", [])
+        for rtype in block
+        if _unquote(rtype) == "aws_s3_bucket"
+    ]
+    assert buckets == ["modules/storage/bucket/main.tf"]
+    calls = _bucket_module_calls()
+    assert sorted(calls) == [
+        "bootstrap.state",
+        "bootstrap.state_logs",
+        "modules.access_logs",
+        "modules.artifacts",
+        "modules.dags",
+        "modules.lake",
+        "modules.raw",
+    ]
+
+
+def test_only_access_log_targets_skip_kms_and_access_logging() -> None:
+    """The module's two checkov skips are true only if no other caller leaves these null."""
+    targets = {"bootstrap.state_logs", "modules.access_logs"}
+    for name, body in _bucket_module_calls().items():
+        kms, logs = body.get("kms_key_arn"), body.get("access_logs_bucket")
+        if name in targets:
+            assert (kms, logs, body.get("access_log_target")) == (None, None, True), name
+        else:
+            assert kms and logs and "access_log_target" not in body, name
 
 
 # --- least privilege for CI -----------------------------------------------------------------

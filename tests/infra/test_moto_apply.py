@@ -2,19 +2,20 @@
 
 S3, KMS, IAM, VPC, SNS, SSM, Logs, DynamoDB and Secrets Manager.
 
-envs/moto uses the same modules as dev and prod with MWAA, EMR Serverless, SageMaker and the
-interface endpoints switched off. After the apply, boto3 reads back what was created, and a
-second plan must be empty (the configuration converges).
+The root of dev and prod with envs/moto.tfvars (MWAA, EMR Serverless, SageMaker and the
+interface endpoints switched off) and a test-only override file: a local backend, and every
+endpoint of the provider on the moto server. After the apply, boto3 reads back what was
+created, and a second plan must be empty (the configuration converges).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import shutil
 
 import boto3
 import pytest
-from infra_helpers import run_tf
+from infra_helpers import TF_DIR, run_tf
 
 pytestmark = pytest.mark.infra
 
@@ -22,10 +23,34 @@ ACCOUNT = "123456789012"
 PREFIX = "eventlake-moto"
 
 
+SERVICES = ("dynamodb", "ec2", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "ssm", "sts")
+OVERRIDE = """
+terraform {{
+  backend "local" {{}}
+}}
+
+provider "aws" {{
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  s3_use_path_style           = true
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+
+
 @pytest.fixture(scope="module")
-def applied(terraform, tf_tree: Path, moto_endpoint: str) -> dict:
-    root = tf_tree / "envs" / "moto"
-    var = f"-var=endpoint={moto_endpoint}"
+def applied(terraform, tmp_path_factory, moto_endpoint: str) -> dict:
+    # A copy of its own: the plan tests use another one, whose local state must stay empty.
+    root = tmp_path_factory.mktemp("moto") / "terraform"
+    shutil.copytree(TF_DIR, root, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    endpoints = "\n".join(f'    {s} = "{moto_endpoint}"' for s in SERVICES)
+    (root / "zz_test_override.tf").write_text(OVERRIDE.format(endpoints=endpoints))
+    var = "-var-file=envs/moto.tfvars"
     init = run_tf(terraform, root, "init", "-input=false")
     assert init.returncode == 0, init.stderr
     apply = run_tf(terraform, root, "apply", "-auto-approve", "-input=false", var, timeout=400)

@@ -1,5 +1,6 @@
 """terraform fmt, validate and plan of every root, with the provider from the local mirror.
 
+There are two roots: infra/terraform (every environment: envs/<env>.tfvars) and the bootstrap.
 The plans of dev and prod run against a moto server (the only API call a plan of a new
 environment makes is sts:GetCallerIdentity), through a test-only override file that also swaps
 the S3 backend for a local one. Nothing reaches AWS.
@@ -16,7 +17,8 @@ from infra_helpers import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, run_tf
 
 pytestmark = pytest.mark.infra
 
-ROOTS = ["envs/dev", "envs/prod", "envs/moto", "bootstrap"]
+ROOTS = [".", "bootstrap"]
+ENVIRONMENTS = ["dev", "prod", "moto"]
 
 REQUIRED_OUTPUTS = {
     "raw_bucket",
@@ -84,13 +86,21 @@ def test_terraform_validate_root(terraform: dict[str, str], initialised: Path, r
 
 
 def _plan(terraform: dict[str, str], tree: Path, env: str, endpoint: str) -> dict:
-    root = tree / "envs" / env
+    root = tree
     (root / "zz_test_override.tf").write_text(OVERRIDE.format(endpoint=endpoint))
     init = run_tf(terraform, root, "init", "-input=false", "-reconfigure")
     assert init.returncode == 0, init.stderr
-    plan = run_tf(terraform, root, "plan", "-input=false", "-out=tfplan", "-lock=false")
+    plan = run_tf(
+        terraform,
+        root,
+        "plan",
+        "-input=false",
+        f"-var-file=envs/{env}.tfvars",
+        f"-out=tfplan-{env}",
+        "-lock=false",
+    )
     assert plan.returncode == 0, plan.stderr
-    show = run_tf(terraform, root, "show", "-json", "tfplan")
+    show = run_tf(terraform, root, "show", "-json", f"tfplan-{env}")
     assert show.returncode == 0, show.stderr
     return json.loads(show.stdout)
 
@@ -163,8 +173,8 @@ def test_plan_emr_serverless_application(plan: tuple[str, dict]) -> None:
     assert app["auto_stop_configuration"][0]["enabled"] is True
     assert app["maximum_capacity"][0]["cpu"].endswith("vCPU")
     # The subnets are unknown until apply; the configuration shows where they come from.
-    compute = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"]
-    refs = compute["module_calls"]["compute"]["expressions"]["private_subnet_ids"]["references"]
+    root = doc["configuration"]["root_module"]
+    refs = root["module_calls"]["compute"]["expressions"]["private_subnet_ids"]["references"]
     assert "module.network.private_subnet_ids" in refs
 
 
@@ -202,8 +212,7 @@ def test_plan_mlflow_artifacts_in_artifacts_bucket(plan: tuple[str, dict]) -> No
     )
     assert server["automatic_model_registration"] is False
     # Bucket names are known only after apply; follow the references instead.
-    eventlake = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"]
-    registry = eventlake["module_calls"]["registry"]
+    registry = doc["configuration"]["root_module"]["module_calls"]["registry"]
     assert (
         'module.storage.buckets["artifacts"]'
         in (registry["expressions"]["artifacts_bucket"]["references"])
@@ -253,9 +262,7 @@ def test_plan_alarms_go_to_the_failure_topic(plan: tuple[str, dict]) -> None:
     assert alarm["dimensions"] == {"Function": "Scheduler", "Environment": f"eventlake-{env}"}
     assert alarm["treat_missing_data"] == "breaching"
     # Targets point at the topic: follow the references in the configuration.
-    alerting = doc["configuration"]["root_module"]["module_calls"]["eventlake"]["module"][
-        "module_calls"
-    ]["alerting"]["module"]
+    alerting = doc["configuration"]["root_module"]["module_calls"]["alerting"]["module"]
     by_type = {r["type"]: r for r in alerting["resources"]}
     target_refs = by_type["aws_cloudwatch_event_target"]["expressions"]["arn"]["references"]
     assert "aws_sns_topic.failures.arn" in target_refs
@@ -282,3 +289,21 @@ def test_plan_delta_log_table_and_ip_hash_secret(plan: tuple[str, dict]) -> None
     assert secret["name"] == f"eventlake-{env}-ip-hash-key"
     # Terraform never holds the key: no secret version anywhere in the plan.
     assert not [r for r in resources if r["type"] == "aws_secretsmanager_secret_version"]
+
+
+def test_one_root_with_a_tfvars_and_a_backend_config_per_environment() -> None:
+    """envs/ holds data only: no environment repeats main, variables or outputs."""
+    envs = TF_DIR / "envs"
+    assert sorted(p.name for p in envs.iterdir()) == [
+        "dev.s3.tfbackend",
+        "dev.tfvars",
+        "moto.tfvars",
+        "prod.s3.tfbackend",
+        "prod.tfvars",
+    ]
+    for env in ("dev", "prod"):
+        backend = (envs / f"{env}.s3.tfbackend").read_text()
+        assert f'key = "eventlake/{env}/terraform.tfstate"' in backend
+        tfvars = (envs / f"{env}.tfvars").read_text()
+        assert f'environment       = "{env}"' in tfvars
+    assert not list(TF_DIR.rglob("envs/*/*.tf"))

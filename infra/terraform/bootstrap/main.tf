@@ -1,6 +1,6 @@
 # One-time, per account: the Terraform state bucket and its key. Applied by an administrator
-# with local state (see infra/README.md, "Bootstrap the state"); the environment roots then use
-# it as their S3 backend with S3-native locking (use_lockfile).
+# with local state (see infra/README.md, "Bootstrap the state"); the root infra/terraform then
+# uses it as its S3 backend with S3-native locking (use_lockfile).
 
 terraform {
   required_version = ">= 1.10"
@@ -58,92 +58,34 @@ resource "aws_kms_alias" "state" {
   target_key_id = aws_kms_key.state.key_id
 }
 
-resource "aws_s3_bucket" "state" {
-  # checkov:skip=CKV_AWS_144:State is versioned in-region with 90 days of noncurrent versions; a regional outage stops applies but loses no state.
-  # checkov:skip=CKV2_AWS_62:No consumer for state change notifications.
-  bucket = "eventlake-tfstate-${local.account_id}"
-
-  lifecycle {
-    prevent_destroy = true
-  }
+locals {
+  state_bucket      = "eventlake-tfstate-${local.account_id}"
+  state_logs_bucket = "eventlake-tfstate-logs-${local.account_id}"
 }
 
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket                  = aws_s3_bucket.state.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    id     = "keep-90-days-of-state-history"
-    status = "Enabled"
-    filter {
-      prefix = ""
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 90
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 2
-    }
-  }
-  depends_on = [aws_s3_bucket_versioning.state]
-}
-
-data "aws_iam_policy_document" "state_bucket" {
+# Nobody deletes the state bucket, Terraform included: an administrator who really means it
+# removes this statement first. (A module cannot carry prevent_destroy for one caller only.)
+data "aws_iam_policy_document" "state_not_deletable" {
   statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.state.arn,
-      "${aws_s3_bucket.state.arn}/*",
-    ]
+    sid       = "DenyStateBucketDeletion"
+    effect    = "Deny"
+    actions   = ["s3:DeleteBucket"]
+    resources = ["arn:aws:s3:::${local.state_bucket}"]
     principals {
       type        = "AWS"
       identifiers = ["*"]
     }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
   }
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket     = aws_s3_bucket.state.id
-  policy     = data.aws_iam_policy_document.state_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.state]
+module "state" {
+  source                  = "../modules/storage/bucket"
+  depends_on              = [module.state_logs]
+  name                    = local.state_bucket
+  kms_key_arn             = aws_kms_key.state.arn
+  access_logs_bucket      = module.state_logs.name
+  noncurrent_version_days = 90 # state history
+  extra_policy_json       = data.aws_iam_policy_document.state_not_deletable.json
 }
 
 # Every bucket of the account stays private, whatever a bucket-level setting says: the CI deploy
@@ -156,73 +98,12 @@ resource "aws_s3_account_public_access_block" "this" {
 }
 
 # --- server access logs of the state bucket ---------------------------------------------------
-# S3 server access logging delivers only to SSE-S3 buckets, so this one bucket uses SSE-S3.
-
-resource "aws_s3_bucket" "state_logs" {
-  # checkov:skip=CKV_AWS_145:S3 server access logging only delivers to SSE-S3 buckets.
-  # checkov:skip=CKV_AWS_18:This is the access log target; logging it into itself would loop.
-  # checkov:skip=CKV_AWS_144:Access logs are an in-region audit record; a second region adds cost, not evidence.
-  # checkov:skip=CKV2_AWS_62:No consumer for event notifications on access logs.
-  bucket = "eventlake-tfstate-logs-${local.account_id}"
-}
-
-resource "aws_s3_bucket_ownership_controls" "state_logs" {
-  bucket = aws_s3_bucket.state_logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state_logs" {
-  bucket                  = aws_s3_bucket.state_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state_logs" {
-  bucket = aws_s3_bucket.state_logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "state_logs" {
-  bucket = aws_s3_bucket.state_logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state_logs" {
-  bucket = aws_s3_bucket.state_logs.id
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-    filter {
-      prefix = ""
-    }
-    expiration {
-      days = 365
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 2
-    }
-  }
-  depends_on = [aws_s3_bucket_versioning.state_logs]
-}
 
 data "aws_iam_policy_document" "state_log_delivery" {
   statement {
     sid       = "S3ServerAccessLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.state_logs.arn}/*"]
+    resources = ["arn:aws:s3:::${local.state_logs_bucket}/*"]
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
@@ -235,53 +116,105 @@ data "aws_iam_policy_document" "state_log_delivery" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_s3_bucket.state.arn]
+      values   = ["arn:aws:s3:::${local.state_bucket}"]
     }
   }
 }
 
-data "aws_iam_policy_document" "state_logs" {
-  source_policy_documents = [data.aws_iam_policy_document.state_log_delivery.json]
-
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.state_logs.arn,
-      "${aws_s3_bucket.state_logs.arn}/*",
-    ]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+module "state_logs" {
+  source                  = "../modules/storage/bucket"
+  name                    = local.state_logs_bucket
+  kms_key_arn             = null # SSE-S3: the only encryption S3 log delivery writes to
+  access_logs_bucket      = null # the target itself
+  access_log_target       = true
+  expiration_days         = 365
+  noncurrent_version_days = 7
+  extra_policy_json       = data.aws_iam_policy_document.state_log_delivery.json
 }
 
-resource "aws_s3_bucket_policy" "state_logs" {
-  bucket     = aws_s3_bucket.state_logs.id
-  policy     = data.aws_iam_policy_document.state_logs.json
-  depends_on = [aws_s3_bucket_public_access_block.state_logs]
+# State written when these buckets had their own resources here.
+
+moved {
+  from = aws_s3_bucket.state
+  to   = module.state.aws_s3_bucket.this
 }
 
-resource "aws_s3_bucket_logging" "state" {
-  bucket        = aws_s3_bucket.state.id
-  target_bucket = aws_s3_bucket.state_logs.id
-  target_prefix = "s3/${aws_s3_bucket.state.id}/"
-  depends_on    = [aws_s3_bucket_policy.state_logs]
+moved {
+  from = aws_s3_bucket_ownership_controls.state
+  to   = module.state.aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.state
+  to   = module.state.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.state
+  to   = module.state.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state
+  to   = module.state.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.state
+  to   = module.state.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.state
+  to   = module.state.aws_s3_bucket_policy.this
+}
+
+moved {
+  from = aws_s3_bucket.state_logs
+  to   = module.state_logs.aws_s3_bucket.this
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.state_logs
+  to   = module.state_logs.aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.state_logs
+  to   = module.state_logs.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.state_logs
+  to   = module.state_logs.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state_logs
+  to   = module.state_logs.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.state_logs
+  to   = module.state_logs.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.state_logs
+  to   = module.state_logs.aws_s3_bucket_policy.this
+}
+
+moved {
+  from = aws_s3_bucket_logging.state
+  to   = module.state.aws_s3_bucket_logging.this[0]
 }
 
 output "state_bucket" {
-  description = "Put in envs/<env>/backend.hcl (bucket) and terraform.tfvars (state_bucket)."
-  value       = aws_s3_bucket.state.id
+  description = "-backend-config=bucket=... at init, and state_bucket in envs/<env>.tfvars."
+  value       = module.state.name
 }
 
 output "state_kms_key_arn" {
-  description = "Put in envs/<env>/backend.hcl (kms_key_id) and terraform.tfvars (state_kms_key_arn)."
+  description = "-backend-config=kms_key_id=... at init, and state_kms_key_arn in envs/<env>.tfvars."
   value       = aws_kms_key.state.arn
 }

@@ -17,7 +17,7 @@ Steps, each skipped when the target already holds the same bytes (sha256 kept in
 
 `--use-published` redeploys a release that is already in the artifacts bucket (a rollback)
 without a local build. Targets come from `terraform output -json` of the environment (a file
-given by --outputs-json / EVENTLAKE_DEPLOY_OUTPUTS, or terraform run in infra/terraform/envs/E),
+given by --outputs-json / EVENTLAKE_DEPLOY_OUTPUTS, or terraform run in infra/terraform),
 and each can be overridden by an environment variable EVENTLAKE_<OUTPUT NAME IN CAPITALS>.
 """
 
@@ -105,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="`terraform output -json` of the environment (default: run terraform in --tf-dir)",
     )
     parser.add_argument(
-        "--tf-dir", type=Path, default=None, help="Terraform root (default infra/terraform/envs/E)"
+        "--tf-dir", type=Path, default=None, help="Terraform root (default infra/terraform)"
     )
     parser.add_argument(
         "--dist", type=Path, default=release.DEFAULT_DIST, help="the local release build"
@@ -140,7 +140,7 @@ def read_outputs(env: str, outputs_json: Path | None, tf_dir: Path | None) -> tu
         if not path.is_file():
             raise DeployError(
                 f"Terraform outputs file {path} does not exist: write it with "
-                f"`terraform -chdir=infra/terraform/envs/{env} output -json > {path}`"
+                f"`terraform -chdir=infra/terraform output -json > {path}` (initialised for {env})"
             )
         try:
             return _flatten(json.loads(path.read_text())), str(path)
@@ -148,7 +148,7 @@ def read_outputs(env: str, outputs_json: Path | None, tf_dir: Path | None) -> tu
             raise DeployError(f"{path} is not JSON ({exc})") from None
     from eventlake.settings import PROJECT_ROOT
 
-    directory = tf_dir or PROJECT_ROOT / "infra" / "terraform" / "envs" / env
+    directory = tf_dir or PROJECT_ROOT / "infra" / "terraform"
     if not directory.is_dir():
         raise DeployError(
             f"no Terraform root for env {env!r} at {directory}: pass --tf-dir or --outputs-json"
@@ -177,7 +177,8 @@ def load_targets(env: str, outputs_json: Path | None = None, tf_dir: Path | None
     if missing:
         raise ConfigurationError(
             f"Terraform output(s) {', '.join(missing)} missing from {source}: apply the "
-            f"environment (`terraform -chdir=infra/terraform/envs/{env} apply`) or set "
+            "environment (`terraform -chdir=infra/terraform apply "
+            f"-var-file=envs/{env}.tfvars`) or set "
             + ", ".join(f"EVENTLAKE_{m.upper()}" for m in missing)
         )
     return Targets(env=env, source=source, **values)  # type: ignore[arg-type]
@@ -204,7 +205,8 @@ def check_bucket(s3: Any, bucket: str, output: str, targets: Targets) -> None:
             raise DeployError(
                 f"bucket {bucket!r} (Terraform output {output} of env {targets.env}, from "
                 f"{targets.source}) does not exist: create the environment with "
-                f"`terraform -chdir=infra/terraform/envs/{targets.env} apply`, or point "
+                "`terraform -chdir=infra/terraform apply "
+                f"-var-file=envs/{targets.env}.tfvars`, or point "
                 "--outputs-json at the outputs of the environment you mean"
             ) from None
         if code in ("403", "AccessDenied", "Forbidden"):

@@ -12,78 +12,12 @@ locals {
 # --- access logs: the target of S3 server access logging -------------------------------------
 # S3 server access logging cannot deliver to an SSE-KMS bucket, so this one bucket uses SSE-S3.
 
-resource "aws_s3_bucket" "access_logs" {
-  # checkov:skip=CKV_AWS_145:S3 server access logging only delivers to SSE-S3 buckets.
-  # checkov:skip=CKV_AWS_18:This is the access log target; logging it into itself would loop.
-  # checkov:skip=CKV_AWS_144:Access logs are kept for audit in-region; replication is not needed.
-  # checkov:skip=CKV2_AWS_62:No consumer for event notifications on access logs.
-  bucket        = local.names.access_logs
-  force_destroy = var.force_destroy
-}
-
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket                  = aws_s3_bucket.access_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-    filter {
-      prefix = ""
-    }
-
-    expiration {
-      days = var.access_log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 2
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.access_logs]
-}
-
 data "aws_iam_policy_document" "access_log_delivery" {
   statement {
     sid       = "S3ServerAccessLogDelivery"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/*"]
+    resources = ["arn:aws:s3:::${local.names.access_logs}/*"]
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
@@ -99,47 +33,65 @@ data "aws_iam_policy_document" "access_log_delivery" {
       values   = ["arn:aws:s3:::${var.name_prefix}-*", "arn:aws:s3:::airflow-${var.name_prefix}-*"]
     }
   }
-
 }
 
-data "aws_iam_policy_document" "access_logs" {
-  source_policy_documents = [data.aws_iam_policy_document.access_log_delivery.json]
-
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.access_logs.arn,
-      "${aws_s3_bucket.access_logs.arn}/*",
-    ]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+module "access_logs" {
+  source                  = "./bucket"
+  name                    = local.names.access_logs
+  kms_key_arn             = null # SSE-S3: the only encryption S3 log delivery writes to
+  access_logs_bucket      = null # the target itself
+  access_log_target       = true
+  expiration_days         = var.access_log_retention_days
+  noncurrent_version_days = 7
+  extra_policy_json       = data.aws_iam_policy_document.access_log_delivery.json
+  force_destroy           = var.force_destroy
 }
 
-resource "aws_s3_bucket_policy" "access_logs" {
-  bucket     = aws_s3_bucket.access_logs.id
-  policy     = data.aws_iam_policy_document.access_logs.json
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+# State written when the access-log bucket had its own resources here.
+moved {
+  from = aws_s3_bucket.access_logs
+  to   = module.access_logs.aws_s3_bucket.this
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.access_logs
+  to   = module.access_logs.aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.access_logs
+  to   = module.access_logs.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.access_logs
+  to   = module.access_logs.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.access_logs
+  to   = module.access_logs.aws_s3_bucket_policy.this
 }
 
 # --- data buckets ------------------------------------------------------------------------------
 
 module "raw" {
   # S3 checks the target bucket policy when logging is switched on.
-  depends_on              = [aws_s3_bucket_policy.access_logs]
+  depends_on              = [module.access_logs]
   source                  = "./bucket"
   name                    = local.names.raw
   kms_key_arn             = aws_kms_key.this.arn
-  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  access_logs_bucket      = module.access_logs.name
   noncurrent_version_days = var.noncurrent_version_days
   force_destroy           = var.force_destroy
   # Raw is the only input the lake cannot be rebuilt without: no version of a raw file can be
@@ -149,11 +101,11 @@ module "raw" {
 
 module "lake" {
   # S3 checks the target bucket policy when logging is switched on.
-  depends_on         = [aws_s3_bucket_policy.access_logs]
+  depends_on         = [module.access_logs]
   source             = "./bucket"
   name               = local.names.lake
   kms_key_arn        = aws_kms_key.this.arn
-  access_logs_bucket = aws_s3_bucket.access_logs.id
+  access_logs_bucket = module.access_logs.name
   # Delta never deletes a data file by itself: `eventlake maintain` runs OPTIMIZE and VACUUM,
   # which removes the files no retained table version needs. S3 keeps what VACUUM deleted as
   # noncurrent versions for noncurrent_version_days (a guard against a bad deploy); the bucket's
@@ -164,22 +116,22 @@ module "lake" {
 
 module "artifacts" {
   # S3 checks the target bucket policy when logging is switched on.
-  depends_on              = [aws_s3_bucket_policy.access_logs]
+  depends_on              = [module.access_logs]
   source                  = "./bucket"
   name                    = local.names.artifacts
   kms_key_arn             = aws_kms_key.this.arn
-  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  access_logs_bucket      = module.access_logs.name
   noncurrent_version_days = var.noncurrent_version_days
   force_destroy           = var.force_destroy
 }
 
 module "dags" {
   # S3 checks the target bucket policy when logging is switched on.
-  depends_on              = [aws_s3_bucket_policy.access_logs]
+  depends_on              = [module.access_logs]
   source                  = "./bucket"
   name                    = local.names.dags
   kms_key_arn             = aws_kms_key.this.arn
-  access_logs_bucket      = aws_s3_bucket.access_logs.id
+  access_logs_bucket      = module.access_logs.name
   noncurrent_version_days = var.noncurrent_version_days
   force_destroy           = var.force_destroy
 }

@@ -10,7 +10,7 @@ output "buckets" {
     lake        = module.lake.name
     artifacts   = module.artifacts.name
     dags        = module.dags.name
-    access_logs = aws_s3_bucket.access_logs.id
+    access_logs = module.access_logs.name
   }
 }
 
@@ -21,7 +21,7 @@ output "bucket_arns" {
     lake        = module.lake.arn
     artifacts   = module.artifacts.arn
     dags        = module.dags.arn
-    access_logs = aws_s3_bucket.access_logs.arn
+    access_logs = module.access_logs.arn
   }
 }
 

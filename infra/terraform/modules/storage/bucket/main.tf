@@ -1,7 +1,13 @@
-# One private data bucket: SSE-KMS with the project key, public access blocked, owner-enforced,
-# versioned, lifecycle-managed, access-logged and reachable over TLS only.
+# Every S3 bucket of this code base, and the one place its TLS-only bucket policy is written:
+# public access blocked, owner-enforced, versioned, lifecycle-managed, reachable over TLS only;
+# SSE-KMS with the given key and server access logs to the given bucket, except for the
+# access-log targets themselves (access_log_target = true, kms_key_arn and access_logs_bucket
+# null: S3 log delivery only writes to SSE-S3 buckets, and a log target logging into itself
+# would loop).
 
 resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_145:SSE-S3 only for the access-log targets (kms_key_arn = null), because S3 log delivery writes only to SSE-S3 buckets; tests/infra checks every other bucket passes a KMS key.
+  # checkov:skip=CKV_AWS_18:Only the access-log targets (access_log_target = true) are not logged, as logging into themselves would loop; tests/infra checks every other bucket is logged.
   # checkov:skip=CKV_AWS_144:Protected in-region instead of replicated: every bucket is versioned, and raw, the one input nothing can rebuild, also has Object Lock (storage/main.tf).
   # checkov:skip=CKV2_AWS_62:No consumer for event notifications; the DAG polls with S3KeySensor.
   bucket              = var.name
@@ -43,10 +49,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   bucket = aws_s3_bucket.this.id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
+      sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
       kms_master_key_id = var.kms_key_arn
     }
-    bucket_key_enabled = true
+    bucket_key_enabled = var.kms_key_arn != null
   }
 }
 
@@ -75,8 +81,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       days_after_initiation = var.abort_multipart_days
     }
 
-    expiration {
-      expired_object_delete_marker = true
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [true] : []
+      content {
+        expired_object_delete_marker = true
+      }
+    }
+
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+      content {
+        days = expiration.value
+      }
     }
   }
 
@@ -84,6 +100,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_s3_bucket_logging" "this" {
+  count         = var.access_log_target ? 0 : 1
   bucket        = aws_s3_bucket.this.id
   target_bucket = var.access_logs_bucket
   target_prefix = "s3/${var.name}/"

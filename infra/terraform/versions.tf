@@ -7,10 +7,9 @@ terraform {
     }
   }
 
-  # Partial configuration: bucket, region and kms_key_id come from backend.hcl (see
-  # backend.hcl.example and infra/README.md). S3-native locking, no DynamoDB table.
+  # Partial configuration: the key comes from envs/<env>.s3.tfbackend, bucket, region and
+  # kms_key_id from the bootstrap outputs (infra/README.md). S3-native locking, no DynamoDB.
   backend "s3" {
-    key          = "eventlake/prod/terraform.tfstate"
     encrypt      = true
     use_lockfile = true
   }

@@ -1,3 +1,4 @@
+# terraform plan -var-file=envs/prod.tfvars (after init with envs/prod.s3.tfbackend).
 environment       = "prod"
 region            = "eu-west-1"
 azs               = ["eu-west-1a", "eu-west-1b"]

@@ -1,3 +1,4 @@
+# terraform plan -var-file=envs/dev.tfvars (after init with envs/dev.s3.tfbackend).
 environment       = "dev"
 region            = "eu-west-1"
 azs               = ["eu-west-1a", "eu-west-1b"]

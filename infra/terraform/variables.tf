@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "Environment name."
+  description = "Environment name: dev, prod (or a test name)."
   type        = string
 }
 
@@ -9,7 +9,7 @@ variable "region" {
 }
 
 variable "allowed_account_ids" {
-  description = "Guard against applying to the wrong account; empty allows any."
+  description = "Guard against applying to the wrong account; null allows any."
   type        = list(string)
   default     = null
 }
@@ -22,10 +22,11 @@ variable "azs" {
 variable "vpc_cidr" {
   description = "VPC CIDR."
   type        = string
+  default     = "10.40.0.0/16"
 }
 
 variable "github_repository" {
-  description = "owner/name of the GitHub repository."
+  description = "owner/name of the GitHub repository CI runs in."
   type        = string
 }
 
@@ -48,25 +49,49 @@ variable "oidc_provider_arn" {
 }
 
 variable "state_bucket" {
-  description = "Terraform state bucket (bootstrap output state_bucket)."
+  description = "Terraform state bucket (from infra/terraform/bootstrap)."
   type        = string
 }
 
 variable "state_kms_key_arn" {
-  description = "State bucket key (bootstrap output state_kms_key_arn)."
+  description = "KMS key of the state bucket (from infra/terraform/bootstrap)."
   type        = string
 }
 
 variable "alert_emails" {
-  description = "E-mail subscribers of the failure topic."
+  description = "E-mail subscribers of the failure topic (DAG failures, failed EMR job runs, MWAA scheduler heartbeat); plan warns when empty in prod."
   type        = list(string)
   default     = []
 }
 
+variable "enable_network_endpoints" {
+  description = "Create the interface VPC endpoints (off only in the moto test root)."
+  type        = bool
+  default     = true
+}
+
 variable "interface_endpoint_subnet_count" {
-  description = "Subnets per interface endpoint: 1 or 2."
+  description = "Subnets per interface endpoint: 1 (cheaper) or 2 (AZ-redundant)."
   type        = number
   default     = 2
+}
+
+variable "enable_compute" {
+  description = "Create the EMR Serverless application (off only in the moto test root)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_orchestration" {
+  description = "Create the MWAA environment (off only in the moto test root)."
+  type        = bool
+  default     = true
+}
+
+variable "enable_registry" {
+  description = "Create the SageMaker MLflow tracking server (off only in the moto test root)."
+  type        = bool
+  default     = true
 }
 
 variable "emr_max_cpu" {
@@ -93,14 +118,26 @@ variable "mwaa_max_workers" {
   default     = 2
 }
 
+variable "airflow_version" {
+  description = "MWAA Airflow 3 version."
+  type        = string
+  default     = "3.0.6"
+}
+
 variable "log_retention_days" {
-  description = "CloudWatch log retention."
+  description = "Retention of the project's CloudWatch log groups."
   type        = number
   default     = 365
 }
 
+variable "force_destroy_buckets" {
+  description = "Allow destroying non-empty buckets (dev and tests only)."
+  type        = bool
+  default     = false
+}
+
 variable "operator_principal_arns" {
-  description = "Principals allowed to assume the operator role (MFA required)."
+  description = "Principals allowed to assume the operator role (MFA required); empty: any principal of this account that IAM allows."
   type        = list(string)
   default     = []
 }

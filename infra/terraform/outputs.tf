@@ -1,3 +1,5 @@
+# The interface `eventlake deploy` and the DAG rely on (infra/README.md, "Outputs").
+
 output "region" {
   description = "AWS region."
   value       = var.region

@@ -1,5 +1,7 @@
-# The whole environment: storage -> network -> alerting, registry, compute -> Airflow Variables
-# -> orchestration -> CI identity. Feature flags leave out what a test backend cannot emulate.
+# The one root of every environment: storage -> boundary -> network -> alerting, registry,
+# compute -> Airflow Variables -> orchestration -> CI identity. An environment is a tfvars file
+# and a backend config (envs/<env>.tfvars, envs/<env>.s3.tfbackend); feature flags leave out
+# what a test backend cannot emulate (envs/moto.tfvars).
 
 data "aws_caller_identity" "current" {}
 
@@ -11,7 +13,7 @@ locals {
 }
 
 module "storage" {
-  source        = "../storage"
+  source        = "./modules/storage"
   name_prefix   = local.name_prefix
   account_id    = local.account_id
   region        = var.region
@@ -19,7 +21,7 @@ module "storage" {
 }
 
 module "workload_boundary" {
-  source               = "../workload_boundary"
+  source               = "./modules/workload_boundary"
   name_prefix          = local.name_prefix
   region               = var.region
   account_id           = local.account_id
@@ -29,7 +31,7 @@ module "workload_boundary" {
 }
 
 module "network" {
-  source                          = "../network"
+  source                          = "./modules/network"
   name_prefix                     = local.name_prefix
   region                          = var.region
   account_id                      = local.account_id
@@ -45,7 +47,7 @@ module "network" {
 }
 
 module "alerting" {
-  source            = "../alerting"
+  source            = "./modules/alerting"
   name_prefix       = local.name_prefix
   account_id        = local.account_id
   kms_key_arn       = module.storage.kms_key_arn
@@ -59,7 +61,7 @@ module "alerting" {
 
 module "registry" {
   count                    = var.enable_registry ? 1 : 0
-  source                   = "../registry"
+  source                   = "./modules/registry"
   name_prefix              = local.name_prefix
   account_id               = local.account_id
   artifacts_bucket         = module.storage.buckets["artifacts"]
@@ -74,7 +76,7 @@ locals {
 
 module "compute" {
   count                      = var.enable_compute ? 1 : 0
-  source                     = "../compute"
+  source                     = "./modules/compute"
   name_prefix                = local.name_prefix
   region                     = var.region
   account_id                 = local.account_id
@@ -92,7 +94,7 @@ module "compute" {
 }
 
 module "airflow_variables" {
-  source      = "../airflow_variables"
+  source      = "./modules/airflow_variables"
   prefix      = local.variables_prefix
   kms_key_arn = module.storage.kms_key_arn
   values = {
@@ -116,7 +118,7 @@ module "airflow_variables" {
 
 module "orchestration" {
   count                      = var.enable_orchestration && var.enable_compute ? 1 : 0
-  source                     = "../orchestration"
+  source                     = "./modules/orchestration"
   name_prefix                = local.name_prefix
   region                     = var.region
   account_id                 = local.account_id
@@ -138,7 +140,7 @@ module "orchestration" {
 }
 
 module "ci_identity" {
-  source                   = "../ci_identity"
+  source                   = "./modules/ci_identity"
   name_prefix              = local.name_prefix
   region                   = var.region
   account_id               = local.account_id
@@ -166,4 +168,51 @@ check "prod_failures_reach_someone" {
     condition     = var.environment != "prod" || length(var.alert_emails) > 0
     error_message = "alert_emails is empty in prod: nobody is subscribed to the failure topic, EMR job failures or the MWAA heartbeat alarm. Set alert_emails in the prod tfvars."
   }
+}
+
+# State written when this root was modules/eventlake under envs/dev and envs/prod.
+
+moved {
+  from = module.eventlake.module.storage
+  to   = module.storage
+}
+
+moved {
+  from = module.eventlake.module.workload_boundary
+  to   = module.workload_boundary
+}
+
+moved {
+  from = module.eventlake.module.network
+  to   = module.network
+}
+
+moved {
+  from = module.eventlake.module.alerting
+  to   = module.alerting
+}
+
+moved {
+  from = module.eventlake.module.registry
+  to   = module.registry
+}
+
+moved {
+  from = module.eventlake.module.compute
+  to   = module.compute
+}
+
+moved {
+  from = module.eventlake.module.airflow_variables
+  to   = module.airflow_variables
+}
+
+moved {
+  from = module.eventlake.module.orchestration
+  to   = module.orchestration
+}
+
+moved {
+  from = module.eventlake.module.ci_identity
+  to   = module.ci_identity
 }

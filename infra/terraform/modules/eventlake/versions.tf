@@ -1,9 +1,0 @@
-terraform {
-  required_version = ">= 1.10"
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.80, < 6.0"
-    }
-  }
-}
