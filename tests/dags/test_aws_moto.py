@@ -45,6 +45,8 @@ def aws_airflow(s3_env, monkeypatch, state_home):
         "EVENTLAKE_EMR_JOB_ROLE_ARN": ROLE_ARN,
         "EVENTLAKE_RELEASE_URI": RELEASE,
         "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000",
+        "EVENTLAKE_EMR_LOG_GROUP": "/eventlake/test/emr",
+        "EVENTLAKE_DELTA_LOG_TABLE": "eventlake-test-delta-log",
     }
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -130,7 +132,12 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
         "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
         "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "--conf spark.jars=/usr/share/aws/delta/lib/delta-spark.jar,"
-        "/usr/share/aws/delta/lib/delta-storage.jar",
+        "/usr/share/aws/delta/lib/delta-storage.jar,"
+        "/usr/share/aws/delta/lib/delta-storage-s3-dynamodb.jar",
+        "--conf spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore",
+        "--conf spark.delta.logStore.s3a.impl=io.delta.storage.S3DynamoDBLogStore",
+        "--conf spark.io.delta.storage.S3DynamoDBLogStore.ddb.tableName=eventlake-test-delta-log",
+        "--conf spark.io.delta.storage.S3DynamoDBLogStore.ddb.region=us-east-1",
         f"--conf spark.archives={RELEASE}/pyspark_deps.tar.gz#environment",
         "--conf spark.emr-serverless.driverEnv.EVENTLAKE_ENV=aws",
         "--conf spark.emr-serverless.driverEnv.EVENTLAKE_LAKE_URI=s3://eventlake-lake/lake",
@@ -139,8 +146,31 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
     ):
         assert conf in params
     assert "spark.jars.packages" not in params
+    # EMRFS serves s3:// on EMR: no S3A override, and no placeholder left unresolved.
+    assert "fs.s3.impl" not in params
+    assert "@" not in params
     logs = run["configurationOverrides"]["monitoringConfiguration"]
-    assert logs["s3MonitoringConfiguration"]["logUri"] == "s3://eventlake-artifacts/emr-logs/"
+    assert logs == {
+        "cloudWatchLoggingConfiguration": {
+            "enabled": True,
+            "logGroupName": "/eventlake/test/emr",
+            "logStreamNamePrefix": "eventlake",
+        }
+    }
+
+
+def test_cancelling_counts_as_a_live_state():
+    from eventlake.orchestration.aws_operators import EventlakeEmrServerlessStartJobOperator as Op
+
+    # EMR Serverless JobRunState values that are not final, as in the API reference.
+    assert set(Op.LIVE_STATES) == {
+        "SUBMITTED",
+        "PENDING",
+        "SCHEDULED",
+        "RUNNING",
+        "QUEUED",
+        "CANCELLING",
+    }
 
 
 def test_train_job_run_has_no_gate_flag(load_dag, aws_airflow):

@@ -13,8 +13,11 @@ from eventlake.settings import Settings
 
 # EMR 7+ ships Delta Lake; the jars must still be named (AWS "Using Delta Lake OSS with EMR
 # Serverless"). `--packages` is not used on EMR: no Ivy resolution at job start.
-EMR_DELTA_JARS = (
-    "/usr/share/aws/delta/lib/delta-spark.jar,/usr/share/aws/delta/lib/delta-storage.jar"
+# delta-storage-s3-dynamodb.jar holds the S3DynamoDBLogStore (AWS "Using Delta Lake with
+# Amazon EMR on EKS" lists it in the same folder).
+EMR_DELTA_JARS = ",".join(
+    f"/usr/share/aws/delta/lib/{jar}"
+    for jar in ("delta-spark.jar", "delta-storage.jar", "delta-storage-s3-dynamodb.jar")
 )
 # The release's Python environment (venv-pack of eventlake and its deps), unpacked as
 # ./environment on the driver and every executor.
@@ -23,6 +26,8 @@ PYTHON_IN_ARCHIVE = "./environment/bin/python"
 
 VAR = "{{{{ var.value.{} }}}}".format
 RELEASE_URI = VAR("eventlake_release_uri")
+# Replaced by the operator with the region of its EMR Serverless client (the application's).
+REGION_PLACEHOLDER = "@EVENTLAKE_AWS_REGION@"
 
 # Environment of the driver: which conf the job loads and where data and registry live.
 DRIVER_ENV: dict[str, str] = {
@@ -37,10 +42,16 @@ DRIVER_ENV: dict[str, str] = {
 
 def emr_spark_confs(settings: Settings, *, run_name: str = "") -> dict[str, str]:
     """Spark confs for an EMR Serverless job: eventlake's own (Delta, S3A, UTC...) + EMR's."""
-    from eventlake.spark import spark_confs
+    from eventlake.spark import S3_IMPL_CONF, delta_log_store_confs, spark_confs
 
     confs = spark_confs(settings, jars=False)
+    # EMR serves s3:// with EMRFS (its own S3 client, the job role's credentials): no S3A.
+    confs.pop(S3_IMPL_CONF, None)
     confs["spark.jars"] = EMR_DELTA_JARS
+    # Concurrent commits (a retry, a backfill, a manual run) are serialised by the DynamoDB
+    # table of Variable eventlake_delta_log_table. Its region is the EMR application's: the
+    # operator sets it when it submits (EventlakeEmrServerlessStartJobOperator).
+    confs.update(delta_log_store_confs(VAR("eventlake_delta_log_table"), REGION_PLACEHOLDER))
     confs["spark.archives"] = f"{RELEASE_URI}/{DEPS_ARCHIVE}#environment"
     confs["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON_IN_ARCHIVE
     for key, value in DRIVER_ENV.items():
@@ -73,9 +84,24 @@ def job_driver(settings: Settings, command: str, run_date: str) -> dict[str, Any
 
 
 def configuration_overrides() -> dict[str, Any]:
-    """Driver and executor logs go to `<artifacts>/emr-logs/`, next to the release."""
+    """Driver and executor logs go to the KMS-encrypted CloudWatch log group of Variable
+    `eventlake_emr_log_group` (the job role may write there; it has no grant on the
+    artifacts bucket's prefixes for logs). EMR's managed log storage stays on as well."""
     return {
         "monitoringConfiguration": {
-            "s3MonitoringConfiguration": {"logUri": VAR("eventlake_artifacts_uri") + "/emr-logs/"}
+            "cloudWatchLoggingConfiguration": {
+                "enabled": True,
+                "logGroupName": VAR("eventlake_emr_log_group"),
+                "logStreamNamePrefix": "eventlake",
+            }
         }
     }
+
+
+def with_region(job_driver: dict[str, Any], region: str) -> dict[str, Any]:
+    """The job driver with REGION_PLACEHOLDER replaced by `region` in its submit parameters."""
+    submit = dict(job_driver["sparkSubmit"])
+    submit["sparkSubmitParameters"] = submit["sparkSubmitParameters"].replace(
+        REGION_PLACEHOLDER, region
+    )
+    return {**job_driver, "sparkSubmit": submit}
