@@ -84,9 +84,12 @@ MWAA_PYTHON_VERSION = "3.12"
 # the file against the constraints).
 MWAA_PACKAGES: dict[str, str] = {
     "deltalake": "1.6.6",
-    "mlflow-skinny": "3.17.2",
+    # The client line of the tracking server (see the `aws` extra in pyproject.toml).
+    "mlflow-skinny": "3.0.1",
     "sagemaker-mlflow": "0.5.0",
 }
+# The extra the EMR archive installs eventlake with (sagemaker-mlflow, the MLflow client pin).
+ARCHIVE_EXTRA = "aws"
 
 
 class BuildError(EventlakeError):
@@ -317,7 +320,7 @@ def standalone_python(version: str = ARCHIVE_PYTHON) -> Path:
 def build_deps_archive(
     wheel: Path, out: Path, epoch: int, python_prefix: Path | None = None
 ) -> Path:
-    """Copy a relocatable CPython, install the wheel and its deps into it, pack it."""
+    """Copy a relocatable CPython, install the wheel with its `aws` extra into it, pack it."""
     prefix = python_prefix or standalone_python()
     with tempfile.TemporaryDirectory(prefix="eventlake-env-") as tmp:
         env_dir = Path(tmp) / "environment"
@@ -344,7 +347,7 @@ def build_deps_archive(
                 ARCHIVE_PLATFORM,
                 "--python-version",
                 ARCHIVE_PYTHON,
-                str(wheel),
+                f"eventlake[{ARCHIVE_EXTRA}] @ {wheel.resolve().as_uri()}",
             ]
         )
         _run(

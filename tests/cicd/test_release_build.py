@@ -77,7 +77,7 @@ def test_mwaa_requirements_are_constrained_and_pinned():
         '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/'
         'constraints-3.12.txt"\n'
         "deltalake==1.6.6\n"
-        "mlflow-skinny==3.17.2\n"
+        "mlflow-skinny==3.0.1\n"
         "sagemaker-mlflow==0.5.0\n"
     )
 

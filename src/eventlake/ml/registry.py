@@ -33,6 +33,19 @@ def is_remote(tracking_uri: str) -> bool:
     return urlparse(tracking_uri).scheme in ("http", "https", "databricks", "arn")
 
 
+def require_sagemaker_plugin(tracking_uri: str) -> None:
+    """A SageMaker MLflow ARN needs the `sagemaker-mlflow` plugin (SigV4 auth, ARN -> URL)."""
+    try:
+        import sagemaker_mlflow  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            f"MLflow tracking URI {tracking_uri} is a SageMaker MLflow tracking server ARN, but "
+            "the sagemaker-mlflow plugin is not installed in this Python: install eventlake "
+            "with its `aws` extra (`pip install 'eventlake[aws]'`; the release's EMR archive "
+            "and the MWAA requirements carry it)"
+        ) from None
+
+
 def connect(tracking_uri: str) -> Any:
     """Point MLflow at `tracking_uri` and check it answers; returns an MlflowClient.
 
@@ -48,6 +61,8 @@ def connect(tracking_uri: str) -> Any:
         raise ConfigurationError(
             "no MLflow tracking URI: set MLFLOW_TRACKING_URI or ml.tracking_uri in the config"
         )
+    if tracking_uri.startswith("arn:"):
+        require_sagemaker_plugin(tracking_uri)
     if is_remote(tracking_uri):
         for key, value in HTTP_DEFAULTS.items():
             os.environ.setdefault(key, value)
