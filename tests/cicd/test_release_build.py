@@ -32,7 +32,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_release_layout_is_what_the_dag_reads(built):
     driver = emr.job_driver(load_settings("aws"), "etl", "2026-01-01")["sparkSubmit"]
-    release_uri = "{{ var.value.eventlake_release_uri }}"
+    release_uri = "{{ ti.xcom_pull(task_ids='wait_for_raw_data', key='eventlake_release_uri') }}"
     assert driver["entryPoint"] == f"{release_uri}/entrypoint.py"
     assert (
         f"spark.archives={release_uri}/pyspark_deps.tar.gz#environment"

@@ -59,27 +59,116 @@ def aws_airflow(s3_env, monkeypatch, state_home):
     return {"s3": s3, "endpoint": s3_env, "application_id": app["applicationId"]}
 
 
-def _context(dag, day):
-    from airflow.sdk.execution_time.context import VariableAccessor
+class RunXComs:
+    """The XComs of one DAG run, as the tasks of that run push and pull them."""
 
-    class TI:
-        def xcom_push(self, *args, **kwargs):
-            pass
+    def __init__(self):
+        self.values = {}
+
+    def for_task(self, task_id):
+        run = self
+
+        class TI:
+            def xcom_push(self, key, value):
+                run.values[(task_id, key)] = value
+
+            def xcom_pull(self, task_ids, key="return_value"):
+                return run.values.get((task_ids, key))
+
+        return TI()
+
+
+def _context(dag, day, ti):
+    from airflow.sdk.execution_time.context import VariableAccessor
 
     return {
         "params": {"date": None},
         "ds": day,
         "var": {"value": VariableAccessor(deserialize_json=False)},
-        "ti": TI(),
+        "ti": ti,
         "dag": dag,
     }
 
 
-def _rendered(dag, task_id, day):
+def _rendered(dag, task_id, day, run=None):
+    """The task rendered for `day` in `run` (a run whose sensor has fixed RELEASE by default)."""
+    if run is None:
+        run = RunXComs()
+        run.values[("wait_for_raw_data", "eventlake_release_uri")] = RELEASE
     task = dag.get_task(task_id)
-    context = _context(dag, day)
+    context = _context(dag, day, run.for_task(task_id))
     task.render_template_fields(context, jinja_env=dag.get_template_env())
     return task, context
+
+
+def _set_release_variable(monkeypatch, uri):
+    monkeypatch.setenv("EVENTLAKE_RELEASE_URI", uri)
+    monkeypatch.setenv("AIRFLOW_VAR_EVENTLAKE_RELEASE_URI", uri)
+
+
+def test_one_release_per_dag_run_even_if_a_deploy_lands_between_the_jobs(
+    load_dag, aws_airflow, monkeypatch
+):
+    import boto3
+    from airflow.sdk.exceptions import TaskDeferred
+
+    first, second, third = (f"s3://eventlake-artifacts/releases/{sha}" for sha in "abc")
+    aws_airflow["s3"].put_object(
+        Bucket="eventlake-raw", Key="raw/dt=2026-01-08/part-0.csv.gz", Body=b"x"
+    )
+    _set_release_variable(monkeypatch, first)
+    dag, _ = load_dag("aws")
+    run = RunXComs()
+    sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-08", run)
+    sensor.mode = "poke"  # reschedule mode needs the task runner's reschedule records
+    sensor.execute(context)
+    _set_release_variable(monkeypatch, second)  # `eventlake deploy` while the run goes on
+    for task_id in ("etl", "train"):
+        op, context = _rendered(dag, task_id, "2026-01-08", run)
+        with contextlib.suppress(TaskDeferred):
+            op.execute(context)
+        _set_release_variable(monkeypatch, third)
+    client = boto3.client("emr-serverless", endpoint_url=aws_airflow["endpoint"])
+    app_id = aws_airflow["application_id"]
+    submits = {}
+    for summary in client.list_job_runs(applicationId=app_id)["jobRuns"]:
+        job = client.get_job_run(applicationId=app_id, jobRunId=summary["id"])["jobRun"]
+        submits[job["name"]] = job["jobDriver"]["sparkSubmit"]
+    assert sorted(submits) == ["eventlake-etl-2026-01-08", "eventlake-train-2026-01-08"]
+    for submit in submits.values():
+        assert submit["entryPoint"] == f"{first}/entrypoint.py"
+        assert (
+            f"spark.archives={first}/pyspark_deps.tar.gz#environment"
+            in (submit["sparkSubmitParameters"])
+        )
+
+
+def test_sensor_refuses_the_placeholder_release(load_dag, aws_airflow, monkeypatch):
+    from eventlake.errors import ConfigurationError
+
+    aws_airflow["s3"].put_object(
+        Bucket="eventlake-raw", Key="raw/dt=2026-01-08/part-0.csv.gz", Body=b"x"
+    )
+    # What Terraform writes before the first deploy.
+    _set_release_variable(monkeypatch, "s3://eventlake-artifacts/releases/none")
+    dag, _ = load_dag("aws")
+    sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-08", RunXComs())
+    sensor.mode = "poke"
+    with pytest.raises(ConfigurationError, match="not a published release: deploy one with"):
+        sensor.execute(context)
+
+
+def test_job_without_the_runs_release_fails_before_submitting(load_dag, aws_airflow):
+    import boto3
+
+    dag, _ = load_dag("aws")
+    op, context = _rendered(dag, "etl", "2026-01-08", RunXComs())  # sensor never pushed
+    with pytest.raises(ValueError, match="names no release"):
+        op.execute(context)
+    client = boto3.client("emr-serverless", endpoint_url=aws_airflow["endpoint"])
+    # moto answers ListJobRuns on an application that never ran a job with "not found".
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.list_job_runs(applicationId=aws_airflow["application_id"])
 
 
 def test_s3_sensor_sees_the_days_object(load_dag, aws_airflow):

@@ -8,7 +8,7 @@ from typing import Any
 from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 
-from eventlake.orchestration.emr import with_region
+from eventlake.orchestration.emr import RELEASE_XCOM_KEY, with_region
 from eventlake.orchestration.operators import NamesTheUri
 
 
@@ -18,6 +18,26 @@ class RawDataS3KeySensor(NamesTheUri, S3KeySensor):
     def _uri(self) -> str:
         key = self.bucket_key if isinstance(self.bucket_key, str) else self.bucket_key[0]
         return key.removesuffix("*")
+
+    def execute(self, context: Any) -> Any:
+        result = super().execute(context)
+        # The data is there: fix the run's release now, before any job starts (emr.RELEASE_URI).
+        context["ti"].xcom_push(key=RELEASE_XCOM_KEY, value=current_release_uri())
+        return result
+
+
+def current_release_uri() -> str:
+    """The Variable eventlake_release_uri, checked to name a published release."""
+    from eventlake.errors import ConfigurationError
+    from eventlake.orchestration.config import lookup
+
+    uri = lookup("eventlake_release_uri") or ""
+    if not uri.startswith("s3://") or uri.rstrip("/").endswith("/releases/none"):
+        raise ConfigurationError(
+            f"Airflow Variable eventlake_release_uri is {uri!r}, not a published release: "
+            "deploy one with `eventlake deploy --env <env> --release-id <sha>`"
+        )
+    return uri.rstrip("/")
 
 
 class EventlakeEmrServerlessStartJobOperator(EmrServerlessStartJobOperator):
@@ -33,6 +53,12 @@ class EventlakeEmrServerlessStartJobOperator(EmrServerlessStartJobOperator):
 
     def execute(self, context: Any, event: dict[str, Any] | None = None) -> Any:
         if event is None:
+            entry_point = self.job_driver["sparkSubmit"]["entryPoint"]
+            if not entry_point.startswith("s3://"):
+                raise ValueError(
+                    f"job entry point {entry_point!r} names no release: the run's release URI "
+                    "comes from the XCom of its wait_for_raw_data task; clear that task too"
+                )
             self.job_driver = self.resolve_region(self.job_driver)
             if self.name:
                 self.cancel_live_runs(self.name)

@@ -25,7 +25,13 @@ DEPS_ARCHIVE = "pyspark_deps.tar.gz"
 PYTHON_IN_ARCHIVE = "./environment/bin/python"
 
 VAR = "{{{{ var.value.{} }}}}".format
-RELEASE_URI = VAR("eventlake_release_uri")
+# One release per DAG run: the first task (the raw-data sensor, RELEASE_TASK_ID) reads the
+# Variable eventlake_release_uri once, when the day's data is there, and hands it over as an
+# XCom; both jobs of the run render it from there, so a deploy during the run (or before a
+# retry) does not give its train job another release than its ETL job.
+RELEASE_TASK_ID = "wait_for_raw_data"
+RELEASE_XCOM_KEY = "eventlake_release_uri"
+RELEASE_URI = f"{{{{ ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}') }}}}"
 # Replaced by the operator with the region of its EMR Serverless client (the application's).
 REGION_PLACEHOLDER = "@EVENTLAKE_AWS_REGION@"
 
