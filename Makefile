@@ -17,9 +17,12 @@ export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
 
+# uv is pinned: the same resolver and installer on every laptop, in CI and in the release build.
+UV_VERSION := 0.13.9
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/python -m pip install -q --upgrade pip 'uv==$(UV_VERSION)'
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[airflow,dev]'

@@ -50,7 +50,7 @@ def test_cd_triggers_only_on_push_to_main(cd):
     assert triggers(cd) == {"push": {"branches": ["main"]}}
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "rollback.yml"])
 def test_workflow_default_permissions_are_read_only(name):
     assert load(name)["permissions"] == {"contents": "read"}
 
@@ -138,7 +138,7 @@ def test_cd_concurrency_never_overlaps_nor_cancels_a_deploy(cd):
     assert cd["concurrency"] == {"group": "cd-prod", "cancel-in-progress": False}
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "rollback.yml"])
 def test_every_action_is_pinned_to_a_full_commit_sha_with_a_version_comment(name):
     uses = [step["uses"] for step in steps(load(name)) if "uses" in step]
     assert uses, name
@@ -147,14 +147,14 @@ def test_every_action_is_pinned_to_a_full_commit_sha_with_a_version_comment(name
     assert [line for line in lines if not VERSION_COMMENT.search(line)] == []
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "rollback.yml"])
 def test_every_checkout_drops_its_credentials(name):
     checkouts = [s for s in steps(load(name)) if s.get("uses", "").startswith("actions/checkout@")]
     assert checkouts
     assert all(s["with"]["persist-credentials"] is False for s in checkouts)
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "rollback.yml"])
 def test_no_expression_inside_run_scripts(name):
     runs = [step["run"] for step in steps(load(name)) if "run" in step]
     assert [r for r in runs if "${{" in r] == []
@@ -196,3 +196,33 @@ def test_cd_uses_no_dependency_cache(cd):
     assert [s for s in steps(cd) if s.get("uses", "").startswith("actions/cache@")] == []
     setup_python = [s for s in steps(cd) if s.get("uses", "").startswith("actions/setup-python@")]
     assert all("cache" not in s.get("with", {}) for s in setup_python)
+
+
+def test_rollback_redeploys_a_published_release_by_hand_in_prod():
+    rollback = load("rollback.yml")
+    on = triggers(rollback)
+    assert list(on) == ["workflow_dispatch"]
+    assert on["workflow_dispatch"]["inputs"]["release_id"]["required"] is True
+    assert rollback["concurrency"] == {"group": "cd-prod", "cancel-in-progress": False}
+    (job,) = rollback["jobs"].values()
+    assert job["environment"] == {"name": "prod"}
+    creds = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert [s["with"]["role-to-assume"] for s in creds] == ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]
+    script = run_text(job)
+    # The input reaches the shell only as an environment variable, checked to be a SHA.
+    assert job["env"]["RELEASE_ID"] == "${{ inputs.release_id }}"
+    assert '[[ "${RELEASE_ID}" =~ ^[0-9a-f]{40}$ ]]' in script
+    assert '--release-id "${RELEASE_ID}"' in script
+    assert "--use-published" in script
+    assert 'terraform -chdir="${TF_DIR}" apply' not in script
+    assert "eventlake.release" not in script  # nothing is built
+
+
+def test_uv_is_pinned_to_one_version_everywhere():
+    makefile = (ROOT / "Makefile").read_text()
+    (version,) = re.findall(r"^UV_VERSION := (\S+)$", makefile, flags=re.M)
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    assert "'uv==$(UV_VERSION)'" in makefile
+    assert "'uv==0.13.9'" in (WORKFLOWS / "cd.yml").read_text()
+    assert load("rollback.yml")["env"]["UV_VERSION"] == version
+    assert version == "0.13.9"
