@@ -29,9 +29,9 @@ class RawDataS3KeySensor(NamesTheUri, S3KeySensor):
 def current_release_uri() -> str:
     """The Variable eventlake_release_uri, checked to name a published release."""
     from eventlake.errors import ConfigurationError
-    from eventlake.orchestration.config import lookup
+    from eventlake.orchestration.config import airflow_variable
 
-    uri = lookup("eventlake_release_uri") or ""
+    uri = airflow_variable("eventlake_release_uri") or ""
     if not uri.startswith("s3://") or uri.rstrip("/").endswith("/releases/none"):
         raise ConfigurationError(
             f"Airflow Variable eventlake_release_uri is {uri!r}, not a published release: "
