@@ -162,7 +162,10 @@ def test_no_expression_inside_run_scripts(name):
 
 def test_ci_test_job_runs_the_readme_test_command_with_java_17_and_caches(ci):
     job = ci["jobs"]["test"]
-    assert [s["run"] for s in job["steps"] if "run" in s] == ["make test"]
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    # The provider for the infra tests, then the README's command.
+    assert len(runs) == 2
+    assert runs[1] == "make test"
     java = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-java@")]
     assert [s["with"]["java-version"] for s in java] == ["17"]
     cached = "\n".join(
@@ -226,3 +229,13 @@ def test_uv_is_pinned_to_one_version_everywhere():
     assert "'uv==0.13.9'" in (WORKFLOWS / "cd.yml").read_text()
     assert load("rollback.yml")["env"]["UV_VERSION"] == version
     assert version == "0.13.9"
+
+
+def test_ci_test_job_gives_the_infra_tests_their_provider_before_make_test(ci):
+    names = [s.get("name", s.get("uses", "")) for s in ci["jobs"]["test"]["steps"]]
+    fill = names.index("terraform provider into a plugin cache (the infra tests' mirror)")
+    assert fill < names.index("make test")
+    script = ci["jobs"]["test"]["steps"][fill]["run"]
+    assert 'TF_PLUGIN_CACHE_DIR="${cache}" terraform -chdir=infra/terraform/envs/dev' in script
+    assert "init -backend=false -input=false" in script
+    assert 'echo "TF_PLUGIN_DIR=${cache}" >> "${GITHUB_ENV}"' in script
