@@ -12,7 +12,7 @@ export EVENTLAKE_HOME := $(STATE)
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help setup tools jars run test lint typecheck bench ui sample release clean
+.PHONY: help setup lock tools jars run test lint typecheck bench ui sample release clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,11 +24,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip 'uv==$(UV_VERSION)'
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/uv pip install --python $(BIN)/python -q -e '.[airflow,dev]'
+# Dependencies from the hash-pinned lock (`make lock` rewrites it from pyproject.toml), then
+# eventlake itself, editable, without resolving anything again.
+LOCK_ARGS := --generate-hashes -q --custom-compile-command "make lock"
+
+$(VENV)/.installed: pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/uv pip install --python $(BIN)/python -q --require-hashes -r requirements/dev.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
 	touch $@
 
-setup: $(VENV)/.installed ## create .venv and install eventlake with its dependencies
+setup: $(VENV)/.installed ## create .venv and install eventlake with its locked dependencies
+
+lock: | $(BIN)/python ## re-resolve requirements/dev.lock and requirements/emr.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra airflow --extra dev --universal \
+	  --python-version 3.11 $(LOCK_ARGS) -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra aws --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 $(LOCK_ARGS) -o requirements/emr.lock
 
 # Infra and workflow linters live in their own venv: checkov pins many packages that
 # would fight Airflow's and MLflow's. actionlint is built from source with the Go toolchain.

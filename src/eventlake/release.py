@@ -88,8 +88,10 @@ MWAA_PACKAGES: dict[str, str] = {
     "mlflow-skinny": "3.0.1",
     "sagemaker-mlflow": "0.5.0",
 }
-# The extra the EMR archive installs eventlake with (sagemaker-mlflow, the MLflow client pin).
+# The EMR archive's dependencies: eventlake[aws] (sagemaker-mlflow, the MLflow client pin),
+# resolved for ARCHIVE_PLATFORM and hash-pinned by `make lock`.
 ARCHIVE_EXTRA = "aws"
+ARCHIVE_LOCK = "requirements/emr.lock"
 
 
 class BuildError(EventlakeError):
@@ -318,9 +320,19 @@ def standalone_python(version: str = ARCHIVE_PYTHON) -> Path:
 
 
 def build_deps_archive(
-    wheel: Path, out: Path, epoch: int, python_prefix: Path | None = None
+    wheel: Path,
+    out: Path,
+    epoch: int,
+    python_prefix: Path | None = None,
+    lock: Path | None = None,
 ) -> Path:
-    """Copy a relocatable CPython, install the wheel with its `aws` extra into it, pack it."""
+    """Copy a relocatable CPython, install the locked dependencies of eventlake[aws]
+    (`requirements/emr.lock`) and the wheel into it, pack it."""
+    from eventlake.settings import PROJECT_ROOT
+
+    lock = lock or PROJECT_ROOT / ARCHIVE_LOCK
+    if not lock.is_file():
+        raise BuildError(f"no dependency lock at {lock}: write it with `make lock`")
     prefix = python_prefix or standalone_python()
     with tempfile.TemporaryDirectory(prefix="eventlake-env-") as tmp:
         env_dir = Path(tmp) / "environment"
@@ -334,22 +346,18 @@ def build_deps_archive(
             (env_dir / "bin" / "python").symlink_to(f"python{ARCHIVE_PYTHON}")
         python = env_dir / "bin" / f"python{ARCHIVE_PYTHON}"
         uv = _uv()
-        _run(
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                str(python),
-                "--break-system-packages",
-                "--python-platform",
-                ARCHIVE_PLATFORM,
-                "--python-version",
-                ARCHIVE_PYTHON,
-                f"eventlake[{ARCHIVE_EXTRA}] @ {wheel.resolve().as_uri()}",
-            ]
-        )
+        target = [
+            "--python",
+            str(python),
+            "--break-system-packages",
+            "--python-platform",
+            ARCHIVE_PLATFORM,
+            "--python-version",
+            ARCHIVE_PYTHON,
+        ]
+        # The dependencies exactly as locked (hashes checked), then the wheel on top of them.
+        _run([uv, "pip", "install", "--quiet", *target, "--require-hashes", "-r", str(lock)])
+        _run([uv, "pip", "install", "--quiet", *target, "--no-deps", str(wheel)])
         _run(
             [
                 uv,
@@ -405,7 +413,7 @@ def build_release(
             raise InputError(f"--deps-archive {deps_archive} does not exist")
         shutil.copy2(deps_archive, dist / DEPS_ARCHIVE)
     else:
-        build_deps_archive(wheel, dist / DEPS_ARCHIVE, epoch)
+        build_deps_archive(wheel, dist / DEPS_ARCHIVE, epoch, lock=repo / ARCHIVE_LOCK)
 
     for pycache in dist.rglob("__pycache__"):
         shutil.rmtree(pycache)

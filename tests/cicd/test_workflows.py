@@ -239,3 +239,23 @@ def test_ci_test_job_gives_the_infra_tests_their_provider_before_make_test(ci):
     assert 'TF_PLUGIN_CACHE_DIR="${cache}" terraform -chdir=infra/terraform/envs/dev' in script
     assert "init -backend=false -input=false" in script
     assert 'echo "TF_PLUGIN_DIR=${cache}" >> "${GITHUB_ENV}"' in script
+
+
+def test_setup_ci_and_release_install_from_the_hash_pinned_locks():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(VENV)/.installed: pyproject.toml requirements/dev.lock" in makefile
+    assert "--require-hashes -r requirements/dev.lock" in makefile
+    assert "--no-deps -e ." in makefile
+    for name in ("cd.yml", "rollback.yml"):
+        assert "--require-hashes -r requirements/dev.lock" in (WORKFLOWS / name).read_text()
+    dev = (ROOT / "requirements" / "dev.lock").read_text()
+    emr = (ROOT / "requirements" / "emr.lock").read_text()
+    # Every pin carries its hashes; the EMR lock has the aws extra and the client line.
+    for lock in (dev, emr):
+        pins = re.findall(r"^([a-z0-9_.-]+)==\S+ \\$", lock, flags=re.M)
+        assert len(pins) > 50
+        assert lock.count("--hash=sha256:") >= len(pins)
+    assert re.search(r"^sagemaker-mlflow==0\.5\.0 ", emr, flags=re.M)
+    assert re.search(r"^mlflow==3\.0\.1 ", emr, flags=re.M)
+    assert re.search(r"^apache-airflow==", dev, flags=re.M)
+    assert not re.search(r"^apache-airflow==", emr, flags=re.M)
