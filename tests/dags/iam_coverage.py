@@ -155,6 +155,19 @@ def _unquote(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
+def _closing_brace(text: str, start: int) -> int:
+    """The index of the `}` that closes the `${` whose body starts at `start`."""
+    depth = 0
+    for j in range(start, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            if depth == 0:
+                return j
+            depth -= 1
+    return len(text)
+
+
 class Binder:
     """Evaluates the few HCL expression forms the policy documents use."""
 
@@ -182,15 +195,7 @@ class Binder:
     def template(self, text: str, scope: dict[str, Any] | None = None) -> str:
         out, i = [], 0
         while (start := text.find("${", i)) != -1:
-            depth, j = 0, start + 2
-            while j < len(text):
-                if text[j] == "{":
-                    depth += 1
-                elif text[j] == "}":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                j += 1
+            j = _closing_brace(text, start + 2)
             out.append(text[i:start])
             value = self.expr(text[start + 2 : j].replace('\\"', '"'), scope)
             out.append(str(value))
@@ -206,9 +211,22 @@ class Binder:
                 flat += v if isinstance(v, list) else [v]
             return flat
         text = str(raw)
-        if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+        if text.startswith("${") and _closing_brace(text, 2) == len(text) - 1:
             return self.expr(text[2:-1].replace('\\"', '"'), scope)
         return self.template(_unquote(text), scope)
+
+
+def _resources(binder: Binder, raw: Any) -> list[str]:
+    """The statement's resource patterns; one with a reference the test did not bind stays
+    as `<unbound: ...>`, which matches no ARN (a call it would allow shows up as denied)."""
+    out: list[str] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        try:
+            value = binder.value(item)
+        except Unbound as exc:
+            value = [f"<unbound: {exc.args[0]}>"]
+        out += value if isinstance(value, list) else [value]
+    return out
 
 
 def policy_statements(identity: str, bindings: dict[str, Any]) -> list[dict[str, Any]]:
@@ -234,7 +252,7 @@ def policy_statements(identity: str, bindings: dict[str, Any]) -> list[dict[str,
                         "sid": f"{name}.{_unquote(str(st.get('sid', '')))}",
                         "effect": _unquote(str(st.get("effect", "Allow"))),
                         "actions": [_unquote(a) for a in st.get("actions", [])],
-                        "resources": binder.value(st.get("resources", [])),
+                        "resources": _resources(binder, st.get("resources", [])),
                     }
                 )
         if not found:
