@@ -44,3 +44,13 @@ def write_jsonl(path: Path, lines: list[dict[str, Any] | str]) -> Path:
 
 def write_csv_text(path: Path, text: str, bom: bool = False) -> Path:
     return write_gz(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode())
+
+
+CSV_HEADER = ",".join(BASE)
+
+
+def csv_row(event_id: str, **fields: Any) -> str:
+    """One CSV line in the header's column order; None is an empty field. No quoting:
+    write quotes into the values by hand where a test needs them."""
+    row = event(event_id, **fields)
+    return ",".join("" if row[name] is None else str(row[name]) for name in BASE)

@@ -288,14 +288,16 @@ def test_rerun_of_a_date_gives_the_same_tables(zoo):
 def test_run_record_lists_files_and_versions(zoo):
     spark, settings = zoo_spark(), zoo["settings"]
     run = _read(spark, settings, "etl_runs").where(f"run_id = '{zoo['first'].run_id}'").first()
-    names = sorted(f["path"].rsplit("/", 1)[-1] for f in run["files"])
-    assert names == [
-        "part-00000.jsonl.gz",
-        "part-00001.csv.gz",
-        "part-00002.csv.gz",
-        "part-00003.jsonl.gz",
-        "part-00004.json.gz",
+    records = sorted((f["path"].rsplit("/", 1)[-1], f["records"]) for f in run["files"])
+    assert records == [
+        ("part-00000.jsonl.gz", 24),  # 26 lines, 2 of them blank
+        ("part-00001.csv.gz", 5),  # c02 spans two lines
+        ("part-00002.csv.gz", 0),
+        ("part-00003.jsonl.gz", 0),
+        ("part-00004.json.gz", 0),
     ]
+    # The Delta commits' numOutputRows, reconciled with rows_clean and rows_quarantined.
+    assert (run["events_rows_written"], run["quarantine_rows_written"]) == (11, 16)
     assert all(len(f["checksum"]) == 64 for f in run["files"])
     assert run["events_version"] == zoo["first"].events_version
     assert run["openlineage_run_id"] == zoo["first"].run_id

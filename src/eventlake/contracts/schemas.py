@@ -167,6 +167,8 @@ ETL_RUNS_SCHEMA = T.StructType(
                         T.StructField("size", T.LongType(), True),
                         T.StructField("checksum", T.StringType(), True),
                         T.StructField("format", T.StringType(), True),
+                        # counted from the bytes apart from Spark (io.recordcount), and
+                        # checked against what Spark parsed
                         T.StructField("records", T.LongType(), True),
                     ]
                 ),
@@ -176,6 +178,10 @@ ETL_RUNS_SCHEMA = T.StructType(
         ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
+        # numOutputRows of the events and quarantine Delta commits (operationMetrics),
+        # reconciled with rows_clean and rows_quarantined; null when not written
+        T.StructField("events_rows_written", T.LongType(), True),
+        T.StructField("quarantine_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),
         T.StructField("raw_uri", T.StringType(), False),
         T.StructField("lake_uri", T.StringType(), False),

@@ -58,9 +58,29 @@ def replace_where(df: DataFrame, uri: str, predicate: str) -> int:
     return latest_version(df.sparkSession, uri)
 
 
-def append(df: DataFrame, uri: str) -> int:
-    df.write.format("delta").mode("append").save(to_spark_path(uri))
+def append(df: DataFrame, uri: str, merge_schema: bool = False) -> int:
+    """Append `df`; `merge_schema` adds columns the table lacks (additive evolution)."""
+    writer = df.write.format("delta").mode("append")
+    if merge_schema:
+        writer = writer.option("mergeSchema", "true")
+    writer.save(to_spark_path(uri))
     return latest_version(df.sparkSession, uri)
+
+
+def commit_metrics(uri: str, version: int) -> dict[str, str]:
+    """The `operationMetrics` of the commit that made `version` (e.g. numOutputRows), read
+    from the commit's own `_delta_log` JSON file: no Spark job, and a source apart from the
+    DataFrame that was written."""
+    import json
+
+    from eventlake.io.bucket import join, read_bytes
+
+    log_file = join(uri, "_delta_log", f"{version:020d}.json")
+    for line in read_bytes(log_file).decode("utf-8").splitlines():
+        action = json.loads(line) if line.strip() else {}
+        if "commitInfo" in action:
+            return {k: str(v) for k, v in action["commitInfo"].get("operationMetrics", {}).items()}
+    return {}
 
 
 def latest_version(spark: SparkSession, uri: str) -> int:

@@ -1,9 +1,10 @@
 """Extract: find a day's raw objects, read CSV headers, and read every record into one
 DataFrame of text columns with `_raw_record`, `_is_malformed` and `_source_file`.
 
-Records are counted from the raw text: JSON is read as lines (a non-blank line is a record),
-CSV with every column and the corrupt-record column selected, so no parse pruning drops a
-row. A truncated or non-gzip object makes Spark fail with FAILED_READ_FILE naming it, before
+JSON is read as lines (a non-blank line is a record), CSV with every column and the
+corrupt-record column selected, so no parse pruning drops a row; io.recordcount counts the
+same records from the bytes, apart from Spark, and the ETL compares the two per file. A
+truncated or non-gzip object makes Spark fail with FAILED_READ_FILE naming it, before
 anything is written; `file_read_error` turns that into an error the user can act on."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.errors import InputError
 from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
+from eventlake.io.recordcount import gzip_message
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -82,7 +84,7 @@ def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
             text = io.TextIOWrapper(gz, encoding="utf-8-sig", errors="replace", newline="")
             first = next((row for row in csv.reader(text) if row), None)
     except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
-        raise InputError(_gzip_message(obj.uri, str(exc))) from None
+        raise InputError(gzip_message(obj.uri, str(exc))) from None
     except csv.Error as exc:
         raise InputError(f"{obj.uri}: CSV header cannot be read ({exc})") from None
     header = _normalise_header(first) if first else ()
@@ -97,13 +99,6 @@ def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
         if extra:
             log.warning("%s: ignoring extra CSV columns %s", obj.uri, extra)
     return RawFile(obj.uri, obj.size, obj.checksum, fmt, header)
-
-
-def _gzip_message(uri: str, detail: str) -> str:
-    return (
-        f"{uri}: not a complete gzip file ({detail}). Re-upload the file or move it out of the "
-        f"drop folder; nothing was written for this run"
-    )
 
 
 _FAILED_READ = re.compile(
@@ -121,7 +116,7 @@ def file_read_error(exc: BaseException, files: list[RawFile]) -> InputError | No
     uri = next((f.uri for f in files if path.endswith(f.uri.split("://", 1)[-1])), path)
     cause = str(exc).split("Caused by:", 2)
     detail = cause[1].strip().splitlines()[0] if len(cause) > 1 else "unreadable"
-    return InputError(_gzip_message(uri, detail))
+    return InputError(gzip_message(uri, detail))
 
 
 def inspect_files(found: list[tuple[ObjectInfo, str]], workers: int = 4) -> list[RawFile]:

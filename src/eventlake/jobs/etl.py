@@ -36,6 +36,7 @@ from eventlake.io import lake
 from eventlake.io.lineage import DatasetRef, LineageRun
 from eventlake.io.paths import raw_day_uri, table_uri
 from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
+from eventlake.io.recordcount import RecordCount, RecordCounts
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ DEFAULT_IP_SALT = "eventlake-local-salt"
 
 
 class AccountingError(EventlakeError):
-    """rows_read != rows_clean + rows_quarantined + duplicates_removed: a bug, never data."""
+    """The counts do not add up: a file's records counted from its bytes differ from what
+    Spark parsed, rows_read != rows_clean + rows_quarantined + duplicates_removed, or a Delta
+    commit wrote another number of rows than the run counted."""
 
 
 @dataclass
@@ -62,6 +65,8 @@ class EtlResult:
     reason_counts: dict[str, int] = field(default_factory=dict)
     events_version: int | None = None
     quarantine_version: int | None = None
+    events_rows_written: int | None = None
+    quarantine_rows_written: int | None = None
     files: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
@@ -175,11 +180,42 @@ def _write_run_record(
         "files": result.files,
         "events_version": result.events_version,
         "quarantine_version": result.quarantine_version,
+        "events_rows_written": result.events_rows_written,
+        "quarantine_rows_written": result.quarantine_rows_written,
         "openlineage_run_id": lineage_run_id,
         "raw_uri": settings.raw_uri,
         "lake_uri": settings.lake_uri,
     }
-    lake.append(spark.createDataFrame([row], ETL_RUNS_SCHEMA), table_uri(settings, "etl_runs"))
+    # mergeSchema: a table made before a column was added gains it (etl_runs only grows).
+    runs_df = spark.createDataFrame([row], ETL_RUNS_SCHEMA)
+    lake.append(runs_df, table_uri(settings, "etl_runs"), merge_schema=True)
+
+
+def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
+    """Set `<table>_rows_written` from the numOutputRows of the Delta commit that made
+    `<table>_version`; a message when it differs from the rows the run counted for it."""
+    expected = result.rows_clean if table == "events" else result.rows_quarantined
+    version = getattr(result, f"{table}_version")
+    # A write that adds and removes nothing makes no commit: the version stays `before`.
+    metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
+    written = int(metrics.get("numOutputRows", "-1"))
+    setattr(result, f"{table}_rows_written", written)
+    if written == expected:
+        return None
+    counted = "rows_clean" if table == "events" else "rows_quarantined"
+    return (
+        f"the {table} commit (version {version} of {uri}) wrote {written} rows "
+        f"(numOutputRows) but the run counted {counted} = {expected}; this is a bug: report it "
+        f"with the run_id, and restore the table to version {version - 1} if needed"
+    )
+
+
+def _fail_after_commit(
+    spark, settings: Settings, result: EtlResult, started: datetime, max_ratio: float, message: str
+) -> None:
+    result.status, result.gate_passed, result.message = "failed", False, message
+    _write_run_record(spark, settings, result, started, max_ratio, result.run_id)
+    raise AccountingError(message)
 
 
 def run_etl(
@@ -231,8 +267,11 @@ def run_etl(
     ]
     lineage.start(inputs, outputs)
     flagged = None
+    counts = None
     try:
         files: list[RawFile] = inspect_files(list_day_files(day_uri))
+        # The independent record count runs in threads beside the Spark job below.
+        counts = RecordCounts((f.uri, f.format, f.size) for f in files)
         phase("list_files")
         spark = get_spark(settings) if spark is None else _reuse(spark, settings)
         phase("spark_session")
@@ -255,7 +294,7 @@ def run_etl(
             if read_error is not None:
                 raise read_error from None
             raise
-        result = _account(files, per_file, run_id, day_s)
+        result = _account(files, per_file, counts.result(), run_id, day_s)
         result.phase_seconds = phases
         phase("parse_validate_count")
         # Tables are created only now, so a file fault above commits nothing at all.
@@ -271,9 +310,13 @@ def run_etl(
             for r in effective_rules(settings.etl.severity_overrides)
             if r.severity == "fail" and result.reason_counts.get(r.code, 0) > 0
         ]
+        before = lake.latest_version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
             _quarantine_df(flagged), quarantine_uri, f"processing_date = DATE'{day_s}'"
         )
+        mismatch = _reconcile(result, "quarantine", quarantine_uri, before)
+        if mismatch:
+            _fail_after_commit(spark, settings, result, started, max_ratio, mismatch)
         phase("write_quarantine")
         if fail_rules or result.quarantine_ratio > max_ratio:
             result.status = "failed" if fail_rules else "gate_failed"
@@ -291,9 +334,13 @@ def run_etl(
             log.warning("etl %s: %s", day_s, gate_message(result))
             return result
 
+        before = lake.latest_version(spark, events_uri)
         result.events_version = lake.replace_where(
             _events_df(flagged), events_uri, f"processing_date = DATE'{day_s}'"
         )
+        mismatch = _reconcile(result, "events", events_uri, before)
+        if mismatch:
+            _fail_after_commit(spark, settings, result, started, max_ratio, mismatch)
         phase("write_events")
         result.seconds = time.perf_counter() - t0
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
@@ -305,6 +352,8 @@ def run_etl(
         lineage.fail(inputs, outputs, f"{type(exc).__name__}: {exc}")
         raise
     finally:
+        if counts is not None:
+            counts.close()
         if flagged is not None:
             flagged.unpersist()
 
@@ -317,13 +366,35 @@ def _reuse(spark, settings: Settings):
 
 
 def _account(
-    files: list[RawFile], per_file: list[dict[str, object]], run_id: str, day_s: str
+    files: list[RawFile],
+    per_file: list[dict[str, object]],
+    counted: dict[str, RecordCount],
+    run_id: str,
+    day_s: str,
 ) -> EtlResult:
-    """Add up the per-file counts and check rows_read = clean + quarantined + duplicates."""
+    """Check every file's records counted from its bytes against what Spark parsed, add up
+    the per-file counts and check rows_read = clean + quarantined + duplicates."""
     by_file = {str(r["_source_file"]): r for r in per_file}
     unknown = set(by_file) - {f.uri for f in files}
     if unknown:
         raise AccountingError(f"rows from files that were not listed: {sorted(unknown)}")
+
+    def parsed(uri: str) -> int:
+        return int(by_file.get(uri, {}).get("rows_read", 0) or 0)  # type: ignore[call-overload]
+
+    differ = [
+        f"{f.uri}: {counted[f.uri].records} records counted from its bytes, {parsed(f.uri)} "
+        f"parsed by Spark"
+        for f in files
+        if counted[f.uri].records != parsed(f.uri)
+    ]
+    if differ:
+        raise AccountingError(
+            "record counts differ, nothing was written: "
+            + "; ".join(differ)
+            + ". Check the file's quoting and line ends (LF or CRLF), or report it with the "
+            "file attached"
+        )
 
     def total(key: str) -> int:
         return sum(int(r[key] or 0) for r in per_file)  # type: ignore[call-overload]
@@ -331,7 +402,7 @@ def _account(
     result = EtlResult(
         run_id=run_id, processing_date=day_s, status="succeeded", gate_passed=True, message="ok"
     )
-    result.rows_read = total("rows_read")
+    result.rows_read = sum(counted[f.uri].records for f in files)  # = Spark's, checked above
     result.rows_clean = total("rows_clean")
     result.rows_quarantined = total("rows_quarantined")
     result.duplicates_removed = total("duplicates_removed")
@@ -345,7 +416,7 @@ def _account(
             "size": f.size,
             "checksum": f.checksum,
             "format": f.format,
-            "records": int(by_file.get(f.uri, {}).get("rows_read", 0) or 0),  # type: ignore[call-overload]
+            "records": counted[f.uri].records,
         }
         for f in files
     ]

@@ -1,0 +1,123 @@
+"""The independent record count (io.recordcount) on hand-written bytes: no Spark."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from eventlake.errors import InputError
+from eventlake.io.recordcount import (
+    count_csv,
+    count_file,
+    count_json_lines,
+    csv_records,
+    iter_decompressed,
+)
+
+
+def _chunks(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1000])  # chunk edges fall inside lines and CRLFs
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"", 0),
+        (b"{}", 1),  # no final LF
+        (b"{}\n{}\n", 2),
+        (b"\n\n\n", 0),
+        (b"{}\n\n{}\n", 2),
+        (b"  \n{}\r\n \r\n{}", 2),  # blank = only ASCII whitespace, a CR included
+        (b"\t\x0b\x0c\r\n{}\n", 1),
+        (b" {}\n\t\n", 1),  # leading whitespace before a record keeps it a record
+        (b"{\n}\n", 2),  # JSON lines: a record is a line, whatever it holds
+        (b"\xef\xbb\xbf\n", 1),  # a BOM is not whitespace
+        (b"\xa0\n", 1),  # nor is a non-ASCII byte
+    ],
+)
+def test_count_json_lines_counts_non_blank_lines(text, expected, size):
+    assert count_json_lines(_chunks(text, size)) == expected
+
+
+H = b"a,b\n"
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"", (0, ())),
+        (H, (0, ())),
+        (H + b"1,2\n3,4\n", (2, ())),
+        (H + b"1,2\n3,4", (2, ())),  # no final LF
+        (H + b"1,2\r\n\r\n\n3,4\r\n", (2, ())),  # empty lines are no records
+        (H + b"   \n", (1, ())),  # a line of spaces is a (malformed) record
+        (H + b'1,"2\n3",4\n5,6\n', (2, ())),  # a quoted newline
+        (H + b'1,"x""y\nz"\n', (1, ())),  # "" inside quotes
+        (H + b'1,a"b\n3,4\n', (2, ())),  # a quote inside an unquoted field is a character
+        (H + b'1, "a\n3,4\n', (2, ())),  # ... and so is one after a space
+        (H + b'1,"a"b\n3,4\n', (2, ())),  # text after a closing quote stays in the field
+        (H + b'1,"2\n3,4\n5,6\n', (3, (1,))),  # unclosed: cut at the next newline
+        (H + b'1,"2\n3,"4\n5,6\n', (2, ())),  # the quote closes on the next line
+        (H + b'1,"a\n"b,"c\n3,4\n', (2, (2,))),  # closes, reopens, never closes again
+        (H + b'1,"a\n2,"b\n3,4\n', (2, ())),  # the second quote closes the first one
+        (H + b'"x\n1,2\n3,"y\n4,5\n', (2, ())),  # any later lone quote closes it
+        (H + b'1,"a\n2,""\n3,""""\n', (3, (1,))),  # only "" pairs after it: it never closes
+        (H + b'1,"tail', (1, (1,))),  # unclosed on the last line
+    ],
+)
+def test_count_csv_rfc4180_records_and_unclosed_quote_cuts(text, expected, size):
+    assert count_csv(_chunks(text, size)) == expected
+
+
+def test_count_csv_header_with_51_rows_and_quote_never_closing_on_line_2():
+    rows = [b'e01,"u1'] + [b"e%02d,u%02d" % (i, i) for i in range(2, 52)]
+    text = b"event_id,user_id\n" + b"\n".join(rows) + b"\n"
+    assert count_csv(_chunks(text, 7)) == (51, (1,))
+
+
+def _gz(path: Path, *members: bytes) -> str:
+    path.write_bytes(b"".join(gzip.compress(m, mtime=0) for m in members))
+    return path.as_uri()
+
+
+def test_count_file_reads_every_gzip_member(tmp_path):
+    uri = _gz(tmp_path / "a.jsonl.gz", b"{}\n{}\n", b"", b"{}\n")
+    count = count_file(uri, "json")
+    assert (count.records, count.uncompressed_bytes) == (3, 9)
+
+
+def test_count_file_zero_byte_object_holds_no_records(tmp_path):
+    (tmp_path / "a.csv.gz").write_bytes(b"")
+    assert count_file((tmp_path / "a.csv.gz").as_uri(), "csv", 0).records == 0
+
+
+def test_truncated_gzip_raises_naming_the_file(tmp_path):
+    path = tmp_path / "t.jsonl.gz"
+    whole = gzip.compress(b"{}\n" * 5000, mtime=0)
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=r"t\.jsonl\.gz: not a complete gzip file \(the stream"):
+        list(iter_decompressed(path.as_uri()))
+
+
+def test_bytes_after_the_last_gzip_member_raise(tmp_path):
+    path = tmp_path / "g.jsonl.gz"
+    path.write_bytes(gzip.compress(b"{}\n", mtime=0) + b"garbage")
+    with pytest.raises(InputError, match=r"g\.jsonl\.gz: not a complete gzip file"):
+        list(iter_decompressed(path.as_uri()))
+
+
+def test_csv_records_applies_the_cuts(tmp_path):
+    uri = _gz(tmp_path / "c.csv.gz", b'a,b\r\n4,"y\r\nz"\r\n1,"x\r\n2,3\r\n\r\n5,""\r\n')
+    count = count_file(uri, "csv")
+    assert (count.records, count.cuts) == (4, (3,))
+    assert list(csv_records(uri, count.cuts)) == [
+        (b"a,b", False),
+        (b'4,"y\r\nz"', False),
+        (b'1,"x', True),
+        (b"2,3", False),
+        (b'5,""', False),
+    ]
