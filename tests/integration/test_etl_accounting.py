@@ -32,17 +32,37 @@ def _unbalanced_csv() -> str:
     return CSV_HEADER + "\n" + "\n".join(rows) + "\n"
 
 
-def test_unbalanced_quote_csv_fails_with_both_counts(tmp_path, monkeypatch, spark):
-    """Spark's CSV reader runs the unclosed quote to the end of the file: one malformed
-    record, where the bytes hold 51 (the rule: the record ends at the next newline)."""
+def test_unbalanced_quote_costs_only_the_row_it_damages(tmp_path, monkeypatch, spark):
+    """The bytes hold 51 records: the one that opens the quote ends at its newline and is
+    malformed; the 50 after it load. (Spark's CSV reader alone would read 1 record.)"""
     settings = _settings(tmp_path, monkeypatch)
     write_csv_text(tmp_path / "raw" / f"dt={D}" / "quote.csv.gz", _unbalanced_csv())
-    with pytest.raises(
-        AccountingError,
-        match=r"quote\.csv\.gz: 51 records counted from its bytes, 1 parsed by Spark",
-    ):
-        run_etl(settings, D, spark=spark)
-    assert not (tmp_path / "lake").exists()
+    write_jsonl(tmp_path / "raw" / f"dt={D}" / "ok.jsonl.gz", [event("j1")])
+    result = run_etl(settings, D, max_reject_ratio=0.5, spark=spark)
+    counts = (result.rows_read, result.rows_clean, result.rows_quarantined)
+    assert counts == (52, 51, 1)
+    assert result.events_rows_written == 51 and result.quarantine_rows_written == 1
+    records = sorted((f["path"].rsplit("/", 1)[-1], f["records"]) for f in result.files)
+    assert records == [("ok.jsonl.gz", 1), ("quote.csv.gz", 51)]
+    lake = f"file:{tmp_path}/lake"
+    quarantined = spark.read.format("delta").load(f"{lake}/quarantine").collect()
+    assert [(r["raw_record"], list(r["reasons"])) for r in quarantined] == [
+        (
+            "q01,u1,s1,2026-01-05T10:00:00Z,click,,,desktop,linux,DE,/p,,,10.0.0.1,"
+            '"Mozilla/5.0 (X11,4.2.1',
+            ["malformed_record"],
+        )
+    ]
+    events = spark.read.format("delta").load(f"{lake}/events")
+    loaded = {r["event_id"]: r for r in events.collect()}
+    assert sorted(loaded) == ["j1"] + [f"q{i:02d}" for i in range(2, 52)]
+    q02 = loaded["q02"]
+    assert (q02["user_id"], q02["country"], q02["user_agent"], q02["app_version"]) == (
+        "u1",
+        "DE",
+        "Mozilla/5.0",
+        "4.2.1",
+    )
 
 
 def test_count_check_fires_on_cr_only_line_ends(tmp_path, monkeypatch, spark):

@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import zlib
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.errors import InputError
 from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
-from eventlake.io.recordcount import gzip_message
+from eventlake.io.recordcount import csv_records, gzip_message
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -182,16 +183,71 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     )
 
 
-def read_csv(spark: SparkSession, files: list[RawFile]) -> DataFrame | None:
-    """One Spark read per distinct header (columns are matched by name, any order)."""
+def _flag_csv(df: DataFrame, source_file) -> DataFrame:
+    """Text columns, `_raw_record`, `_is_malformed` and `_source_file` from a CSV frame with
+    the corrupt-record column."""
+    from pyspark.sql import functions as F
+
+    is_malformed = F.col(CORRUPT).isNotNull()
+    return df.select(
+        *[F.when(~is_malformed, F.col(n)).alias(n) for n in RAW_FIELDS],
+        F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS]))).alias(
+            "_raw_record"
+        ),
+        is_malformed.alias("_is_malformed"),
+        source_file.alias("_source_file"),
+    )
+
+
+def csv_rows_python(f: RawFile, cuts: tuple[int, ...]) -> Iterator[tuple[str | None, ...]]:
+    """The records of a CSV that has a quote that never closes, parsed in Python with the
+    record boundaries of io.recordcount: the cut record is malformed (its raw text kept in
+    the corrupt-record column), every other record is split into fields as Spark's reader
+    would (`""` is a quote, a CRLF inside quotes becomes LF, an empty field is null, a row
+    with another number of fields than the header is malformed). Yields RAW_FIELDS values
+    then the corrupt record."""
+    position = {name: i for i, name in enumerate(f.header) if name in RAW_FIELDS}
+    malformed_row = (None,) * len(RAW_FIELDS)
+    records = csv_records(f.uri, cuts, f.size)
+    next(records, None)  # the header, already read by inspect_file
+    for raw, is_cut in records:
+        text = raw.decode("utf-8", errors="replace")
+        if is_cut:
+            yield (*malformed_row, text)
+            continue
+        fields = next(csv.reader([text.replace("\r\n", "\n")], strict=False), [])
+        if len(fields) != len(f.header):
+            yield (*malformed_row, text)
+            continue
+        yield (*[fields[position[n]] or None for n in RAW_FIELDS], None)
+
+
+def read_csv_python(spark: SparkSession, f: RawFile, cuts: tuple[int, ...]) -> DataFrame:
+    """`csv_rows_python` as a DataFrame (built on the driver: for the few files that need it)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in (*RAW_FIELDS, CORRUPT)])
+    df = spark.createDataFrame(list(csv_rows_python(f, cuts)), schema)
+    return _flag_csv(df, F.lit(f.uri))
+
+
+def read_csv(
+    spark: SparkSession, files: list[RawFile], python_cuts: Mapping[str, tuple[int, ...]]
+) -> DataFrame | None:
+    """One Spark read per distinct header (columns are matched by name, any order); files
+    in `python_cuts` (a quote that never closes) are read by `read_csv_python` instead."""
+    from pyspark.sql import types as T
+
     by_header: dict[tuple[str, ...], list[RawFile]] = {}
-    for f in files:
-        if not f.is_empty:
-            by_header.setdefault(f.header, []).append(f)
     frames = []
+    for f in files:
+        if f.is_empty:
+            continue
+        if f.uri in python_cuts:
+            frames.append(read_csv_python(spark, f, python_cuts[f.uri]))
+        else:
+            by_header.setdefault(f.header, []).append(f)
     for header, group in by_header.items():
         names = [h if h in RAW_FIELDS else f"_extra_{i}" for i, h in enumerate(header)]
         schema = T.StructType(
@@ -208,17 +264,7 @@ def read_csv(spark: SparkSession, files: list[RawFile]) -> DataFrame | None:
             .option("encoding", "UTF-8")
             .csv([to_spark_path(f.uri) for f in group])
         )
-        is_malformed = F.col(CORRUPT).isNotNull()
-        frames.append(
-            df.select(
-                *[F.when(~is_malformed, F.col(n)).alias(n) for n in RAW_FIELDS],
-                F.coalesce(
-                    F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS]))
-                ).alias("_raw_record"),
-                is_malformed.alias("_is_malformed"),
-                _source_file_col().alias("_source_file"),
-            )
-        )
+        frames.append(_flag_csv(df, _source_file_col()))
     if not frames:
         return None
     out = frames[0]
@@ -227,8 +273,13 @@ def read_csv(spark: SparkSession, files: list[RawFile]) -> DataFrame | None:
     return out
 
 
-def read_raw(spark: SparkSession, files: list[RawFile]) -> DataFrame:
-    """All records of the day's files, JSON and CSV together, as text columns."""
+def read_raw(
+    spark: SparkSession,
+    files: list[RawFile],
+    python_cuts: Mapping[str, tuple[int, ...]] | None = None,
+) -> DataFrame:
+    """All records of the day's files, JSON and CSV together, as text columns.
+    `python_cuts`: CSV files to parse in Python, with their cut lines (io.recordcount)."""
     from pyspark.sql import types as T
 
     frames = []
@@ -236,7 +287,7 @@ def read_raw(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     if json_files:
         frames.append(read_json(spark, json_files))
     csv_files = [f for f in files if f.format == "csv"]
-    csv_df = read_csv(spark, csv_files) if csv_files else None
+    csv_df = read_csv(spark, csv_files, python_cuts or {}) if csv_files else None
     if csv_df is not None:
         frames.append(csv_df)
     if not frames:

@@ -296,13 +296,24 @@ class RecordCounts:
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, min(workers, len(todo))), thread_name_prefix="recordcount"
         )
-        self._futures: dict[str, Future[RecordCount]] = {
-            uri: self._pool.submit(count_file, uri, fmt, size) for uri, fmt, size in todo
+        # CSV first: the Spark plan waits for those.
+        todo.sort(key=lambda file: file[1] != "csv")
+        self._futures: dict[str, tuple[str, Future[RecordCount]]] = {
+            uri: (fmt, self._pool.submit(count_file, uri, fmt, size)) for uri, fmt, size in todo
         }
+
+    def python_cuts(self) -> dict[str, tuple[int, ...]]:
+        """Waits for the CSV counts: the files that need the Python reader, with their cuts
+        (Spark's plan depends on them; JSON counts keep running)."""
+        out = {}
+        for uri, (fmt, future) in self._futures.items():
+            if fmt == "csv" and (count := future.result()).needs_python_reader:
+                out[uri] = count.cuts
+        return out
 
     def result(self) -> dict[str, RecordCount]:
         """Every object's count, by URI; raises what a count raised (InputError for gzip)."""
-        return {uri: future.result() for uri, future in self._futures.items()}
+        return {uri: future.result() for uri, (_, future) in self._futures.items()}
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

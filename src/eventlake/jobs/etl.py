@@ -275,7 +275,8 @@ def run_etl(
         phase("list_files")
         spark = get_spark(settings) if spark is None else _reuse(spark, settings)
         phase("spark_session")
-        classified = classify(read_raw(spark, files), settings, day, run_id, started.isoformat())
+        raw_df = read_raw(spark, files, counts.python_cuts())
+        classified = classify(raw_df, settings, day, run_id, started.isoformat())
         existing_ids = None
         if lake.table_exists(spark, events_uri):
             other_dates = lake.read_table(spark, events_uri).where(
