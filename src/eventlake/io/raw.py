@@ -127,10 +127,16 @@ def inspect_files(found: list[tuple[ObjectInfo, str]], workers: int = 4) -> list
 
 
 def _source_file_col():
+    """`_metadata.file_path` in the bucket layer's form, the one the listing and the record
+    count use: Spark reports local files as file:/path (the bucket layer: file:///path), and
+    URL-encodes the path (a space is %20, `é` is %C3%A9, `%` is %25, `+` stays `+`). The
+    decode runs only on paths with a `%`; `+` is protected first because url_decode (Java's
+    URLDecoder) would read it as a space."""
     from pyspark.sql import functions as F
 
-    # Spark reports local files as file:/path; the bucket layer uses file:///path.
-    return F.regexp_replace(F.col("_metadata.file_path"), r"^file:/(?!/)", "file:///")
+    local = F.regexp_replace(F.col("_metadata.file_path"), r"^file:/(?!/)", "file:///")
+    decoded = F.url_decode(F.regexp_replace(local, r"\+", "%2B"))
+    return F.when(local.contains("%"), decoded).otherwise(local)
 
 
 def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
