@@ -81,3 +81,27 @@ def test_count_check_fires_on_cr_only_line_ends(tmp_path, monkeypatch, spark):
     assert "mac.csv.gz: 0 records counted from its bytes, 2 parsed by Spark" in message
     assert "ok.jsonl.gz" not in message
     assert not (tmp_path / "lake").exists()
+
+
+def test_ndjson_is_read_and_skipped_objects_are_recorded(tmp_path, monkeypatch, spark):
+    settings = _settings(tmp_path, monkeypatch)
+    day = tmp_path / "raw" / f"dt={D}"
+    write_jsonl(day / "p.ndjson.gz", [event("n1"), event("n2")])
+    write_jsonl(day / "x.jsonl.gz._COPYING_", [event("c1")])  # hdfs dfs -put in progress
+    write_jsonl(day / "y.csv.gz.tmp", [event("t1")])
+    write_jsonl(day / ".hidden.jsonl.gz", [event("h1")])
+    (day / "_SUCCESS").write_bytes(b"")
+    (day / "notes.txt").write_text("not a log")
+    result = run_etl(settings, D, spark=spark)
+    assert (result.rows_read, result.rows_clean) == (2, 2)
+    prefix = f"file://{tmp_path}/raw/dt={D}/"
+    expected = [
+        (prefix + ".hidden.jsonl.gz", "hidden_or_marker"),
+        (prefix + "_SUCCESS", "hidden_or_marker"),
+        (prefix + "notes.txt", "unknown_suffix"),
+        (prefix + "x.jsonl.gz._COPYING_", "partial_upload"),
+        (prefix + "y.csv.gz.tmp", "partial_upload"),
+    ]
+    run = spark.read.format("delta").load(f"file:{tmp_path}/lake/etl_runs").first()
+    assert sorted((s["path"], s["reason"]) for s in run["skipped_files"]) == expected
+    assert [f["path"] for f in run["files"]] == [prefix + "p.ndjson.gz"]

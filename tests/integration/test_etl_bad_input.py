@@ -83,7 +83,7 @@ def _write_zoo(raw: Path) -> None:
     write_csv_text(day / "part-00002.csv.gz", HEADER_ONLY)
     write_gz(day / "part-00003.jsonl.gz", b"")  # a gzip of nothing
     (day / "part-00004.json.gz").write_bytes(b"")  # a zero-byte object
-    (day / "_SUCCESS").write_bytes(b"")  # not a raw log: ignored
+    (day / "_SUCCESS").write_bytes(b"")  # not a raw log: skipped and recorded
     write_jsonl(
         raw / f"dt={D2}" / "part-00000.jsonl.gz",
         [event("d2a", event_time="2026-01-06T08:00:00Z"), event("j01")],
@@ -296,6 +296,8 @@ def test_run_record_lists_files_and_versions(zoo):
         ("part-00003.jsonl.gz", 0),
         ("part-00004.json.gz", 0),
     ]
+    skipped = [(f["path"].rsplit("/", 1)[-1], f["reason"]) for f in run["skipped_files"]]
+    assert skipped == [("_SUCCESS", "hidden_or_marker")]
     # The Delta commits' numOutputRows, reconciled with rows_clean and rows_quarantined.
     assert (run["events_rows_written"], run["quarantine_rows_written"]) == (11, 16)
     assert all(len(f["checksum"]) == 64 for f in run["files"])

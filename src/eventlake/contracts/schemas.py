@@ -176,6 +176,21 @@ ETL_RUNS_SCHEMA = T.StructType(
             ),
             False,
         ),
+        # objects of the day's folder not read: partial_upload | hidden_or_marker |
+        # unknown_suffix (io.raw.skip_reason)
+        T.StructField(
+            "skipped_files",
+            T.ArrayType(
+                T.StructType(
+                    [
+                        T.StructField("path", T.StringType(), True),
+                        T.StructField("reason", T.StringType(), True),
+                    ]
+                ),
+                True,
+            ),
+            True,
+        ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
         # numOutputRows of the events and quarantine Delta commits (operationMetrics),

@@ -30,7 +30,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUFFIX_FORMATS: dict[str, str] = {".jsonl.gz": "json", ".json.gz": "json", ".csv.gz": "csv"}
+SUFFIX_FORMATS: dict[str, str] = {
+    ".jsonl.gz": "json",
+    ".ndjson.gz": "json",
+    ".json.gz": "json",
+    ".csv.gz": "csv",
+}
+# Suffixes that copy tools and uploaders give an object still being written.
+PARTIAL_SUFFIXES = ("._copying_", ".tmp", ".temp", ".part", ".partial", ".filepart", ".crdownload")
 CORRUPT = "_corrupt_record"
 
 
@@ -56,19 +63,36 @@ def file_format(uri: str) -> str | None:
     return None
 
 
-def list_day_files(day_uri: str) -> list[tuple[ObjectInfo, str]]:
-    """The day's objects that are raw logs, with their format. No files is an error."""
+def skip_reason(uri: str) -> str | None:
+    """Why an object of the day's folder is not read, or None for a raw log."""
+    name = uri.rsplit("/", 1)[-1].lower()
+    if name.endswith(PARTIAL_SUFFIXES):
+        return "partial_upload"
+    if name.startswith(("_", ".")):
+        # _SUCCESS, _committed_*, .DS_Store; Spark's file index hides such names too.
+        return "hidden_or_marker"
+    if file_format(name) is None:
+        return "unknown_suffix"
+    return None
+
+
+def list_day_files(
+    day_uri: str,
+) -> tuple[list[tuple[ObjectInfo, str]], list[dict[str, str]]]:
+    """The day's raw logs with their format, and the skipped objects (path and reason, for
+    the run record). No raw log is an error."""
     objects = list_objects(day_uri)
-    found = [(obj, fmt) for obj in objects if (fmt := file_format(obj.uri))]
-    ignored = [obj.uri for obj in objects if not file_format(obj.uri)]
-    if ignored:
-        log.warning("ignoring %d objects without a raw-log suffix: %s", len(ignored), ignored[:5])
+    skipped = [{"path": o.uri, "reason": r} for o in objects if (r := skip_reason(o.uri))]
+    found = [(o, file_format(o.uri) or "") for o in objects if not skip_reason(o.uri)]
+    if skipped:
+        log.warning("skipping %d objects: %s", len(skipped), skipped[:5])
     if not found:
         raise InputError(
             f"no raw files for this date under {day_uri}/ (expected names ending in "
-            f"{', '.join(SUFFIX_FORMATS)}); check --raw-uri and --date, or that the drop landed"
+            f"{', '.join(SUFFIX_FORMATS)}; {len(skipped)} objects skipped: {skipped[:5]}); "
+            f"check --raw-uri and --date, or that the drop landed"
         )
-    return found
+    return found, skipped
 
 
 def _normalise_header(names: list[str]) -> tuple[str, ...]:

@@ -68,6 +68,7 @@ class EtlResult:
     events_rows_written: int | None = None
     quarantine_rows_written: int | None = None
     files: list[dict[str, object]] = field(default_factory=list)
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -178,6 +179,7 @@ def _write_run_record(
         "max_reject_ratio": float(max_ratio),
         "reason_counts": result.reason_counts,
         "files": result.files,
+        "skipped_files": result.skipped_files,
         "events_version": result.events_version,
         "quarantine_version": result.quarantine_version,
         "events_rows_written": result.events_rows_written,
@@ -269,7 +271,8 @@ def run_etl(
     flagged = None
     counts = None
     try:
-        files: list[RawFile] = inspect_files(list_day_files(day_uri))
+        found, skipped = list_day_files(day_uri)
+        files: list[RawFile] = inspect_files(found)
         # The independent record count runs in threads beside the Spark job below.
         counts = RecordCounts((f.uri, f.format, f.size) for f in files)
         phase("list_files")
@@ -297,6 +300,7 @@ def run_etl(
             raise
         result = _account(files, per_file, counts.result(), run_id, day_s)
         result.phase_seconds = phases
+        result.skipped_files = skipped
         phase("parse_validate_count")
         # Tables are created only now, so a file fault above commits nothing at all.
         lake.ensure_table(
@@ -438,6 +442,7 @@ def gate_message(result: EtlResult) -> str:
 def summary(result: EtlResult) -> dict[str, object]:
     out = asdict(result)
     out.pop("files")
+    out["skipped_files"] = len(result.skipped_files)
     out["reason_counts"] = {k: v for k, v in result.reason_counts.items() if v}
     return out
 
