@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_jsonl
+from rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_gz, write_jsonl
 
 from eventlake.jobs.etl import AccountingError, run_etl
 from eventlake.settings import load_settings
@@ -105,3 +105,16 @@ def test_ndjson_is_read_and_skipped_objects_are_recorded(tmp_path, monkeypatch, 
     run = spark.read.format("delta").load(f"file:{tmp_path}/lake/etl_runs").first()
     assert sorted((s["path"], s["reason"]) for s in run["skipped_files"]) == expected
     assert [f["path"] for f in run["files"]] == [prefix + "p.ndjson.gz"]
+
+
+def test_json_lines_utf8_bom_first_record_is_clean(tmp_path, monkeypatch, spark):
+    settings = _settings(tmp_path, monkeypatch)
+    text = (
+        '\ufeff{"event_id": "b1", "user_id": "u1", "event_time": "2026-01-05T10:00:00Z", '
+        '"event_type": "click"}\n'
+        '{"event_id": "b2", "user_id": "u1", "event_time": "2026-01-05T10:01:00Z", '
+        '"event_type": "click"}\n'
+    )
+    write_gz(tmp_path / "raw" / f"dt={D}" / "bom.jsonl.gz", text.encode("utf-8"))
+    result = run_etl(settings, D, spark=spark)
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (2, 2, 0)

@@ -173,7 +173,11 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
         [T.StructField(n, T.StringType()) for n in RAW_FIELDS]
         + [T.StructField(CORRUPT, T.StringType())]
     )
+    # A UTF-8 byte order mark opens some producers' files: drop it where a line starts.
     value = F.col("value")
+    value = F.when(
+        value.startswith("\ufeff"), F.substring(value, F.lit(2), F.length(value) - 1)
+    ).otherwise(value)
     text = (
         spark.read.option("lineSep", "\n")
         .text([to_spark_path(f.uri) for f in files])

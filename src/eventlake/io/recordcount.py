@@ -5,7 +5,8 @@ accounting check (`jobs.etl._account` compares them file by file with what Spark
   makes them; Hadoop's codec reads them all too). zlib releases the GIL, so a thread pool
   counts several files at once while the Spark job runs.
 - JSON lines: a record is a line (split at LF) that is not blank. Blank is the reader's
-  definition (`transforms.text.is_blank`): empty, or only ASCII whitespace (a CR included).
+  definition (`transforms.text.is_blank`): empty, or only ASCII whitespace (a CR included),
+  after a leading UTF-8 byte order mark, which the reader drops.
 - CSV: RFC 4180 records, found by a state machine over quotes and newlines (`_scan`). A
   record ends at an LF outside quotes (a CR before it belongs to the line end); an empty
   line between records is no record; a quote opens a quoted field only at the start of a
@@ -35,7 +36,8 @@ CHUNK = 1 << 20  # compressed bytes per read
 _WS = b" \t\r\x0b\x0c"  # transforms.text.WHITESPACE without LF (the line separator)
 # A line may be blank only if it starts with LF or whitespace. (One regex with a literal
 # first byte: sre scans for it with memchr, ~6x faster than six bytes.find passes.)
-_BLANK_HINT = re.compile(rb"\n(?=[\n \t\r\x0b\x0c])")
+_BLANK_HINT = re.compile(rb"\n(?=[\n \t\r\x0b\x0c]|\xef\xbb\xbf)")
+_BOM = b"\xef\xbb\xbf"
 _QUOTE = 0x22
 _COMMA = 0x2C
 
@@ -90,7 +92,7 @@ def iter_decompressed(uri: str, size: int | None = None) -> Iterator[bytes]:
 
 
 def _is_blank(line: bytes) -> bool:
-    return not line.strip(_WS)
+    return not (line[3:] if line.startswith(_BOM) else line).strip(_WS)
 
 
 def _blank_lines_after_first(data: bytes, first: int, end: int) -> int:

@@ -34,7 +34,8 @@ def _chunks(data: bytes, size: int) -> list[bytes]:
         (b"\t\x0b\x0c\r\n{}\n", 1),
         (b" {}\n\t\n", 1),  # leading whitespace before a record keeps it a record
         (b"{\n}\n", 2),  # JSON lines: a record is a line, whatever it holds
-        (b"\xef\xbb\xbf\n", 1),  # a BOM is not whitespace
+        (b"\xef\xbb\xbf\n\xef\xbb\xbf{}\n", 1),  # a BOM alone is blank, as the reader drops it
+        (b"\xef\xbb\xbf \t\n{}\n\xef\xbb\xbf", 1),
         (b"\xa0\n", 1),  # nor is a non-ASCII byte
     ],
 )
