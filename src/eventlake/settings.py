@@ -52,6 +52,8 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "git_sha": (("EVENTLAKE_GIT_SHA",), None),
     "spark.log_level": (("EVENTLAKE_SPARK_LOG_LEVEL",), None),
     "ml.tracking_uri": (("MLFLOW_TRACKING_URI",), "eventlake_mlflow_tracking_uri"),
+    # The ip hash key's secret (its ARN on AWS, never the key itself).
+    "etl.ip_hash_secret": (("EVENTLAKE_IP_HASH_SECRET",), "eventlake_ip_hash_secret_arn"),
     "lineage.url": (("OPENLINEAGE_URL",), None),
     "lineage.endpoint": (("OPENLINEAGE_ENDPOINT",), None),
     "airflow.target": (("EVENTLAKE_TARGET",), "eventlake_target"),
@@ -83,6 +85,8 @@ class EtlSettings:
     high_value_threshold: float
     future_tolerance_days: int
     severity_overrides: dict[str, str]
+    # Secrets Manager secret (name or ARN) holding the ip hash key; None: a local key file.
+    ip_hash_secret: str | None
 
 
 @dataclass(frozen=True)

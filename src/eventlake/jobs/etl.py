@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -37,11 +36,10 @@ from eventlake.io.lineage import DatasetRef, LineageRun
 from eventlake.io.paths import raw_day_uri, table_uri
 from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
 from eventlake.io.recordcount import RecordCount, RecordCounts
+from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DEFAULT_IP_SALT = "eventlake-local-salt"
 
 
 class AccountingError(EventlakeError):
@@ -73,21 +71,13 @@ class EtlResult:
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _ip_salt() -> str:
-    salt = os.environ.get("EVENTLAKE_IP_SALT")
-    if not salt:
-        log.warning("EVENTLAKE_IP_SALT is not set; using the local default salt for ip_hash")
-        return DEFAULT_IP_SALT
-    return salt
-
-
 def _new_run_id() -> str:
     from openlineage.client.uuid import generate_new_uuid
 
     return str(generate_new_uuid())
 
 
-def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: str):
+def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: str, ip_key):
     """Cleanse, type, derive and validate: every raw row, with `reasons` and flags."""
     from eventlake.transforms import derive
     from eventlake.transforms.cleanse import enrich_cleansed
@@ -101,7 +91,7 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
         .transform(derive.with_amount)
         .transform(derive.with_event_category)
         .transform(derive.with_is_high_value, settings.etl.high_value_threshold)
-        .transform(derive.with_ip_hash, _ip_salt())
+        .transform(derive.with_personal_fields_protected, ip_key)
         .transform(derive.with_provenance, day.isoformat(), run_id, ingested_at)
         .transform(with_reasons, rules, ctx)
     )
@@ -150,7 +140,10 @@ def _events_df(flagged_df):
 def _quarantine_df(flagged_df):
     from pyspark.sql import functions as F
 
-    q = flagged_df.where(F.col("is_quarantined")).withColumn("raw_record", F.col("_raw_record"))
+    from eventlake.transforms.redact import with_redacted_raw_record
+
+    # No personal data in the evidence: contracts/pii.py's fields and any IP literal masked.
+    q = flagged_df.where(F.col("is_quarantined")).transform(with_redacted_raw_record)
     return q.select(*[F.col(f.name).cast(f.dataType) for f in QUARANTINE_SCHEMA.fields])
 
 
@@ -271,15 +264,17 @@ def run_etl(
     flagged = None
     counts = None
     try:
+        ip_key = ip_hash_key(settings)  # before any data is read: no key, no run
         found, skipped = list_day_files(day_uri)
         files: list[RawFile] = inspect_files(found)
         # The independent record count runs in threads beside the Spark job below.
         counts = RecordCounts((f.uri, f.format, f.size) for f in files)
         phase("list_files")
         spark = get_spark(settings) if spark is None else _reuse(spark, settings)
+        hide_plan_literals(spark)
         phase("spark_session")
         raw_df = read_raw(spark, files, counts.python_cuts())
-        classified = classify(raw_df, settings, day, run_id, started.isoformat())
+        classified = classify(raw_df, settings, day, run_id, started.isoformat(), ip_key)
         existing_ids = None
         if lake.table_exists(spark, events_uri):
             other_dates = lake.read_table(spark, events_uri).where(

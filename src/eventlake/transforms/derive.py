@@ -1,12 +1,14 @@
-"""Derived columns: typed time, dates, category, high-value flag, PII-safe IP, provenance."""
+"""Derived columns: typed time, dates, category, high-value flag, keyed IP hash, provenance."""
 
 from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from eventlake.contracts.pii import DROPPED, HASHED
 from eventlake.contracts.schemas import EVENT_CATEGORY
 from eventlake.transforms.cleanse import _map_literal
+from eventlake.transforms.keyed_hash import HmacKey
 from eventlake.transforms.parse import parse_amount, parse_event_time
 
 
@@ -45,14 +47,23 @@ def with_is_high_value(df: DataFrame, threshold: float) -> DataFrame:
     )
 
 
-def ip_hash(ip: Column, salt: str) -> Column:
-    """Salted SHA-256 of the IP: joinable within a deployment, not reversible without the salt."""
-    return F.when(ip.isNotNull(), F.sha2(F.concat(F.lit(salt), ip), 256))
+def ip_hash(ip: Column, key: HmacKey) -> Column:
+    """HMAC-SHA256 of the IP with the deployment's secret key (null stays null): joinable
+    within a deployment, not reversible without the key."""
+    return F.when(ip.isNotNull(), key.hex_digest(ip))
 
 
-def with_ip_hash(df: DataFrame, salt: str) -> DataFrame:
-    """Replaces the raw `ip` with `ip_hash`; the raw IP is never stored."""
-    return df.withColumn("ip_hash", ip_hash(F.col("ip"), salt)).drop("ip")
+def with_personal_fields_protected(
+    df: DataFrame,
+    key: HmacKey,
+    hashed: dict[str, str] = HASHED,
+    dropped: tuple[str, ...] = DROPPED,
+) -> DataFrame:
+    """contracts/pii.py applied: each hashed field replaced by its keyed-hash column (`ip` by
+    `ip_hash`), each dropped field removed. No raw value of either kind is left."""
+    for field, column in hashed.items():
+        df = df.withColumn(column, ip_hash(F.col(field), key)).drop(field)
+    return df.drop(*dropped)
 
 
 def with_provenance(

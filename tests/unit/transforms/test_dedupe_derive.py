@@ -12,9 +12,10 @@ from eventlake.transforms.dedupe import with_duplicate_flag
 from eventlake.transforms.derive import (
     with_event_category,
     with_event_time,
-    with_ip_hash,
     with_is_high_value,
+    with_personal_fields_protected,
 )
+from eventlake.transforms.keyed_hash import HmacKey
 
 pytestmark = pytest.mark.spark
 
@@ -160,13 +161,24 @@ def test_with_event_category_per_type(spark):
     assertDataFrameEqual(actual_df, expected_df)
 
 
-def test_with_ip_hash_drops_raw_ip(spark):
-    source_df = spark.createDataFrame([("1.2.3.4",), (None,)], "ip string")
-    actual_df = with_ip_hash(source_df, "salt")
-    # sha256("salt1.2.3.4"), computed independently with `printf salt1.2.3.4 | sha256sum`.
-    expected_df = spark.createDataFrame(
-        [("63c9490119d110b7d3806c2e447108a85046a9072c5bca243587b95b9ddf02e8",), (None,)],
-        "ip_hash string",
+def test_with_personal_fields_protected_replaces_ip_by_its_hmac(spark):
+    source_df = spark.createDataFrame(
+        [("u1", "203.0.113.7"), ("u2", None)], "user_id string, ip string"
     )
-    assert actual_df.columns == ["ip_hash"]
+    key = HmacKey(b"0123456789abcdef" * 4, "test")
+    actual_df = with_personal_fields_protected(source_df, key)
+    # HMAC-SHA256(key, "203.0.113.7") from Python's hmac module, written here by hand.
+    expected_df = spark.createDataFrame(
+        [("u1", "418926bbce793696b6c05aa969dcdbf07f6413ed5ff96592d602b7e6a986a7bf"), ("u2", None)],
+        "user_id string, ip_hash string",
+    )
+    assert actual_df.columns == ["user_id", "ip_hash"]
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_with_personal_fields_protected_drops_dropped_fields(spark):
+    source_df = spark.createDataFrame([("u1", "x@example.com")], "user_id string, email string")
+    key = HmacKey(b"k" * 32, "test")
+    actual_df = with_personal_fields_protected(source_df, key, hashed={}, dropped=("email",))
+    expected_df = spark.createDataFrame([("u1",)], "user_id string")
     assertDataFrameEqual(actual_df, expected_df)
