@@ -13,6 +13,7 @@ pytestmark = pytest.mark.s3
 ACCOUNT = "123456789012"  # moto's account: the role must be in it (no cross-account pass)
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/eventlake-emr-job"
 RELEASE = "s3://eventlake-artifacts/releases/abc1234"
+SECRET_ARN = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:eventlake-dev-ip-hash-key-AbCdEf"
 
 
 @pytest.fixture
@@ -47,6 +48,7 @@ def aws_airflow(s3_env, monkeypatch, state_home):
         "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000",
         "EVENTLAKE_EMR_LOG_GROUP": "/eventlake/test/emr",
         "EVENTLAKE_DELTA_LOG_TABLE": "eventlake-test-delta-log",
+        "EVENTLAKE_IP_HASH_SECRET": SECRET_ARN,
     }
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -54,6 +56,7 @@ def aws_airflow(s3_env, monkeypatch, state_home):
         var = {
             "EVENTLAKE_TARGET": "eventlake_target",
             "MLFLOW_TRACKING_URI": "eventlake_mlflow_tracking_uri",
+            "EVENTLAKE_IP_HASH_SECRET": "eventlake_ip_hash_secret_arn",
         }.get(name, name.lower())
         monkeypatch.setenv(f"AIRFLOW_VAR_{var.upper()}", value)
     return {"s3": s3, "endpoint": s3_env, "application_id": app["applicationId"]}
@@ -232,6 +235,7 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
         "--conf spark.emr-serverless.driverEnv.EVENTLAKE_LAKE_URI=s3://eventlake-lake/lake",
         "--conf spark.emr-serverless.driverEnv.MLFLOW_TRACKING_URI=http://mlflow.internal:5000",
         "--conf spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE=eventlake",
+        f"--conf spark.emr-serverless.driverEnv.EVENTLAKE_IP_HASH_SECRET={SECRET_ARN}",
     ):
         assert conf in params
     assert "spark.jars.packages" not in params

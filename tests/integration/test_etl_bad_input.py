@@ -188,7 +188,7 @@ def test_csv_wrong_column_count_is_malformed_and_keeps_raw_text(zoo):
     malformed = {raw for raw, reasons, src in zoo["quarantine_v1"] if src.endswith(".csv.gz")}
     assert malformed == {
         "u2,c03,click,2026-01-05T09:02:00Z",
-        "u2,c05,click,2026-01-05T09:03:00Z,s9,,,desktop,linux,FR,/c,,,10.0.0.2,UA,4.2.1,extra",
+        "u2,c05,click,2026-01-05T09:03:00Z,s9,,,desktop,linux,FR,/c,,,<redacted>,UA,4.2.1,extra",
     }
 
 

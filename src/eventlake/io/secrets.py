@@ -33,9 +33,9 @@ SECRET_NAME_PATTERN = "eventlake-<env>-ip-hash-key"
 # reversible by trying all 2^32 addresses with candidate keys.
 MIN_KEY_BYTES = 32
 # The HMAC pads are 64-byte binary literals of the ETL's query plan. Spark prints binary
-# literals as 0x + 128 hex digits; this pattern hides them in plan strings (explain, the SQL
-# tab of the UI, event logs, EMR's Spark history).
-PLAN_REDACTION = "0x[0-9A-Fa-f]{128}"
+# literals as 0x + 128 hex digits (X'...' in SQL text, e.g. generated column names); this
+# pattern hides them in plan strings (explain, the UI's SQL tab, event logs, EMR's history).
+PLAN_REDACTION = "(?:0x|X')[0-9A-Fa-f]{128}"
 REDACTION_CONF = "spark.sql.redaction.string.regex"
 
 
@@ -43,7 +43,8 @@ def ip_hash_key(settings: Settings) -> HmacKey:
     """The deployment's ip hash key, from Secrets Manager or the local key file."""
     name = settings.etl.ip_hash_secret
     if name:
-        return _checked(_secrets_manager_value(name), f"Secrets Manager secret {name}")
+        value = _secrets_manager_value(name, settings.aws.region)
+        return _checked(value, f"Secrets Manager secret {name}")
     if settings.env != "local":
         raise ConfigurationError(
             f"no ip hash key for environment {settings.env!r}: create the Secrets Manager "
@@ -90,11 +91,12 @@ def local_key(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def _secrets_manager_value(secret_id: str) -> bytes:
+def _secrets_manager_value(secret_id: str, region: str | None) -> bytes:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client: Any = boto3.client("secretsmanager")
+    # boto3 finds the endpoint itself (AWS_ENDPOINT_URL[_SECRETS_MANAGER]), as for credentials.
+    client: Any = boto3.client("secretsmanager", region_name=region)
     try:
         response = client.get_secret_value(SecretId=secret_id)
     except ClientError as exc:

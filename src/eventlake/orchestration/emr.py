@@ -42,6 +42,8 @@ DRIVER_ENV: dict[str, str] = {
     "EVENTLAKE_LAKE_URI": VAR("eventlake_lake_uri"),
     "EVENTLAKE_ARTIFACTS_URI": VAR("eventlake_artifacts_uri"),
     "MLFLOW_TRACKING_URI": VAR("eventlake_mlflow_tracking_uri"),
+    # The ARN of the ip hash key's secret (not the key): the job reads it with its role.
+    "EVENTLAKE_IP_HASH_SECRET": VAR("eventlake_ip_hash_secret_arn"),
     "PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,
 }
 
