@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("eventlake.jobs.train", "train the Spark ML pipeline and register it in MLflow"),
     "evaluate": ("eventlake.jobs.evaluate", "metrics of a registered model on label days"),
     "predict": ("eventlake.jobs.predict", "score a date with a registered model"),
+    "maintain": ("eventlake.jobs.maintain", "OPTIMIZE recent partitions, VACUUM old files"),
     "backfill": ("eventlake.jobs.backfill", "run the daily work for each date in a range"),
     "run": ("eventlake.jobs.run_local", "the whole job locally through the Airflow DAG"),
     "deploy": ("eventlake.jobs.deploy", "publish a release and the DAG to AWS"),

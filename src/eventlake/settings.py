@@ -118,6 +118,17 @@ class AirflowSettings:
 
 
 @dataclass(frozen=True)
+class MaintenanceSettings:
+    """`eventlake maintain` and its DAG (README, "Table maintenance")."""
+
+    optimize_days: int
+    vacuum_retention_hours: float
+    pin_days: int
+    allow_short_retention: bool
+    schedule: str
+
+
+@dataclass(frozen=True)
 class AwsSettings:
     endpoint_url: str | None
     region: str | None
@@ -129,6 +140,7 @@ SECTIONS: dict[str, type] = {
     "lineage": LineageSettings,
     "ml": MlSettings,
     "airflow": AirflowSettings,
+    "maintenance": MaintenanceSettings,
     "aws": AwsSettings,
 }
 
@@ -148,6 +160,7 @@ class Settings:
     lineage: LineageSettings
     ml: MlSettings
     airflow: AirflowSettings
+    maintenance: MaintenanceSettings
     aws: AwsSettings
 
     def replace(self, **changes: Any) -> Settings:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from dag_test_paths import DAG_ID, DAGS, ROOT
 
+MAINTENANCE_DAG_ID = "eventlake_maintenance"
 ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome"]
 
 
@@ -57,10 +58,47 @@ def test_eventlake_daily_schedule_and_tags(load_dag):
 
 def test_eventlake_daily_parses_fast(load_dag):
     _, bag = load_dag("local")
-    (stat,) = bag.dagbag_stats
-    assert stat.dag_num == 1
-    assert stat.task_num == 5
-    assert stat.duration < timedelta(seconds=1), stat.duration
+    stats = {s.file.rsplit("/", 1)[-1]: s for s in bag.dagbag_stats}
+    assert sorted(stats) == ["eventlake_daily.py", "eventlake_maintenance.py"]
+    assert (stats["eventlake_daily.py"].dag_num, stats["eventlake_daily.py"].task_num) == (1, 5)
+    assert (
+        stats["eventlake_maintenance.py"].dag_num,
+        stats["eventlake_maintenance.py"].task_num,
+    ) == (1, 1)
+    for stat in stats.values():
+        assert stat.duration < timedelta(seconds=1), stat.duration
+
+
+@pytest.mark.parametrize("target", ["local", "aws"])
+def test_eventlake_maintenance_is_one_daily_task_with_the_defaults(load_dag, target):
+    from airflow.sdk import CronDataIntervalTimetable
+
+    from eventlake.orchestration.alerts import on_task_failure
+
+    _, bag = load_dag(target)
+    dag = bag.dags[MAINTENANCE_DAG_ID]
+    assert [t.task_id for t in dag.tasks] == ["maintain"]
+    (task,) = dag.tasks
+    assert task.retries >= 2 and task.retry_exponential_backoff == 2.0
+    assert task.execution_timeout is not None and task.execution_timeout <= timedelta(hours=4)
+    assert on_task_failure in task.on_failure_callback
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.timetable.expression == "0 12 * * *"
+    assert dag.max_active_runs == 1 and dag.catchup is False
+    assert set(dag.tags) == {"eventlake", "maintenance", f"target:{target}"}
+
+
+def test_eventlake_maintenance_aws_runs_the_maintain_job_on_emr(load_dag):
+    _, bag = load_dag("aws")
+    op = bag.dags[MAINTENANCE_DAG_ID].get_task("maintain")
+    assert type(op).__name__ == "EventlakeEmrServerlessStartJobOperator"
+    assert op.job_driver["sparkSubmit"]["entryPointArguments"] == [
+        "maintain",
+        "--date",
+        "{{ eventlake_run_date() }}",
+    ]
+    assert op.application_id == "{{ var.value.eventlake_emr_application_id }}"
+    assert op.cancel_on_kill is True and op.wait_for_completion is True
 
 
 def test_eventlake_daily_aws_operators(load_dag):
@@ -99,4 +137,4 @@ def test_dag_file_imports_no_spark_and_no_mlflow():
         check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"errors": [], "dags": [DAG_ID], "heavy": []}
+    assert result == {"errors": [], "dags": [DAG_ID, MAINTENANCE_DAG_ID], "heavy": []}

@@ -1,0 +1,89 @@
+"""eventlake_maintenance: once a day, `eventlake maintain` for the run date.
+
+    maintain
+
+OPTIMIZE the partitions the last few runs wrote, then VACUUM files that nothing references
+any more, keeping every events version a registered model was trained on (README, "Table
+maintenance"). A separate DAG from eventlake_daily: it runs at its own hour (conf
+`maintenance.schedule`, default 12:00 UTC, away from the 03:00 ETL), and a failed
+maintenance never blocks a day's data. Same targets as eventlake_daily: spark-submit locally,
+EMR Serverless on aws. This file only declares the task.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
+
+from eventlake.orchestration.alerts import on_task_failure
+from eventlake.orchestration.config import dag_settings
+from eventlake.orchestration.operators import run_date_macro
+
+DAG_ID = "eventlake_maintenance"
+SETTINGS = dag_settings()
+TARGET = SETTINGS.airflow.target
+RUN_DATE = "{{ eventlake_run_date() }}"
+
+default_args: dict[str, Any] = {
+    "owner": "eventlake",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=2),
+    "on_failure_callback": on_task_failure,
+}
+
+
+@task(task_id="maintain")
+def maintain_local(run_date: str) -> None:
+    """spark-submit `eventlake maintain --date D` with the task's resolved lake and registry."""
+    from eventlake.orchestration.tasks import local_job_task
+
+    local_job_task("maintain", run_date)
+
+
+with DAG(
+    dag_id=DAG_ID,
+    description="OPTIMIZE recent partitions and VACUUM the lake, keeping model-pinned versions",
+    doc_md=__doc__,
+    schedule=CronDataIntervalTimetable(SETTINGS.maintenance.schedule, timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=4),
+    default_args=default_args,
+    params={
+        "date": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="Run date YYYY-MM-DD; empty means the run's logical date (ds).",
+        )
+    },
+    user_defined_macros={"eventlake_run_date": run_date_macro()},
+    tags=["eventlake", "maintenance", f"target:{TARGET}"],
+) as dag:
+    if TARGET == "aws":
+        from eventlake.orchestration import emr
+        from eventlake.orchestration.aws_operators import EventlakeEmrServerlessStartJobOperator
+
+        EventlakeEmrServerlessStartJobOperator(
+            task_id="maintain",
+            application_id=emr.VAR("eventlake_emr_application_id"),
+            execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
+            job_driver=emr.job_driver(SETTINGS, "maintain", RUN_DATE),
+            configuration_overrides=emr.configuration_overrides(),
+            name=f"eventlake-maintain-{RUN_DATE}",
+            aws_conn_id="aws_default",
+            wait_for_completion=True,
+            deferrable=True,
+            cancel_on_kill=True,
+            waiter_delay=60,
+            waiter_max_attempts=150,
+            execution_timeout=timedelta(hours=3),
+        )
+    else:
+        maintain_local(RUN_DATE)
