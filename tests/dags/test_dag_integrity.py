@@ -123,7 +123,7 @@ def test_dag_file_imports_no_spark_and_no_mlflow():
         "import json, sys\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-        "print(json.dumps({'errors': list(bag.import_errors), 'dags': list(bag.dags),"
+        "print(json.dumps({'errors': list(bag.import_errors), 'dags': sorted(bag.dags),"
         " 'heavy': sorted(m for m in ('pyspark', 'mlflow', 'deltalake', 'boto3')"
         " if m in sys.modules)}))\n"
     )
