@@ -12,6 +12,7 @@ EMR Serverless on aws. This file only declares the task.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,7 +75,14 @@ with DAG(
             task_id="maintain",
             application_id=emr.VAR("eventlake_emr_application_id"),
             execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
-            job_driver=emr.job_driver(SETTINGS, "maintain", RUN_DATE),
+            # One job per run, no sensor to fix the run's release in an XCom: the job takes
+            # the Variable eventlake_release_uri directly.
+            job_driver=json.loads(
+                json.dumps(emr.job_driver(SETTINGS, "maintain", RUN_DATE)).replace(
+                    json.dumps(emr.RELEASE_URI)[1:-1],
+                    json.dumps(emr.VAR("eventlake_release_uri"))[1:-1],
+                )
+            ),
             configuration_overrides=emr.configuration_overrides(),
             name=f"eventlake-maintain-{RUN_DATE}",
             aws_conn_id="aws_default",

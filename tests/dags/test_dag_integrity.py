@@ -97,6 +97,10 @@ def test_eventlake_maintenance_aws_runs_the_maintain_job_on_emr(load_dag):
         "--date",
         "{{ eventlake_run_date() }}",
     ]
+    assert op.job_driver["sparkSubmit"]["entryPoint"] == (
+        "{{ var.value.eventlake_release_uri }}/entrypoint.py"
+    )
+    assert "xcom_pull" not in json.dumps(op.job_driver)
     assert op.application_id == "{{ var.value.eventlake_emr_application_id }}"
     assert op.cancel_on_kill is True and op.wait_for_completion is True
 
