@@ -11,7 +11,7 @@ from rawfiles import event, write_jsonl
 
 from eventlake.jobs import reconcile
 from eventlake.jobs.etl import run_etl
-from eventlake.settings import get_settings
+from eventlake.settings import load_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -19,7 +19,7 @@ D1 = date(2026, 1, 5)
 
 
 def test_reconcile_reports_a_late_file_and_the_rerun_loads_it(spark, state_home, capsys):
-    settings = get_settings()
+    settings = load_settings("local")
     day_dir = state_home / "bucket" / "raw" / f"dt={D1}"
     write_jsonl(day_dir / "a.jsonl.gz", [event("r1")])
     first = run_etl(settings, D1, spark=spark)
@@ -27,7 +27,7 @@ def test_reconcile_reports_a_late_file_and_the_rerun_loads_it(spark, state_home,
 
     late = write_jsonl(day_dir / "b.jsonl.gz", [event("r2")])
     args = argparse.Namespace(since="2026-01-01", run=False, raw_uri=None, lake_uri=None)
-    assert reconcile.main(args) == 0
+    assert reconcile.main(args, settings) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert lines == [
         {

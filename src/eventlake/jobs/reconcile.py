@@ -16,7 +16,7 @@ from eventlake.dates import parse_date
 from eventlake.io.bucket import join, list_objects
 from eventlake.io.paths import raw_day_uri
 from eventlake.io.raw import file_format
-from eventlake.settings import Settings, get_settings
+from eventlake.settings import Settings
 
 
 @dataclass
@@ -28,14 +28,14 @@ class DayDrift:
     changed: list[str] = field(default_factory=list)
 
 
-def last_successful_runs(lake_uri: str) -> dict[str, dict[str, Any]]:
+def last_successful_runs(settings: Settings) -> dict[str, dict[str, Any]]:
     """processing_date -> its latest `succeeded` etl_runs row (deltalake, no JVM)."""
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
     from eventlake.orchestration.gate import delta_location
 
-    path, options = delta_location(join(lake_uri, "etl_runs"))
+    path, options = delta_location(join(settings.lake_uri, "etl_runs"), settings)
     try:
         table = DeltaTable(path, storage_options=options or None)
     except TableNotFoundError:
@@ -56,7 +56,7 @@ def last_successful_runs(lake_uri: str) -> dict[str, dict[str, Any]]:
 def drift(settings: Settings, since: date | None = None) -> list[DayDrift]:
     """Dates (oldest first) whose raw files differ from what their last successful run read."""
     out = []
-    for day, run in sorted(last_successful_runs(settings.lake_uri).items()):
+    for day, run in sorted(last_successful_runs(settings).items()):
         if since is not None and day < since.isoformat():
             continue
         recorded = {f["path"]: (f["size"], f["checksum"]) for f in run["files"]}
@@ -84,9 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="bucket prefix of the lake")
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, settings: Settings) -> int:
     since = parse_date(args.since, "--since") if args.since else None
-    settings = get_settings().replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
+    settings = settings.replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
     changed = drift(settings, since)
     for d in changed:
         print(json.dumps({"changed": asdict(d)}))
