@@ -57,9 +57,14 @@ def git_info() -> dict[str, Any]:
 
 
 def counts_of(result: Any) -> dict[str, Any]:
+    """The counts the references reproduce: rows and the contract's rule codes. (The ETL's
+    `conflicting_duplicate` warning is not a rule of the contract; the references count
+    duplicates but do not compare payloads.)"""
+    from eventlake.contracts.rules import RULE_CODES
+
     return {
         **{k: int(getattr(result, k)) for k in COUNT_KEYS},
-        "reason_counts": {k: int(v) for k, v in result.reason_counts.items()},
+        "reason_counts": {k: int(result.reason_counts.get(k, 0)) for k in RULE_CODES},
     }
 
 
