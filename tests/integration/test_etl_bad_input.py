@@ -337,7 +337,8 @@ def test_truncated_gzip_fails_naming_the_file_and_commits_nothing(tmp_path, monk
     bad.write_bytes(good[: len(good) // 2])
     with pytest.raises(InputError, match=r"part-00001\.jsonl\.gz: not a complete gzip"):
         run_etl(settings, D1, spark=spark)
-    assert not (tmp_path / "lake").exists()
+    # Nothing committed: no Delta table exists (the lake folder holds at most the lease).
+    assert not list((tmp_path / "lake").glob("*/_delta_log"))
 
 
 def test_non_gzip_bytes_named_gz_fail_naming_the_file(tmp_path, monkeypatch, spark):
@@ -347,7 +348,8 @@ def test_non_gzip_bytes_named_gz_fail_naming_the_file(tmp_path, monkeypatch, spa
     path.write_bytes(b"event_id,user_id\n1,2\n")
     with pytest.raises(InputError, match=r"part-00000\.csv\.gz: not a complete gzip"):
         run_etl(settings, D1, spark=spark)
-    assert not (tmp_path / "lake").exists()
+    # Nothing committed: no Delta table exists (the lake folder holds at most the lease).
+    assert not list((tmp_path / "lake").glob("*/_delta_log"))
 
 
 def test_no_files_for_the_date_is_an_error(tmp_path, monkeypatch, spark):

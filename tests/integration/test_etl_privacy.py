@@ -172,5 +172,6 @@ def test_aws_without_key_fails_before_reading_data(spark, state_home, tmp_path):
     # With the key first, the (empty) raw folder is never listed: no InputError about files.
     with pytest.raises(ConfigurationError, match="eventlake-<env>-ip-hash-key"):
         run_etl(aws_like, D, spark=spark)
-    assert not (tmp_path / "lake").exists()
+    # Nothing committed: no Delta table exists (the lake folder holds at most the lease).
+    assert not list((tmp_path / "lake").glob("*/_delta_log"))
     assert not (state_home / LOCAL_KEY_FILE).exists()
