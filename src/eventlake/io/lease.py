@@ -61,7 +61,7 @@ class LeaseInfo:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _body(info: LeaseInfo) -> bytes:
