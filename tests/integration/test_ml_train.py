@@ -99,28 +99,32 @@ def world_rows(seed: int = 7, users: int = USERS, days: int = DAYS, start: date 
 
 
 def etl_run_row(day: date, gate_passed: bool, finished: datetime, run_id: str | None = None):
-    return (
-        run_id or f"etl-{day.isoformat()}",
-        day,
-        "succeeded" if gate_passed else "gate_failed",
-        gate_passed,
-        None,
-        finished - timedelta(minutes=1),
-        finished,
-        10,
-        10,
-        0,
-        0,
-        0.0,
-        0.2,
-        {},
-        [],
-        0,
-        0,
-        "ol",
-        "file:///raw",
-        "file:///lake",
-    )
+    """A row of etl_runs, by column name (the table only grows)."""
+    return {
+        "run_id": run_id or f"etl-{day.isoformat()}",
+        "processing_date": day,
+        "status": "succeeded" if gate_passed else "gate_failed",
+        "gate_passed": gate_passed,
+        "message": None,
+        "started_at": finished - timedelta(minutes=1),
+        "finished_at": finished,
+        "rows_read": 10,
+        "rows_clean": 10,
+        "rows_quarantined": 0,
+        "duplicates_removed": 0,
+        "quarantine_ratio": 0.0,
+        "max_reject_ratio": 0.2,
+        "reason_counts": {},
+        "files": [],
+        "skipped_files": [],
+        "events_version": 0,
+        "quarantine_version": 0,
+        "events_rows_written": 10,
+        "quarantine_rows_written": 0,
+        "openlineage_run_id": "ol",
+        "raw_uri": "file:///raw",
+        "lake_uri": "file:///lake",
+    }
 
 
 def write_events(spark, lake: Path | str, rows, mode: str = "overwrite") -> None:

@@ -193,7 +193,7 @@ ETL_RUNS_SCHEMA = T.StructType(
         ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
-        # numOutputRows of the events and quarantine Delta commits (operationMetrics),
+        # numOutputRows - numCopiedRows of the events and quarantine Delta commits (operationMetrics),
         # reconciled with rows_clean and rows_quarantined; null when not written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),

@@ -187,13 +187,17 @@ def _write_run_record(
 
 
 def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
-    """Set `<table>_rows_written` from the numOutputRows of the Delta commit that made
-    `<table>_version`; a message when it differs from the rows the run counted for it."""
+    """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
+    (numOutputRows less numCopiedRows); a message when it differs from the rows the run
+    counted for it."""
     expected = result.rows_clean if table == "events" else result.rows_quarantined
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
-    written = int(metrics.get("numOutputRows", "-1"))
+    # A replaceWhere that deletes rows from a file holding rows of other dates (a late event
+    # in a compacted partition) rewrites that file: its kept rows count in numOutputRows as
+    # numCopiedRows, and are not rows of this run.
+    written = int(metrics.get("numOutputRows", "-1")) - int(metrics.get("numCopiedRows", "0"))
     setattr(result, f"{table}_rows_written", written)
     if written == expected:
         return None
