@@ -382,21 +382,22 @@ def test_gate_keeps_champion_when_new_model_is_worse(trained, spark):
 
 
 def test_gate_new_data_version_failed_etl_or_no_uplift_keeps_champion(trained, spark):
-    """Same events rewritten (new Delta version): a second version is registered as
-    challenger; a failed ETL gate, then an equal score, both leave champion on version 1."""
+    """A new ETL run of the training date (the gate's input changes): a second version is
+    registered as challenger; a failed ETL gate, then an equal score, both leave champion on
+    version 1."""
     from eventlake.jobs.train import run_train
 
     env, _ = trained
-    write_events(spark, env.lake, world_rows())  # identical data, Delta version 1
-    write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, False, datetime(2026, 2, 2))])
+    failed_run = etl_run_row(TRAIN_DAY, False, datetime(2026, 2, 2), run_id="etl-rerun-1")
+    write_etl_runs(spark, env.lake, [failed_run])
     failed = run_train(env.settings, TRAIN_DAY, **fast())
     assert (failed.version, failed.promoted) == ("2", False)
     assert "ETL gate not passed" in failed.reason
     assert alias(MODEL, "champion") == 1
     assert alias(MODEL, "challenger") == 2
 
-    write_events(spark, env.lake, world_rows())  # Delta version 2
-    write_etl_runs(spark, env.lake, [etl_run_row(TRAIN_DAY, True, datetime(2026, 2, 3))])
+    passed_run = etl_run_row(TRAIN_DAY, True, datetime(2026, 2, 3), run_id="etl-rerun-2")
+    write_etl_runs(spark, env.lake, [passed_run])
     equal = run_train(env.settings, TRAIN_DAY, **fast())
     assert (equal.version, equal.promoted) == ("3", False)
     assert "uplift +0.0000 < 0.005" in equal.reason
@@ -501,3 +502,67 @@ def test_bad_input_fails_before_training_and_registers_nothing(spark, tmp_path, 
     assert versions() == []
     experiment = client().get_experiment_by_name(MODEL)
     assert experiment is None or not client().search_runs([experiment.experiment_id])
+
+
+KILL_AFTER_REGISTER = """
+import os, signal, sys
+from datetime import date
+from mlflow import MlflowClient
+from eventlake.jobs.train import run_train
+from eventlake.ml.pipeline import ModelParams
+from eventlake.settings import load_settings
+
+def die(*args, **kwargs):  # the first alias move comes right after register
+    os.kill(os.getpid(), signal.SIGKILL)
+
+MlflowClient.set_registered_model_alias = die
+run_train(load_settings("local"), date.fromisoformat(sys.argv[1]), min_train_rows=100,
+          params=ModelParams(lr_max_iter=20, gbt_max_iter=5))
+"""
+
+
+@pytest.mark.slow
+def test_train_killed_after_register_is_finished_by_its_retry(spark, tmp_path, monkeypatch):
+    """A real child process is SIGKILLed right after it registered its version: no alias, no
+    gate decision. An ETL commit for a later date lands meanwhile. The retry finds the version
+    (same ETL runs read), runs the gate and moves the aliases; a second retry changes nothing."""
+    import subprocess
+    import sys
+
+    from eventlake.jobs.train import run_train
+    from eventlake.ml import registry
+
+    env = make_env(spark, tmp_path, monkeypatch)
+    registry.connect(env.tracking_uri)  # this process's client reads the child's store
+    child = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_REGISTER, TRAIN_DAY.isoformat()],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert child.returncode == -9, child.stderr[-3000:]
+    assert versions() == [1], child.stderr[-5000:]
+    stopped = client().get_model_version(MODEL, "1")
+    assert "gate_decision" not in stopped.tags
+    assert client().get_registered_model(MODEL).aliases == {}
+    assert client().get_run(stopped.run_id).info.status == "RUNNING"
+
+    later = [r for r in world_rows(days=DAYS + 2) if r[4] > TRAIN_DAY]
+    write_events(spark, env.lake, later, mode="append")
+
+    retry = run_train(env.settings, TRAIN_DAY, **fast())
+    assert (retry.retried, retry.version, retry.promoted) == (True, "1", True)
+    assert retry.reason.startswith("retry finished the gate of version 1: first version")
+    assert versions() == [1]
+    assert (alias(MODEL, "champion"), alias(MODEL, "challenger")) == (1, 1)
+    finished = client().get_model_version(MODEL, "1")
+    assert finished.tags["gate_decision"] == "promoted"
+    run = client().get_run(stopped.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["gate_decision"] == "promoted"
+
+    again = run_train(env.settings, TRAIN_DAY, **fast())
+    assert (again.retried, again.version, again.promoted) == (True, "1", True)
+    assert "its gate decided promoted; nothing registered" in again.reason
+    assert versions() == [1]

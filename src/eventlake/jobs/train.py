@@ -1,8 +1,10 @@
 """`eventlake train --date D`: features from the lake -> one Pipeline -> bucket + MLflow registry.
 
-Order matters: the tracking store is checked first (fail fast), then a retry is detected (the
-same date and events Delta version already registered), then the input is checked (missing
-days, too few rows, one class) before any MLflow run exists, so bad input registers nothing.
+Order matters: the tracking store is checked first (fail fast), then the input is planned and
+checked (missing days, too few rows, one class) before any MLflow run exists, so bad input
+registers nothing. A retry is detected by the version's data fingerprint (date, the ETL run
+ids of the days read, the latest ETL run of the date, parameters): a version whose gate decided
+is returned as is; one registered by an attempt that stopped before its gate is finished.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from eventlake.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_TAG_CHARS = 5000
+# Set last on a version: a version without it stopped before its promotion gate finished.
+GATE_TAG = "gate_decision"
 
 
 @dataclass
@@ -137,32 +141,6 @@ def run_train(
     events_version = data.delta_version(spark, events_uri)
     if events_version is None:
         raise InputError(f"no events table at {events_uri}: run `eventlake etl --date D` first")
-    fp_parts = {
-        "date": day.isoformat(),
-        "events_uri": events_uri,
-        "events_version": events_version,
-        "window_days": ml.window_days,
-        "holdout_days": ml.holdout_days,
-        "validation_days": validation_days,
-        "max_label_days": max_label_days,
-        "candidates": ",".join(kinds),
-        **params.as_params(),
-    }
-    fp = registry.fingerprint(**fp_parts)
-    existing = registry.find_version_by_fingerprint(client, ml.model_name, fp)
-    if existing is not None:
-        reason = (
-            f"retry: version {existing.version} of {ml.model_name} was already trained for {day} "
-            f"on events version {events_version} (fingerprint {fp}); nothing registered"
-        )
-        if "gate_decision" not in existing.tags:  # the first attempt stopped before its gate
-            reason += "; its promotion gate never ran: check its aliases, promote by hand"
-        log.info(reason)
-        return TrainResult(
-            existing.run_id, ml.model_name, str(existing.version), False, reason, retried=True
-        )
-
-    phases.lap("spark_and_retry_check")
     events_df = data.read_events(spark, events_uri, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
@@ -178,6 +156,42 @@ def run_train(
             f"cannot train for {day}: the events table has no events for {len(missing)} day(s) "
             f"in {plan.events}: {shown}. Run `eventlake etl` for them (or backfill) first."
         )
+    etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
+    etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
+    # What the training read, not the table's latest version: an ETL commit for a date outside
+    # the window between two attempts leaves the fingerprint alone, so a retry finds its version.
+    fp = registry.fingerprint(
+        date=day.isoformat(),
+        events_uri=events_uri,
+        event_days=str(plan.events),
+        etl_run_ids=",".join(etl_ids),
+        etl_gate_run_id=etl_gate.run_id,
+        window_days=ml.window_days,
+        holdout_days=ml.holdout_days,
+        validation_days=validation_days,
+        max_label_days=max_label_days,
+        candidates=",".join(kinds),
+        **params.as_params(),
+    )
+    existing = registry.find_version_by_fingerprint(client, ml.model_name, fp)
+    if existing is not None and GATE_TAG in existing.tags:
+        reason = (
+            f"retry: version {existing.version} of {ml.model_name} was already trained for {day} "
+            f"on the same ETL runs (fingerprint {fp}) and its gate decided "
+            f"{existing.tags[GATE_TAG]}; nothing registered"
+        )
+        log.info(reason)
+        return TrainResult(
+            existing.run_id,
+            ml.model_name,
+            str(existing.version),
+            _is_champion(client, ml.model_name, existing.version),
+            reason,
+            retried=True,
+            model_uri=existing.tags.get("pipeline_model_uri"),
+            classifier=existing.tags.get("classifier"),
+        )
+    phases.lap("spark_and_retry_check")
 
     labelled_df = build_user_day_features(
         events_df, plan.labels.start, plan.labels.end, ml.window_days, with_label=True
@@ -187,8 +201,10 @@ def run_train(
         counts = training.split_counts(labelled_df, plan)
         phases.lap("features")
         training.check_splits(counts, plan, min_train_rows)
-        etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
-        etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
+        if existing is not None:  # registered, then stopped before its gate: finish the job
+            return _finish_stopped_version(
+                client, settings, existing, labelled_df, plan, etl_gate, started
+            )
 
         # Local stores keep artifacts in the bucket; a server decides its own artifact store.
         artifact_location = (
@@ -291,18 +307,16 @@ def run_train(
                     "pipeline_model_uri": pipeline_uri,
                 },
             )
-            client.set_registered_model_alias(ml.model_name, registry.CHALLENGER, version.version)
-
             phases.lap("register")
-            decision = _gate(
-                client, settings, labelled_df, plan, outcome.holdout["roc_auc"], etl_gate
+            decision = _gate_and_tag(
+                client,
+                settings,
+                version.version,
+                labelled_df,
+                plan,
+                outcome.holdout["roc_auc"],
+                etl_gate,
             )
-            if decision.promote:
-                client.set_registered_model_alias(ml.model_name, registry.CHAMPION, version.version)
-            outcome_tag = "promoted" if decision.promote else "kept_champion"
-            for key, value in (("gate_decision", outcome_tag), ("gate_reason", decision.reason)):
-                client.set_model_version_tag(ml.model_name, version.version, key, value)
-                mlflow.set_tag(key, value)
             mlflow.set_tag("registered_version", version.version)
             phases.lap("gate")
             mlflow.log_metrics(phases.metrics())
@@ -324,6 +338,90 @@ def run_train(
             **phases.metrics(),
             "train_seconds": time.monotonic() - started,
         },
+    )
+
+
+
+def _is_champion(client: Any, model_name: str, version: str) -> bool:
+    from eventlake.ml import registry
+
+    champion = registry.version_by_alias(client, model_name, registry.CHAMPION)
+    return champion is not None and str(champion.version) == str(version)
+
+
+def _gate_and_tag(
+    client: Any,
+    settings: Settings,
+    version: str,
+    labelled_df: Any,
+    plan: Any,
+    new_auc: float,
+    etl_gate: Any,
+) -> Any:
+    """Make `version` the challenger, run the promotion gate, move champion if it says so, and
+    tag the decision on the version and the active MLflow run. The tag comes last: a version
+    without it is one whose gate never finished, and a retry finishes it."""
+    import mlflow
+
+    from eventlake.ml import registry
+
+    ml = settings.ml
+    client.set_registered_model_alias(ml.model_name, registry.CHALLENGER, version)
+    if _is_champion(client, ml.model_name, version):
+        # The first attempt moved champion and stopped before its tag: the gate had said promote.
+        decision = registry.GateDecision(
+            True, f"version {version} was made champion by an attempt that stopped before its tag"
+        )
+    else:
+        decision = _gate(client, settings, labelled_df, plan, new_auc, etl_gate)
+        if decision.promote:
+            client.set_registered_model_alias(ml.model_name, registry.CHAMPION, version)
+    outcome_tag = "promoted" if decision.promote else "kept_champion"
+    mlflow.set_tag("gate_reason", decision.reason)
+    mlflow.set_tag(GATE_TAG, outcome_tag)
+    client.set_model_version_tag(ml.model_name, version, "gate_reason", decision.reason)
+    client.set_model_version_tag(ml.model_name, version, GATE_TAG, outcome_tag)
+    return decision
+
+
+def _finish_stopped_version(
+    client: Any,
+    settings: Settings,
+    existing: Any,
+    labelled_df: Any,
+    plan: Any,
+    etl_gate: Any,
+    started: float,
+) -> TrainResult:
+    """A retry of a training that registered `existing` and stopped before its gate decision
+    (killed, timed out): run the gate on the same holdout, in the same MLflow run."""
+    import mlflow
+
+    ml = settings.ml
+    auc_tag = existing.tags.get("holdout_roc_auc")
+    if auc_tag is None:
+        raise InputError(
+            f"version {existing.version} of {ml.model_name} has no holdout_roc_auc tag, so its "
+            f"gate cannot be finished; delete the version and rerun `eventlake train`"
+        )
+    log.info("version %s was registered but its gate never ran: finishing it", existing.version)
+    with mlflow.start_run(run_id=existing.run_id):
+        decision = _gate_and_tag(
+            client, settings, str(existing.version), labelled_df, plan, float(auc_tag), etl_gate
+        )
+        mlflow.log_metric("train_seconds_resumed", time.monotonic() - started)
+    reason = f"retry finished the gate of version {existing.version}: {decision.reason}"
+    log.info(reason)
+    return TrainResult(
+        existing.run_id,
+        ml.model_name,
+        str(existing.version),
+        decision.promote,
+        reason,
+        retried=True,
+        model_uri=existing.tags.get("pipeline_model_uri"),
+        classifier=existing.tags.get("classifier"),
+        metrics={"holdout_roc_auc": float(auc_tag)},
     )
 
 
