@@ -227,6 +227,18 @@ def test_train_first_version_becomes_champion(trained):
     assert versions() == [1]
     assert alias(MODEL, "champion") == 1
     assert alias(MODEL, "challenger") == 1
+    assert alias_history(_env) == [
+        ("challenger", None, "1", "train"),
+        ("champion", None, "1", "train"),
+    ]
+
+
+def alias_history(env: Env) -> list[tuple]:
+    from deltalake import DeltaTable
+
+    rows = DeltaTable(str(env.lake / "model_aliases")).to_pyarrow_table().to_pylist()
+    rows.sort(key=lambda r: r["changed_at"])
+    return [(r["alias"], r["from_version"], r["to_version"], r["actor"]) for r in rows]
 
 
 def test_train_quality_beats_baseline(trained):
@@ -566,3 +578,52 @@ def test_train_killed_after_register_is_finished_by_its_retry(spark, tmp_path, m
     assert (again.retried, again.version, again.promoted) == (True, "1", True)
     assert "its gate decided promoted; nothing registered" in again.reason
     assert versions() == [1]
+
+
+@pytest.mark.slow
+def test_alias_history_after_three_trainings_and_a_rollback(spark, tmp_path, monkeypatch, capsys):
+    """Three training days with the gate off (each version is crowned), a manual rollback,
+    then `eventlake models --at` for the days: the history, written out by hand."""
+    import dataclasses
+
+    from eventlake import cli
+    from eventlake.jobs.train import run_train
+    from eventlake.ml import registry
+
+    env = make_env(spark, tmp_path, monkeypatch)
+    registry.connect(env.tracking_uri)
+    ml = dataclasses.replace(env.settings.ml, promotion_gate=False)
+    settings = dataclasses.replace(env.settings, ml=ml)
+    for offset in (2, 1, 0):
+        run_train(settings, TRAIN_DAY - timedelta(days=offset), **fast())
+    assert versions() == [1, 2, 3]
+
+    assert cli.main(["rollback", "--reason", "v3 misbehaves in production"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == (
+        '{"model": "eventlake-high-value", "alias": "champion", "from": "3", "to": "2"}'
+    )
+    assert (alias(MODEL, "champion"), alias(MODEL, "challenger")) == (2, 3)
+    assert alias_history(env) == [
+        ("challenger", None, "1", "train"),
+        ("champion", None, "1", "train"),
+        ("challenger", "1", "2", "train"),
+        ("champion", "1", "2", "train"),
+        ("challenger", "2", "3", "train"),
+        ("champion", "2", "3", "train"),
+        ("champion", "3", "2", "rollback"),
+    ]
+
+    assert cli.main(["promote", "--version", "7", "--reason", "typo"]) == 1
+    assert "eventlake-high-value has no version '7'" in capsys.readouterr().err
+
+    assert cli.main(["models", "--at", "2020-01-01"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "no alias was set by then" in out[1]
+    assert json.loads(out[-1])["aliases"] == {}
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(out[-1])["aliases"] == {"champion": "2", "challenger": "3"}
+    assert out[1].startswith("  challenger  version 3 ")
+    assert out[1].endswith("(train: new version trained for 2026-01-14)")
+    assert out[2].startswith("  champion    version 2 ")
+    assert out[2].endswith("(rollback: v3 misbehaves in production)")

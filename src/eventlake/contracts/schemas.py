@@ -193,12 +193,28 @@ ETL_RUNS_SCHEMA = T.StructType(
         ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
-        # numOutputRows - numCopiedRows of the events and quarantine Delta commits (operationMetrics),
+        # numOutputRows - numCopiedRows of the events and quarantine Delta commits,
         # reconciled with rows_clean and rows_quarantined; null when not written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),
         T.StructField("raw_uri", T.StringType(), False),
         T.StructField("lake_uri", T.StringType(), False),
+    ]
+)
+
+# One row per move of a registered model alias (eventlake.ml.aliases).
+MODEL_ALIASES_SCHEMA = T.StructType(
+    [
+        T.StructField("changed_at", T.TimestampType(), False),
+        T.StructField("model", T.StringType(), False),
+        T.StructField("alias", T.StringType(), False),
+        T.StructField("from_version", T.StringType(), True),  # null: the alias was new
+        T.StructField("to_version", T.StringType(), False),
+        T.StructField("reason", T.StringType(), False),
+        # train | promote | rollback
+        T.StructField("actor", T.StringType(), False),
+        T.StructField("mlflow_run_id", T.StringType(), True),
+        T.StructField("git_sha", T.StringType(), False),
     ]
 )

@@ -203,7 +203,7 @@ def run_train(
         training.check_splits(counts, plan, min_train_rows)
         if existing is not None:  # registered, then stopped before its gate: finish the job
             return _finish_stopped_version(
-                client, settings, existing, labelled_df, plan, etl_gate, started
+                spark, client, settings, existing, labelled_df, plan, etl_gate, started
             )
 
         # Local stores keep artifacts in the bucket; a server decides its own artifact store.
@@ -309,6 +309,7 @@ def run_train(
             )
             phases.lap("register")
             decision = _gate_and_tag(
+                spark,
                 client,
                 settings,
                 version.version,
@@ -341,7 +342,6 @@ def run_train(
     )
 
 
-
 def _is_champion(client: Any, model_name: str, version: str) -> bool:
     from eventlake.ml import registry
 
@@ -350,6 +350,7 @@ def _is_champion(client: Any, model_name: str, version: str) -> bool:
 
 
 def _gate_and_tag(
+    spark: Any,
     client: Any,
     settings: Settings,
     version: str,
@@ -358,24 +359,43 @@ def _gate_and_tag(
     new_auc: float,
     etl_gate: Any,
 ) -> Any:
-    """Make `version` the challenger, run the promotion gate, move champion if it says so, and
-    tag the decision on the version and the active MLflow run. The tag comes last: a version
-    without it is one whose gate never finished, and a retry finishes it."""
+    """Make `version` the challenger, run the promotion gate, move champion if it says so
+    (each move a row of `model_aliases`), and tag the decision on the version and the active
+    MLflow run. The tag comes last: a version without it is one whose gate never finished, and
+    a retry finishes it."""
     import mlflow
 
-    from eventlake.ml import registry
+    from eventlake.io.paths import table_uri
+    from eventlake.ml import aliases, registry
 
     ml = settings.ml
-    client.set_registered_model_alias(ml.model_name, registry.CHALLENGER, version)
-    if _is_champion(client, ml.model_name, version):
+    run_id = mlflow.active_run().info.run_id
+
+    def move(alias: str, reason: str) -> None:
+        aliases.move_alias(
+            spark,
+            client,
+            table_uri(settings, "model_aliases"),
+            ml.model_name,
+            alias,
+            version,
+            reason,
+            "train",
+            git_sha(settings),
+            run_id,
+        )
+
+    champion_before = _is_champion(client, ml.model_name, version)
+    move(registry.CHALLENGER, f"new version trained for {plan.events.end}")
+    if champion_before:
         # The first attempt moved champion and stopped before its tag: the gate had said promote.
         decision = registry.GateDecision(
             True, f"version {version} was made champion by an attempt that stopped before its tag"
         )
     else:
         decision = _gate(client, settings, labelled_df, plan, new_auc, etl_gate)
-        if decision.promote:
-            client.set_registered_model_alias(ml.model_name, registry.CHAMPION, version)
+    if decision.promote:
+        move(registry.CHAMPION, decision.reason)
     outcome_tag = "promoted" if decision.promote else "kept_champion"
     mlflow.set_tag("gate_reason", decision.reason)
     mlflow.set_tag(GATE_TAG, outcome_tag)
@@ -385,6 +405,7 @@ def _gate_and_tag(
 
 
 def _finish_stopped_version(
+    spark: Any,
     client: Any,
     settings: Settings,
     existing: Any,
@@ -407,7 +428,14 @@ def _finish_stopped_version(
     log.info("version %s was registered but its gate never ran: finishing it", existing.version)
     with mlflow.start_run(run_id=existing.run_id):
         decision = _gate_and_tag(
-            client, settings, str(existing.version), labelled_df, plan, float(auc_tag), etl_gate
+            spark,
+            client,
+            settings,
+            str(existing.version),
+            labelled_df,
+            plan,
+            float(auc_tag),
+            etl_gate,
         )
         mlflow.log_metric("train_seconds_resumed", time.monotonic() - started)
     reason = f"retry finished the gate of version {existing.version}: {decision.reason}"
