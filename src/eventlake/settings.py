@@ -304,6 +304,10 @@ def _section(kind: type, raw: dict[str, Any] | None, where: str) -> Any:
     return kind(**raw)
 
 
+# file: one JSON-lines file; bucket: an object per event under <artifacts>/lineage; http: a server.
+LINEAGE_TRANSPORTS = ("file", "bucket", "http")
+
+
 def _validate(settings: Settings, where: str) -> None:
     if not 0 <= float(settings.etl.max_reject_ratio) <= 1:
         raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
@@ -311,6 +315,17 @@ def _validate(settings: Settings, where: str) -> None:
         raise ConfigurationError(
             f"eventlake_target is {settings.airflow.target!r} (EVENTLAKE_TARGET, the Airflow "
             f"Variable or airflow.target in {where}); expected one of {TARGETS}"
+        )
+    lineage = settings.lineage
+    if lineage.transport not in LINEAGE_TRANSPORTS:
+        raise ConfigurationError(
+            f"{where}: lineage.transport is {lineage.transport!r}; use one of "
+            f"{', '.join(LINEAGE_TRANSPORTS)}"
+        )
+    if lineage.transport == "http" and not lineage.url:
+        raise ConfigurationError(
+            f"{where}: lineage.transport is http but no URL is set: set OPENLINEAGE_URL or "
+            f"lineage.url, or use the bucket transport"
         )
     if settings.airflow.local_runner not in LOCAL_RUNNERS:
         raise ConfigurationError(

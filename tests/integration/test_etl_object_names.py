@@ -3,7 +3,10 @@ S3 (moto server): listed, counted and parsed under one name. Counts written by h
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_jsonl
@@ -69,8 +72,25 @@ def test_object_names_on_s3(tmp_path, monkeypatch, spark, s3_env):
     _write(tmp_path / "files")
     for name in NAMES:
         s3.upload_file(str(tmp_path / "files" / name), "names-raw", f"raw/dt={D}/{name}")
-    settings = load_settings("local").replace(
-        raw_uri="s3://names-raw/raw", lake_uri="s3://names-lake/lake"
+    base = load_settings("local").replace(
+        raw_uri="s3://names-raw/raw",
+        lake_uri="s3://names-lake/lake",
+        artifacts_uri="s3://names-lake/artifacts",
+    )
+    # The AWS conf's lineage transport: one object per event in the bucket.
+    settings = dataclasses.replace(
+        base, lineage=dataclasses.replace(base.lineage, transport="bucket")
     )
     result = run_etl(settings, D, spark=spark)
     _check(result, f"s3://names-raw/raw/dt={D}/")
+
+    prefix = f"artifacts/lineage/eventlake.etl/{result.run_id}/"
+    listed = s3.list_objects_v2(Bucket="names-lake", Prefix="artifacts/lineage/")["Contents"]
+    keys = sorted(o["Key"] for o in listed)
+    assert [k.removeprefix(prefix).split("-")[-1] for k in keys] == ["START.json", "COMPLETE.json"]
+    events = [json.loads(s3.get_object(Bucket="names-lake", Key=k)["Body"].read()) for k in keys]
+    assert [(e["eventType"], e["run"]["runId"]) for e in events] == [
+        ("START", result.run_id),
+        ("COMPLETE", result.run_id),
+    ]
+    assert not Path(settings.lineage.file_path).exists()

@@ -26,7 +26,7 @@ def test_aws_conf_overrides_only_what_differs_from_base(state_home):
     # from aws.yaml
     assert settings.etl.max_reject_ratio == 0.05
     assert (settings.spark.master, settings.spark.resolve_packages) == (None, False)
-    assert settings.lineage.transport == "http"
+    assert settings.lineage.transport == "bucket"
     # from base.yaml
     assert settings.etl.high_value_threshold == 100
     assert settings.spark.shuffle_partitions == 64

@@ -1,8 +1,10 @@
 """OpenLineage events from Python (the Spark listener jar is not available everywhere).
 
 START, then COMPLETE or FAIL, per run; inputs and outputs with schema facets; the events
-output carries a column-lineage facet built from the contract. Transport: a local file by
-default, HTTP when configured (settings.lineage.transport == "http" or $OPENLINEAGE_URL).
+output carries a column-lineage facet built from the contract. Transport
+(`lineage.transport`): `file`, one JSON-lines file (the local default); `bucket`, one object
+per event under `<artifacts>/lineage/` (the AWS default, so lineage is on there without a
+server); `http`, POST to `lineage.url` ($OPENLINEAGE_URL, which also selects it).
 """
 
 from __future__ import annotations
@@ -38,14 +40,45 @@ def dataset_name(uri: str) -> tuple[str, str]:
     return "file", parsed.path
 
 
+def lineage_prefix(settings: Settings) -> str:
+    """Where the `bucket` transport writes: `<artifacts>/lineage`."""
+    from eventlake.io.bucket import join
+
+    return join(settings.artifacts_uri, "lineage")
+
+
+def _bucket_transport(prefix: str) -> Any:
+    from openlineage.client.serde import Serde
+    from openlineage.client.transport import Transport
+
+    from eventlake.io.bucket import join, write_bytes
+
+    class BucketTransport(Transport):
+        """Each event is one object `<prefix>/<job>/<run id>/<time>-<type>.json`: objects are
+        never appended to, so this works on S3 and a local folder alike."""
+
+        kind = "eventlake-bucket"
+
+        def emit(self, event: Any) -> None:
+            at = datetime.fromisoformat(event.eventTime).astimezone(UTC)
+            stamp = at.strftime("%Y%m%dT%H%M%S%fZ")
+            name = f"{stamp}-{event.eventType.value}.json"
+            uri = join(prefix, event.job.name, event.run.runId, name)
+            write_bytes(uri, Serde.to_json(event).encode("utf-8"))
+
+    return BucketTransport()
+
+
 def _client(settings: Settings):
     from openlineage.client import OpenLineageClient
     from openlineage.client.transport.file import FileConfig, FileTransport
     from openlineage.client.transport.http import HttpConfig, HttpTransport
 
     lineage = settings.lineage
+    if lineage.transport == "bucket":
+        return OpenLineageClient(transport=_bucket_transport(lineage_prefix(settings)))
     if lineage.transport == "http":
-        if not lineage.url:
+        if not lineage.url:  # the settings refuse this; a hand-built Settings may not
             raise ConfigurationError(
                 "lineage.transport is http but no URL is set: set OPENLINEAGE_URL or lineage.url"
             )

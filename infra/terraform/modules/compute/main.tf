@@ -105,6 +105,13 @@ data "aws_iam_policy_document" "job" {
     ]
   }
 
+  # OpenLineage events of the jobs (lineage.transport: bucket), one object per event.
+  statement {
+    sid       = "WriteLineageEvents"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.bucket_arns["artifacts"]}/lineage/*"]
+  }
+
   statement {
     sid = "UseProjectKey"
     actions = [
