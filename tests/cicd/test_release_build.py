@@ -297,6 +297,20 @@ IMPORTS = (
     "print(' '.join(f'{p}=={m.version(p)}' for p in "
     "('deltalake', 'pyarrow', 'mlflow-skinny', 'sagemaker-mlflow', 'boto3')))"
 )
+# The gate's read (eventlake.orchestration.gate): a partition filter through to_pyarrow_table,
+# on the pyarrow MWAA's constraints pin (deltalake's own pyarrow extra asks for a newer one).
+DELTA_READ = """
+import datetime, sys
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+days = [datetime.date(2026, 1, 1), datetime.date(2026, 1, 2)]
+table = pa.table({"processing_date": days, "run_id": ["a", "b"]})
+write_deltalake(sys.argv[1], table, partition_by=["processing_date"])
+rows = DeltaTable(sys.argv[1]).to_pyarrow_table(
+    filters=[("processing_date", "=", datetime.date(2026, 1, 2))]
+).to_pylist()
+print(rows)
+"""
 
 
 def test_mwaa_requirements_install_with_no_index_from_the_built_plugins(built, tmp_path):
@@ -347,6 +361,16 @@ def test_mwaa_requirements_install_with_no_index_from_the_built_plugins(built, t
             "sagemaker-mlflow==0.5.0",
             "boto3==1.39.11",
         ]
+        read = subprocess.run(
+            [str(venv / "bin/python"), "-c", DELTA_READ, str(tmp_path / "etl_runs")],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert read.returncode == 0, read.stderr[-3000:]
+        assert read.stdout.strip() == (
+            "[{'processing_date': datetime.date(2026, 1, 2), 'run_id': 'b'}]"
+        )
         return
     report = tmp_path / "report.json"
     platforms = [arg for tag in release.MWAA_PLATFORMS for arg in ("--platform", tag)]

@@ -193,8 +193,9 @@ ETL_RUNS_SCHEMA = T.StructType(
         ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
-        # numOutputRows - numCopiedRows of the events and quarantine Delta commits (operationMetrics),
-        # reconciled with rows_clean and rows_quarantined; null when not written
+        # numOutputRows - numCopiedRows of the events and quarantine Delta commits
+        # (operationMetrics), reconciled with rows_clean and rows_quarantined; null when not
+        # written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),
