@@ -413,3 +413,22 @@ def test_mwaa_requirements_install_with_no_index_from_the_built_plugins(built, t
         "boto3": "1.39.11",
     }.items():
         assert resolved[name] == version
+
+
+def test_write_zip_is_reproducible_and_stores_wheels(tmp_path):
+    (tmp_path / "b-1.0-py3-none-any.whl").write_bytes(b"PK wheel bytes")
+    (tmp_path / "constraints.txt").write_text("boto3==1.39.11\n")
+    files = [
+        ("constraints.txt", tmp_path / "constraints.txt"),
+        ("b-1.0-py3-none-any.whl", tmp_path / "b-1.0-py3-none-any.whl"),
+    ]
+
+    release.write_zip(files, tmp_path / "a.zip", 1767225600)
+    release.write_zip(list(reversed(files)), tmp_path / "b.zip", 1767225600)
+
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+        infos = zf.infolist()
+    assert [i.filename for i in infos] == ["b-1.0-py3-none-any.whl", "constraints.txt"]
+    assert {i.date_time for i in infos} == {(2026, 1, 1, 0, 0, 0)}
+    assert [i.compress_type for i in infos] == [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]
