@@ -341,7 +341,6 @@ def run_train(
     )
 
 
-
 def _is_champion(client: Any, model_name: str, version: str) -> bool:
     from eventlake.ml import registry
 
