@@ -106,7 +106,7 @@ MWAA_CONSTRAINTS_NAME = "constraints.txt"  # inside plugins.zip
 # constraints also pin must have their version (the build checks it): pyarrow is 18.1.0 there,
 # so deltalake's `pyarrow` extra (pyarrow>=21) is not asked for. eventlake itself is not
 # installed: the DAG imports the package from dags/eventlake/, and its wheel's dependencies
-# (pyspark, the full mlflow, pandas>=2.2 against MWAA's 2.1.4) do not belong on MWAA.
+# (pyspark, the full mlflow, pandas>=2.2 against the constraints' 2.1.4) do not belong on MWAA.
 MWAA_PACKAGES: dict[str, str] = {
     "deltalake": "1.6.6",
     "pyarrow": "18.1.0",
