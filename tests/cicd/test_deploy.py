@@ -407,3 +407,44 @@ def test_deploy_with_unchanged_requirements_and_plugins_does_not_update_mwaa(aws
 
     assert len(session.updates) == 1
     assert report.mwaa_updated is False
+
+
+def test_rollback_to_a_release_without_plugins_points_mwaa_at_its_requirements_only(aws):
+    from eventlake.jobs import deploy as deploy_module
+
+    # A release published before releases carried mwaa/plugins.zip, uploaded as deploy did.
+    old = {k: v for k, v in FILES_V1.items() if k != "mwaa/plugins.zip"}
+    dist = make_dist(aws["tmp"], SHA1, old)
+    manifest = json.loads((dist / "manifest.json").read_text())
+    items = [
+        deploy_module.Item(ARTIFACTS, f"releases/{SHA1}/{rel}", m["sha256"], m["size"], dist / rel)
+        for rel, m in manifest["files"].items()
+    ]
+    raw = (dist / "manifest.json").read_bytes()
+    items.append(
+        deploy_module.Item(
+            ARTIFACTS,
+            f"releases/{SHA1}/manifest.json",
+            release.sha256_file(dist / "manifest.json"),
+            len(raw),
+            raw,
+        )
+    )
+    deploy_module.sync(aws["s3"], items, deploy_module.Report())
+    session = StubbedMwaa()
+    session.expect_update()
+
+    with session.stub:
+        report = deploy_module.deploy(
+            mwaa_targets(), SHA1, dist=None, use_published=True, session=session
+        )
+
+    assert report.mwaa_updated is True
+    assert "plugins.zip" not in keys(aws["s3"], DAGS)
+    assert session.updates == [
+        {
+            "Name": "eventlake-prod",
+            "RequirementsS3Path": "requirements.txt",
+            "RequirementsS3ObjectVersion": version_of(aws, "requirements.txt"),
+        }
+    ]
