@@ -12,7 +12,7 @@ export EVENTLAKE_HOME := $(STATE)
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help setup lock tools jars run test lint typecheck bench ui sample release clean
+.PHONY: help setup lock mwaa-constraints tools jars run test lint typecheck bench ui sample release clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,23 @@ lock: | $(BIN)/python ## re-resolve requirements/dev.lock and requirements/emr.l
 	  --python-version 3.11 $(LOCK_ARGS) -o requirements/dev.lock
 	$(BIN)/uv pip compile pyproject.toml --extra aws --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 $(LOCK_ARGS) -o requirements/emr.lock
+
+# MWAA's constraints (Airflow 3.0.6 with every provider, MWAA's Python 3.12), resolved here with
+# uv because Airflow publishes them on GitHub, out of this machine's reach. The index is read as
+# of the published file's generation time (its header: 2025-08-23T18:07:04Z), except Airflow's
+# own 3.0.6 distributions, uploaded at the release (2025-08-29); infra/README.md says how to
+# compare it with, or replace it by, the published file.
+MWAA_AIRFLOW := 3.0.6
+MWAA_PYTHON  := 3.12
+MWAA_CUTOFF  := 2025-08-23T18:07:04Z
+MWAA_RELEASE := 2025-08-29T16:00:00Z
+
+mwaa-constraints: | $(BIN)/python ## re-resolve requirements/mwaa-constraints-*.txt (MWAA's Airflow + Python)
+	$(BIN)/uv pip compile requirements/mwaa-constraints.in --python-version $(MWAA_PYTHON) \
+	  --python-platform x86_64-manylinux_2_34 --exclude-newer $(MWAA_CUTOFF) \
+	  $(foreach p,apache-airflow apache-airflow-core apache-airflow-task-sdk,--exclude-newer-package $(p)=$(MWAA_RELEASE)) \
+	  --no-annotate -q --custom-compile-command "make mwaa-constraints" \
+	  -o requirements/mwaa-constraints-$(MWAA_AIRFLOW)-py$(MWAA_PYTHON).txt
 
 # Infra and workflow linters live in their own venv: checkov pins many packages that
 # would fight Airflow's and MLflow's. actionlint is built from source with the Go toolchain.

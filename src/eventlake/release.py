@@ -7,7 +7,8 @@
       eventlake-<version>-py3-none-any.whl
       entrypoint.py                     EMR Serverless entryPoint (from the wheel)
       pyspark_deps.tar.gz               Python + eventlake + deps, for `spark.archives`
-      mwaa/requirements.txt             MWAA requirements: --constraint line + pinned packages
+      mwaa/requirements.txt             MWAA requirements: offline (--no-index), constrained, pinned
+      mwaa/plugins.zip                  the wheels they install and MWAA's constraints file
       dags/eventlake_daily.py           the DAG files of the repository's dags/ folder
       dags/.airflowignore               keeps the DAG processor out of dags/eventlake/
       dags/eventlake/...                the package source, importable by the DAG on MWAA
@@ -25,6 +26,14 @@ packed with venv-pack would hold only a symlink to the build machine's interpret
 not exist on EMR. pyspark and py4j are removed from the archive: EMR puts its own (matching
 the runtime) on PYTHONPATH. `--deps-archive FILE` takes an archive built elsewhere instead
 (e.g. in an Amazon Linux container).
+
+MWAA dependencies: MWAA's VPC has no internet, so `mwaa/requirements.txt` installs with
+`--no-index --find-links /usr/local/airflow/plugins` (where MWAA unpacks `plugins.zip`) against
+the constraints file inside that zip. The zip holds every wheel of the requirements' closure,
+resolved against MWAA's constraints (`requirements/mwaa-constraints-<airflow>-py<python>.txt`)
+and downloaded as binaries only for MWAA's platform and Python (`pip download --only-binary`).
+Packages MWAA's image already has at the constrained version stay as they are; the others come
+from the zip. `--mwaa-only` builds just these two files (CI's offline install check).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +65,7 @@ MANIFEST_FORMAT = 1
 ENTRYPOINT = "entrypoint.py"
 DEPS_ARCHIVE = "pyspark_deps.tar.gz"  # the name eventlake.orchestration.emr.DEPS_ARCHIVE uses
 MWAA_REQUIREMENTS = "mwaa/requirements.txt"
+MWAA_PLUGINS = "mwaa/plugins.zip"
 DAGS_DIR = "dags"
 AIRFLOWIGNORE = "dags/.airflowignore"
 DEFAULT_DIST = Path("dist/release")
@@ -74,16 +85,31 @@ ARCHIVE_PRUNE = (
     "lib/python3.11/ensurepip",
 )
 
-# MWAA: the Airflow version of infra/terraform/modules/orchestration and the Python of its image.
+# MWAA: the Airflow version of infra/terraform/modules/orchestration and the Python of its image
+# (3.12.10 in the 3.0.6 image: infra/README.md, "Orchestration", says where that was read).
 MWAA_AIRFLOW_VERSION = "3.0.6"
 MWAA_PYTHON_VERSION = "3.12"
-# What the DAG's tasks import beyond MWAA's image (which has Airflow, the amazon provider,
-# boto3 and PyYAML): the etl_runs reader (deltalake), the registry client (mlflow-skinny) and
-# SageMaker's MLflow auth plugin. Pinned exactly; none of them is in Airflow's constraints
-# file, whose pins win for every shared dependency (CI's `mwaa-requirements` job resolves
-# the file against the constraints).
+# MWAA's image: Amazon Linux 2023 (glibc 2.34) on x86_64. pip matches `--platform` tags
+# exactly, so every manylinux tag that glibc 2.34 runs is named (and the legacy aliases).
+MWAA_PLATFORMS = (
+    *(f"manylinux_2_{minor}_x86_64" for minor in range(34, 4, -1)),
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+)
+# Where MWAA unpacks plugins.zip on its scheduler, workers and web server.
+MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
+MWAA_CONSTRAINTS_NAME = "constraints.txt"  # inside plugins.zip
+# What the DAG's tasks import beyond MWAA's image (Airflow, the amazon provider, boto3, PyYAML):
+# the etl_runs reader (deltalake, with pyarrow for `to_pyarrow_table`), the registry client
+# (mlflow-skinny) and SageMaker's MLflow auth plugin. Pinned exactly. A package that MWAA's
+# constraints also pin must have their version (the build checks it): pyarrow is 18.1.0 there,
+# so deltalake's `pyarrow` extra (pyarrow>=21) is not asked for. eventlake itself is not
+# installed: the DAG imports the package from dags/eventlake/, and its wheel's dependencies
+# (pyspark, the full mlflow, pandas>=2.2 against the constraints' 2.1.4) do not belong on MWAA.
 MWAA_PACKAGES: dict[str, str] = {
     "deltalake": "1.6.6",
+    "pyarrow": "18.1.0",
     # The client line of the tracking server (see the `aws` extra in pyproject.toml).
     "mlflow-skinny": "3.0.1",
     "sagemaker-mlflow": "0.5.0",
@@ -180,7 +206,7 @@ def verify_build(dist: Path, release_id: str) -> list[FileEntry]:
         entries.append(FileEntry(rel, digest, path.stat().st_size))
     extra = sorted({p.relative_to(dist).as_posix() for p in release_files(dist)} - set(listed))
     problems += [f"{rel}: not in the manifest" for rel in extra]
-    for required in (ENTRYPOINT, DEPS_ARCHIVE, MWAA_REQUIREMENTS):
+    for required in (ENTRYPOINT, DEPS_ARCHIVE, MWAA_REQUIREMENTS, MWAA_PLUGINS):
         if required not in listed:
             problems.append(f"{required}: not part of the build")
     if not any(rel.endswith(".whl") for rel in listed):
@@ -259,18 +285,176 @@ def unpack_package(wheel: Path, dest: Path) -> list[str]:
 def mwaa_requirements(
     airflow_version: str = MWAA_AIRFLOW_VERSION, python_version: str = MWAA_PYTHON_VERSION
 ) -> str:
-    """requirements.txt for MWAA: Airflow's constraints file, then exact pins."""
-    url = (
-        "https://raw.githubusercontent.com/apache/airflow/"
-        f"constraints-{airflow_version}/constraints-{python_version}.txt"
-    )
+    """requirements.txt for MWAA: no index, the wheels and constraints of plugins.zip, pins."""
     lines = [
         f"# MWAA (Airflow {airflow_version}, Python {python_version}) requirements of the",
         "# eventlake DAG's tasks. Written by `python -m eventlake.release`; do not edit here.",
-        f'--constraint "{url}"',
+        "# Installed offline from the wheels of plugins.zip, which MWAA unpacks at",
+        f"# {MWAA_PLUGINS_DIR}.",
+        "--no-index",
+        f"--find-links {MWAA_PLUGINS_DIR}",
+        f"--constraint {MWAA_PLUGINS_DIR}/{MWAA_CONSTRAINTS_NAME}",
         *(f"{name}=={version}" for name, version in sorted(MWAA_PACKAGES.items())),
     ]
     return "\n".join(lines) + "\n"
+
+
+def canonical_name(name: str) -> str:
+    """PEP 503 normalised project name (`Flask_Babel` and `flask-babel` are one project)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def mwaa_constraints_file(
+    airflow_version: str = MWAA_AIRFLOW_VERSION,
+    python_version: str = MWAA_PYTHON_VERSION,
+    repo: Path | None = None,
+) -> Path:
+    """The committed constraints of that MWAA Airflow and Python (`make mwaa-constraints`)."""
+    from eventlake.settings import PROJECT_ROOT
+
+    path = (
+        (repo or PROJECT_ROOT)
+        / "requirements"
+        / (f"mwaa-constraints-{airflow_version}-py{python_version}.txt")
+    )
+    if not path.is_file():
+        raise BuildError(
+            f"no MWAA constraints file {path} for Airflow {airflow_version} and Python "
+            f"{python_version}: write it with `make mwaa-constraints` (set MWAA_AIRFLOW and "
+            "MWAA_PYTHON in the Makefile), see infra/README.md"
+        )
+    return path
+
+
+def read_constraints(path: Path) -> dict[str, str]:
+    """{canonical name: version} of every `name==version` line of a constraints file."""
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, sep, version = line.partition("==")
+        if not sep or not version.strip():
+            raise BuildError(
+                f"{path}:{number}: {raw.strip()!r} is not an exact `name==version` pin; "
+                "regenerate the file with `make mwaa-constraints`"
+            )
+        pins[canonical_name(name.split("[", 1)[0].strip())] = version.strip()
+    return pins
+
+
+def check_pins_agree(pins: dict[str, str], constraints: dict[str, str], source: str) -> None:
+    """Every pin that the constraints also pin has their version; BuildError lists the others."""
+    clashes = [
+        f"{name}=={version} (constraints: {constraints[canonical_name(name)]})"
+        for name, version in sorted(pins.items())
+        if canonical_name(name) in constraints and constraints[canonical_name(name)] != version
+    ]
+    if clashes:
+        raise BuildError(
+            f"{', '.join(clashes)}: pinned against MWAA's constraints {source}, so pip on MWAA "
+            "would refuse the requirements. Pin the constraints' version in "
+            "eventlake.release.MWAA_PACKAGES"
+        )
+
+
+WHEEL_NAME = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$")
+
+
+def wheel_pins(folder: Path) -> dict[str, str]:
+    """{canonical name: version} of the wheels in a folder; BuildError on two of one project."""
+    pins: dict[str, str] = {}
+    for wheel in sorted(folder.glob("*.whl")):
+        match = WHEEL_NAME.match(wheel.name)
+        if not match:
+            raise BuildError(f"{wheel.name} is not a wheel file name (name-version-tags.whl)")
+        name = canonical_name(match["name"])
+        if name in pins:
+            raise BuildError(
+                f"two wheels of {name} in {folder}: {pins[name]} and {match['version']}"
+            )
+        pins[name] = match["version"]
+    return pins
+
+
+def download_mwaa_wheels(
+    dest: Path,
+    constraints: Path,
+    python_version: str = MWAA_PYTHON_VERSION,
+    platforms: tuple[str, ...] = MWAA_PLATFORMS,
+) -> dict[str, str]:
+    """`pip download` MWAA_PACKAGES and their whole closure, binaries only, for MWAA's
+    platform and Python, resolved against `constraints`; returns the wheels' pins."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="eventlake-mwaa-") as tmp:
+        wanted = Path(tmp) / "requirements.txt"
+        wanted.write_text("".join(f"{n}=={v}\n" for n, v in sorted(MWAA_PACKAGES.items())))
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--only-binary=:all:",
+                *(arg for tag in platforms for arg in ("--platform", tag)),
+                "--python-version",
+                python_version,
+                "--implementation",
+                "cp",
+                "--dest",
+                str(dest),
+                "-r",
+                str(wanted),
+                "-c",
+                str(constraints),
+            ]
+        )
+    pins = wheel_pins(dest)
+    check_pins_agree(pins, read_constraints(constraints), str(constraints))
+    missing = sorted(canonical_name(n) for n in MWAA_PACKAGES if canonical_name(n) not in pins)
+    if missing:
+        raise BuildError(f"pip download brought no wheel of {', '.join(missing)}")
+    return pins
+
+
+def write_zip(files: list[tuple[str, Path]], out: Path, epoch: int) -> None:
+    """A reproducible zip: entries sorted by name, each stamped with `epoch` (UTC)."""
+    stamp = max(datetime.fromtimestamp(epoch, UTC), datetime(1980, 1, 1, tzinfo=UTC))
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, path in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.external_attr = 0o644 << 16
+            # Wheels are zip archives already: stored, not deflated again.
+            info.compress_type = (
+                zipfile.ZIP_STORED if name.endswith(".whl") else zipfile.ZIP_DEFLATED
+            )
+            zf.writestr(info, path.read_bytes())
+
+
+def build_mwaa_files(
+    dist: Path,
+    epoch: int,
+    *,
+    airflow_version: str = MWAA_AIRFLOW_VERSION,
+    python_version: str = MWAA_PYTHON_VERSION,
+    repo: Path | None = None,
+) -> dict[str, str]:
+    """Write `mwaa/requirements.txt` and `mwaa/plugins.zip` (wheels + constraints) under
+    `dist`; returns the pins of the wheels in the zip."""
+    constraints = mwaa_constraints_file(airflow_version, python_version, repo)
+    check_pins_agree(MWAA_PACKAGES, read_constraints(constraints), str(constraints))
+    (dist / MWAA_REQUIREMENTS).parent.mkdir(parents=True, exist_ok=True)
+    (dist / MWAA_REQUIREMENTS).write_text(mwaa_requirements(airflow_version, python_version))
+    with tempfile.TemporaryDirectory(prefix="eventlake-wheels-") as tmp:
+        wheels = Path(tmp)
+        pins = download_mwaa_wheels(wheels, constraints, python_version)
+        files = [(w.name, w) for w in wheels.glob("*.whl")]
+        files.append((MWAA_CONSTRAINTS_NAME, constraints))
+        write_zip(files, dist / MWAA_PLUGINS, epoch)
+    log.info("%s: %d wheels and %s", MWAA_PLUGINS, len(pins), MWAA_CONSTRAINTS_NAME)
+    return pins
 
 
 def _tar_filter(epoch: int):  # type: ignore[no-untyped-def]
@@ -405,8 +589,9 @@ def build_release(
         shutil.copy2(dag_file, dist / DAGS_DIR / dag_file.name)
     # The package beside the DAG is importable (the DAG folder is on sys.path) but no DAG file.
     (dist / AIRFLOWIGNORE).write_text("eventlake/\n")
-    (dist / MWAA_REQUIREMENTS).parent.mkdir(parents=True, exist_ok=True)
-    (dist / MWAA_REQUIREMENTS).write_text(mwaa_requirements(airflow_version, mwaa_python))
+    build_mwaa_files(
+        dist, epoch, airflow_version=airflow_version, python_version=mwaa_python, repo=repo
+    )
 
     if deps_archive is not None:
         if not deps_archive.is_file():
@@ -427,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m eventlake.release", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--release-id", required=True, help="the git commit SHA of the build")
+    parser.add_argument("--release-id", help="the git commit SHA of the build")
     parser.add_argument("--dist", type=Path, default=DEFAULT_DIST, help="output folder (emptied)")
     parser.add_argument("--repo", type=Path, default=None, help="repository root")
     parser.add_argument(
@@ -438,9 +623,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--mwaa-airflow-version", default=MWAA_AIRFLOW_VERSION)
     parser.add_argument("--mwaa-python-version", default=MWAA_PYTHON_VERSION)
+    parser.add_argument(
+        "--mwaa-only",
+        action="store_true",
+        help=f"write only {MWAA_REQUIREMENTS} and {MWAA_PLUGINS} under --dist (no manifest)",
+    )
     args = parser.parse_args(argv)
+    if not args.mwaa_only and not args.release_id:
+        parser.error("--release-id is required (except with --mwaa-only)")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.mwaa_only:
+            from eventlake.settings import PROJECT_ROOT
+
+            repo = (args.repo or PROJECT_ROOT).resolve()
+            build_mwaa_files(
+                args.dist,
+                source_date_epoch(repo),
+                airflow_version=args.mwaa_airflow_version,
+                python_version=args.mwaa_python_version,
+                repo=repo,
+            )
+            return 0
         build_release(
             args.release_id,
             args.dist,

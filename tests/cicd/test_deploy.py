@@ -24,6 +24,7 @@ FILES_V1 = {
     "pyspark_deps.tar.gz": b"not really a tarball, v1",
     "eventlake-0.1.0-py3-none-any.whl": b"not really a wheel, v1",
     "mwaa/requirements.txt": b"deltalake==1.6.6\n",
+    "mwaa/plugins.zip": b"not really a zip of wheels",
     "dags/eventlake_daily.py": b"# the DAG, v1\n",
     "dags/.airflowignore": b"eventlake/\n",
     "dags/eventlake/__init__.py": b"",
@@ -34,6 +35,7 @@ FILES_V2 = {
     "pyspark_deps.tar.gz": b"not really a tarball, v2",
     "eventlake-0.1.0-py3-none-any.whl": b"not really a wheel, v2",
     "mwaa/requirements.txt": b"deltalake==1.6.6\n",
+    "mwaa/plugins.zip": b"not really a zip of wheels",
     "dags/eventlake_daily.py": b"# the DAG, v2\n",
     "dags/.airflowignore": b"eventlake/\n",
     "dags/eventlake/__init__.py": b"",
@@ -132,6 +134,7 @@ def test_deploy_uploads_the_release_under_its_sha(aws, capsys):
             "pyspark_deps.tar.gz",
             "eventlake-0.1.0-py3-none-any.whl",
             "mwaa/requirements.txt",
+            "mwaa/plugins.zip",
             "dags/eventlake_daily.py",
             "dags/.airflowignore",
             "dags/eventlake/__init__.py",
@@ -165,10 +168,12 @@ def test_deploy_points_the_dag_bucket_and_the_variable_at_the_sha(aws):
         "dags/eventlake/old_module.py",
         "dags/eventlake_daily.py",
         "dags/eventlake_release.json",
+        "plugins.zip",
         "requirements.txt",
     ]
     assert body(aws["s3"], DAGS, "dags/eventlake_daily.py") == b"# the DAG, v1\n"
     assert body(aws["s3"], DAGS, "requirements.txt") == b"deltalake==1.6.6\n"
+    assert body(aws["s3"], DAGS, "plugins.zip") == b"not really a zip of wheels"
     pointer = json.loads(body(aws["s3"], DAGS, "dags/eventlake_release.json"))
     assert pointer["release_id"] == SHA1
     assert pointer["release_uri"] == f"s3://{ARTIFACTS}/releases/{SHA1}"
@@ -286,39 +291,160 @@ def test_deploy_missing_output_names_it(aws, capsys):
     assert "EVENTLAKE_DAGS_BUCKET" in err
 
 
-def test_update_mwaa_requirements_points_mwaa_at_the_new_object_version():
-    import boto3
-    from botocore.stub import Stubber
+class StubbedMwaa:
+    """A boto3 session whose S3 and SSM are moto's and whose MWAA client (no emulator has
+    MWAA) is botocore's Stubber, recording each UpdateEnvironment's parameters."""
 
+    def __init__(self) -> None:
+        import boto3
+        from botocore.stub import Stubber
+
+        self.mwaa = boto3.client(
+            "mwaa", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        self.stub = Stubber(self.mwaa)
+        self.updates: list[dict[str, Any]] = []
+        self.mwaa.meta.events.register(
+            "provide-client-params.mwaa.UpdateEnvironment",
+            lambda params, **_: self.updates.append(dict(params)),
+        )
+
+    def expect_update(self) -> None:
+        arn = "arn:aws:airflow:us-east-1:123456789012:environment/eventlake-prod"
+        self.stub.add_response("update_environment", {"Arn": arn})
+
+    def client(self, name: str) -> Any:
+        import boto3
+
+        return self.mwaa if name == "mwaa" else boto3.client(name, region_name="us-east-1")
+
+
+def mwaa_targets() -> Any:
     from eventlake.jobs import deploy as deploy_module
 
-    client = boto3.client(
-        "mwaa", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    targets = deploy_module.Targets(
+    return deploy_module.Targets(
         env="prod",
         artifacts_bucket=ARTIFACTS,
         dags_bucket=DAGS,
+        region="us-east-1",
+        release_parameter_name=PARAMETER,
         mwaa_environment_name="eventlake-prod",
     )
-    report = deploy_module.Report()
 
-    class Session:
-        def client(self, name: str) -> Any:
-            assert name == "mwaa"
-            return client
 
-    with Stubber(client) as stub:
-        stub.add_response(
-            "update_environment",
-            {"Arn": "arn:aws:airflow:eu-west-1:123456789012:environment/eventlake-prod"},
-            {
-                "Name": "eventlake-prod",
-                "RequirementsS3Path": "requirements.txt",
-                "RequirementsS3ObjectVersion": "v-42",
-            },
-        )
-        deploy_module.update_mwaa_requirements(Session(), targets, "v-42", report)
-        stub.assert_no_pending_responses()
+def version_of(aws: dict[str, Any], key: str) -> str:
+    return aws["s3"].head_object(Bucket=DAGS, Key=key)["VersionId"]  # type: ignore[no-any-return]
+
+
+def test_deploy_points_mwaa_at_the_uploaded_requirements_and_plugins_versions(aws):
+    from eventlake.jobs import deploy as deploy_module
+
+    session = StubbedMwaa()
+    session.expect_update()
+    dist = make_dist(aws["tmp"], SHA1, FILES_V1)
+
+    with session.stub:
+        report = deploy_module.deploy(mwaa_targets(), SHA1, dist=dist, session=session)
+        session.stub.assert_no_pending_responses()
 
     assert report.mwaa_updated is True
+    assert session.updates == [
+        {
+            "Name": "eventlake-prod",
+            "RequirementsS3Path": "requirements.txt",
+            "RequirementsS3ObjectVersion": version_of(aws, "requirements.txt"),
+            "PluginsS3Path": "plugins.zip",
+            "PluginsS3ObjectVersion": version_of(aws, "plugins.zip"),
+        }
+    ]
+
+
+def test_deploy_with_new_requirements_keeps_the_unchanged_plugins_version(aws):
+    from eventlake.jobs import deploy as deploy_module
+
+    session = StubbedMwaa()
+    session.expect_update()
+    session.expect_update()
+    v2 = dict(FILES_V2, **{"mwaa/requirements.txt": b"deltalake==1.6.6\npyarrow==18.1.0\n"})
+
+    with session.stub:
+        deploy_module.deploy(
+            mwaa_targets(), SHA1, dist=make_dist(aws["tmp"], SHA1, FILES_V1), session=session
+        )
+        plugins_v1 = version_of(aws, "plugins.zip")
+        report = deploy_module.deploy(
+            mwaa_targets(), SHA2, dist=make_dist(aws["tmp"], SHA2, v2), session=session
+        )
+
+    assert f"s3://{DAGS}/plugins.zip" in report.unchanged
+    assert f"s3://{DAGS}/requirements.txt" in report.written
+    assert version_of(aws, "plugins.zip") == plugins_v1
+    assert session.updates[1] == {
+        "Name": "eventlake-prod",
+        "RequirementsS3Path": "requirements.txt",
+        "RequirementsS3ObjectVersion": version_of(aws, "requirements.txt"),
+        "PluginsS3Path": "plugins.zip",
+        "PluginsS3ObjectVersion": plugins_v1,
+    }
+    assert (
+        session.updates[1]["RequirementsS3ObjectVersion"]
+        != (session.updates[0]["RequirementsS3ObjectVersion"])
+    )
+
+
+def test_deploy_with_unchanged_requirements_and_plugins_does_not_update_mwaa(aws):
+    from eventlake.jobs import deploy as deploy_module
+
+    session = StubbedMwaa()
+    session.expect_update()  # the first deploy only
+    with session.stub:
+        deploy_module.deploy(
+            mwaa_targets(), SHA1, dist=make_dist(aws["tmp"], SHA1, FILES_V1), session=session
+        )
+        report = deploy_module.deploy(
+            mwaa_targets(), SHA2, dist=make_dist(aws["tmp"], SHA2, FILES_V2), session=session
+        )
+
+    assert len(session.updates) == 1
+    assert report.mwaa_updated is False
+
+
+def test_rollback_to_a_release_without_plugins_points_mwaa_at_its_requirements_only(aws):
+    from eventlake.jobs import deploy as deploy_module
+
+    # A release published before releases carried mwaa/plugins.zip, uploaded as deploy did.
+    old = {k: v for k, v in FILES_V1.items() if k != "mwaa/plugins.zip"}
+    dist = make_dist(aws["tmp"], SHA1, old)
+    manifest = json.loads((dist / "manifest.json").read_text())
+    items = [
+        deploy_module.Item(ARTIFACTS, f"releases/{SHA1}/{rel}", m["sha256"], m["size"], dist / rel)
+        for rel, m in manifest["files"].items()
+    ]
+    raw = (dist / "manifest.json").read_bytes()
+    items.append(
+        deploy_module.Item(
+            ARTIFACTS,
+            f"releases/{SHA1}/manifest.json",
+            release.sha256_file(dist / "manifest.json"),
+            len(raw),
+            raw,
+        )
+    )
+    deploy_module.sync(aws["s3"], items, deploy_module.Report())
+    session = StubbedMwaa()
+    session.expect_update()
+
+    with session.stub:
+        report = deploy_module.deploy(
+            mwaa_targets(), SHA1, dist=None, use_published=True, session=session
+        )
+
+    assert report.mwaa_updated is True
+    assert "plugins.zip" not in keys(aws["s3"], DAGS)
+    assert session.updates == [
+        {
+            "Name": "eventlake-prod",
+            "RequirementsS3Path": "requirements.txt",
+            "RequirementsS3ObjectVersion": version_of(aws, "requirements.txt"),
+        }
+    ]

@@ -259,3 +259,22 @@ def test_setup_ci_and_release_install_from_the_hash_pinned_locks():
     assert re.search(r"^mlflow==3\.0\.1 ", emr, flags=re.M)
     assert re.search(r"^apache-airflow==", dev, flags=re.M)
     assert not re.search(r"^apache-airflow==", emr, flags=re.M)
+
+
+def test_ci_mwaa_job_installs_from_the_built_plugins_with_no_index(ci):
+    job = ci["jobs"]["mwaa-requirements"]
+    text = run_text(job)
+    python = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
+
+    assert python["with"]["python-version"] == "3.12"  # MWAA's Python
+    assert "python -m eventlake.release --mwaa-only" in text
+    assert 'unzip -q "${RUNNER_TEMP}/release/mwaa/plugins.zip"' in text
+    assert 'python -m venv "${RUNNER_TEMP}/mwaa-venv"' in text
+    install = next(line for line in text.splitlines() if "-m pip install --no-index" in line)
+    assert install.strip().startswith('"${venv_python}" -m pip install --no-index --find-links')
+    assert '-c "${plugins}/constraints.txt"' in text
+    assert "pip check" in text
+    installing = next(s for s in job["steps"] if "-m pip install --no-index" in s.get("run", ""))
+    assert installing["env"] == {"PIP_NO_INDEX": "1"}
+    # Not the former check, a dry-run resolution against PyPI.
+    assert "--dry-run" not in text

@@ -10,6 +10,8 @@ Not covered: the EMR jobs' S3 traffic (EMRFS in the JVM, not botocore) and impli
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import shutil
 import urllib.request
 
 import pytest
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.s3
 
 REGION = "us-east-1"
 SHA = "3333333333333333333333333333333333333333"
+SHA2 = "4444444444444444444444444444444444444444"
 
 
 def mwaa_bindings(app_id: str, topic_arn: str) -> dict[str, object]:
@@ -96,14 +99,35 @@ def run_dag_tasks(load_dag, aws_airflow, calls: list[Call]) -> str:  # noqa: F81
     return str(topic["TopicArn"])
 
 
+class StubbedMwaaSession:
+    """boto3 clients at moto (AWS_ENDPOINT_URL), except MWAA, which no emulator has: its client
+    is botocore's Stubber, so the UpdateEnvironment call is made (and recorded) for real."""
+
+    def __init__(self) -> None:
+        import boto3
+        from botocore.stub import Stubber
+
+        self.mwaa = boto3.client("mwaa", region_name=REGION)
+        self.stub = Stubber(self.mwaa)
+        arn = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/eventlake-test"
+        self.stub.add_response("update_environment", {"Arn": arn})
+
+    def client(self, name: str) -> object:
+        import boto3
+
+        return self.mwaa if name == "mwaa" else boto3.client(name, region_name=REGION)
+
+
 def run_deploy(tmp_path, endpoint: str, calls: list[Call]) -> tuple[str, str, str]:
-    """`eventlake deploy` of a release, then its rollback form (--use-published)."""
+    """`eventlake deploy` of a release, then its rollback form (--use-published), then a
+    deploy of a second release that points MWAA at its requirements and plugins."""
     import json
 
     import boto3
 
     from eventlake import release
     from eventlake.cli import main as cli
+    from eventlake.jobs import deploy as deploy_module
 
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
     artifacts, dags = "eventlake-test-artifacts", "eventlake-test-dags"
@@ -121,11 +145,17 @@ def run_deploy(tmp_path, endpoint: str, calls: list[Call]) -> tuple[str, str, st
         "pyspark_deps.tar.gz": b"archive stand-in",
         "eventlake-0.1.0-py3-none-any.whl": b"wheel stand-in",
         "mwaa/requirements.txt": b"deltalake==1.6.6\n",
+        "mwaa/plugins.zip": b"zip stand-in",
         "dags/eventlake_daily.py": b"# the DAG\n",
     }.items():
         (dist / rel).parent.mkdir(parents=True, exist_ok=True)
         (dist / rel).write_bytes(data)
     release.write_manifest(dist, SHA, built_at="2026-01-02T03:04:05Z")
+    dist2 = tmp_path / "dist2"
+    shutil.copytree(dist, dist2)
+    (dist2 / "mwaa/requirements.txt").write_bytes(b"deltalake==1.6.6\npyarrow==18.1.0\n")
+    (dist2 / "mwaa/plugins.zip").write_bytes(b"zip stand-in, second release")
+    release.write_manifest(dist2, SHA2, built_at="2026-01-03T03:04:05Z")
     outputs = tmp_path / "outputs.json"
     outputs.write_text(
         json.dumps(
@@ -141,6 +171,12 @@ def run_deploy(tmp_path, endpoint: str, calls: list[Call]) -> tuple[str, str, st
     with record_calls("deploy", calls):
         assert cli([*args, "--dist", str(dist)]) == 0
         assert cli([*args, "--use-published"]) == 0
+        targets = deploy_module.load_targets("test", outputs)
+        targets = dataclasses.replace(targets, mwaa_environment_name="eventlake-test")
+        session = StubbedMwaaSession()
+        with session.stub:
+            report = deploy_module.deploy(targets, SHA2, dist=dist2, session=session)
+        assert report.mwaa_updated
     return artifacts, dags, parameter
 
 
@@ -163,6 +199,7 @@ def test_every_aws_call_is_allowed_by_its_roles_terraform_policy(
         ("mwaa-execution", "sns:Publish"),
         ("deploy", "s3:PutObject"),
         ("deploy", "ssm:PutParameter"),
+        ("deploy", "airflow:UpdateEnvironment"),
     ):
         assert expected in operations
     bindings = {

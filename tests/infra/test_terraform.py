@@ -150,6 +150,23 @@ def test_plan_mwaa_is_private_airflow3_with_logs(plan: tuple[str, dict]) -> None
     assert mwaa["dag_s3_path"] == "dags/"
     assert mwaa["requirements_s3_path"] == "requirements.txt"
     assert mwaa["plugins_s3_path"] == "plugins.zip"
+    # Created on the placeholders' object versions (known only after apply); the deploy step
+    # moves them later (ignore_changes).
+    (change,) = [c for c in doc["resource_changes"] if c["type"] == "aws_mwaa_environment"]
+    assert change["change"]["after_unknown"]["plugins_s3_object_version"] is True
+    assert change["change"]["after_unknown"]["requirements_s3_object_version"] is True
+    config = doc["configuration"]["root_module"]["module_calls"]["orchestration"]["module"]
+    expressions = next(r for r in config["resources"] if r["type"] == "aws_mwaa_environment")[
+        "expressions"
+    ]
+    assert (
+        "aws_s3_object.plugins.version_id"
+        in (expressions["plugins_s3_object_version"]["references"])
+    )
+    assert (
+        "aws_s3_object.requirements.version_id"
+        in (expressions["requirements_s3_object_version"]["references"])
+    )
     logging = mwaa["logging_configuration"][0]
     for kind in (
         "dag_processing_logs",

@@ -7,8 +7,10 @@ Steps, each skipped when the target already holds the same bytes (sha256 kept in
 2. upload it to `s3://<artifacts_bucket>/releases/<SHA>/` (the manifest last: a release whose
    manifest is there is complete). Releases are immutable: a SHA already published with other
    content is refused;
-3. copy the MWAA requirements to `s3://<dags_bucket>/requirements.txt` and, when they changed,
-   ask MWAA to install that object version (an environment update);
+3. copy the MWAA plugins (`plugins.zip`: the wheels and constraints the requirements install
+   from, with no index) and requirements to `s3://<dags_bucket>/plugins.zip` and
+   `s3://<dags_bucket>/requirements.txt` and, when either changed, ask MWAA to install those two
+   object versions (one environment update);
 4. sync `dags/` (the DAG, the package beside it, `.airflowignore`) to `s3://<dags_bucket>/dags/`,
    deleting files of older releases, and write `dags/eventlake_release.json` (SHA, release URI);
 5. set the Airflow Variable `eventlake_release_uri` (the SSM parameter named by the Terraform
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 RELEASES_PREFIX = "releases"
 DAGS_PREFIX = "dags/"
 REQUIREMENTS_KEY = "requirements.txt"  # requirements_s3_path of the MWAA environment
+PLUGINS_KEY = "plugins.zip"  # plugins_s3_path of the MWAA environment
 RELEASE_POINTER_KEY = "dags/eventlake_release.json"
 SHA_META = "sha256"  # user metadata key: x-amz-meta-sha256
 
@@ -118,7 +121,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skip-mwaa-update",
         action="store_true",
-        help="do not ask MWAA to install changed requirements (it keeps the installed ones)",
+        help="do not ask MWAA to install changed requirements and plugins (it keeps its own)",
     )
 
 
@@ -292,7 +295,7 @@ def _content_type(rel: str) -> str:
         return "application/json"
     if rel.endswith(".tar.gz"):
         return "application/gzip"
-    if rel.endswith(".whl"):
+    if rel.endswith((".whl", ".zip")):
         return "application/zip"
     return "application/octet-stream"
 
@@ -391,8 +394,9 @@ def pointer_document(targets: Targets, manifest: dict[str, Any], release_id: str
 
 def dag_bucket_items(
     targets: Targets, manifest: dict[str, Any], release_id: str, dist: Path | None
-) -> tuple[Item, list[Item]]:
-    """(requirements.txt, the dags/ objects) from the local build, or copied from the release."""
+) -> tuple[Item, Item | None, list[Item]]:
+    """(requirements.txt, plugins.zip, the dags/ objects) from the local build, or copied from
+    the release. plugins.zip is None for a release built before the release carried one."""
     import hashlib
 
     def source(rel: str) -> Path | S3Source:
@@ -410,6 +414,17 @@ def dag_bucket_items(
         source(release.MWAA_REQUIREMENTS),
         "text/plain",
     )
+    plugins = None
+    if release.MWAA_PLUGINS in files:
+        meta = files[release.MWAA_PLUGINS]
+        plugins = Item(
+            targets.dags_bucket,
+            PLUGINS_KEY,
+            meta["sha256"],
+            meta["size"],
+            source(release.MWAA_PLUGINS),
+            "application/zip",
+        )
     dags = [
         Item(
             targets.dags_bucket, rel, meta["sha256"], meta["size"], source(rel), _content_type(rel)
@@ -428,7 +443,7 @@ def dag_bucket_items(
             "application/json",
         )
     )
-    return requirements, dags
+    return requirements, plugins, dags
 
 
 # --- Airflow Variable and MWAA ---------------------------------------------------------------
@@ -463,29 +478,56 @@ def set_release_variable(session: Any, targets: Targets, value: str, report: Rep
     log.info("Airflow Variable eventlake_release_uri (%s) = %s", name, value)
 
 
-def update_mwaa_requirements(
-    session: Any, targets: Targets, version_id: str | None, report: Report
+def object_version(s3: Any, item: Item, written: dict[str, str | None]) -> str | None:
+    """The VersionId of `item`'s object: as written now, or of the copy already there."""
+    if item.key in written:
+        return written[item.key]
+    return (_head(s3, item.bucket, item.key) or {}).get("VersionId")
+
+
+def update_mwaa_environment(
+    session: Any,
+    targets: Targets,
+    requirements_version: str | None,
+    plugins_version: str | None,
+    report: Report,
 ) -> None:
+    """Point MWAA at these object versions of requirements.txt and plugins.zip (one update,
+    so the requirements never install against the plugins of another release)."""
     if not targets.mwaa_environment_name:
-        log.warning("no MWAA environment (output mwaa_environment_name): requirements not applied")
+        log.warning(
+            "no MWAA environment (output mwaa_environment_name): requirements and plugins "
+            "not applied"
+        )
         return
-    if not version_id:
+    if not requirements_version:
         log.warning(
             "s3://%s/%s has no version id (bucket not versioned): MWAA cannot be pointed at it",
             targets.dags_bucket,
             REQUIREMENTS_KEY,
         )
         return
-    session.client("mwaa").update_environment(
-        Name=targets.mwaa_environment_name,
-        RequirementsS3Path=REQUIREMENTS_KEY,
-        RequirementsS3ObjectVersion=version_id,
-    )
+    kwargs: dict[str, Any] = {
+        "Name": targets.mwaa_environment_name,
+        "RequirementsS3Path": REQUIREMENTS_KEY,
+        "RequirementsS3ObjectVersion": requirements_version,
+    }
+    if plugins_version:
+        kwargs["PluginsS3Path"] = PLUGINS_KEY
+        kwargs["PluginsS3ObjectVersion"] = plugins_version
+    else:
+        log.warning(
+            "this release has no %s: MWAA keeps its plugins (the requirements may not install "
+            "without their wheels)",
+            release.MWAA_PLUGINS,
+        )
+    session.client("mwaa").update_environment(**kwargs)
     report.mwaa_updated = True
     log.info(
-        "MWAA %s updates to requirements version %s (takes minutes)",
+        "MWAA %s updates to requirements version %s, plugins version %s (takes minutes)",
         targets.mwaa_environment_name,
-        version_id,
+        requirements_version,
+        plugins_version,
     )
 
 
@@ -499,8 +541,10 @@ def deploy(
     dist: Path | None = release.DEFAULT_DIST,
     use_published: bool = False,
     skip_mwaa_update: bool = False,
+    session: Any | None = None,
 ) -> Report:
-    """Publish the release and point the environment at it; see the module docstring."""
+    """Publish the release and point the environment at it; see the module docstring.
+    `session` (a boto3 session) defaults to one for the targets' region."""
     report = Report()
     # Verify the local build before touching AWS: a broken build never gets half-published.
     local_items: list[Item] = []
@@ -510,7 +554,7 @@ def deploy(
             raise DeployError("no --dist given and not --use-published")
         local_items, manifest = local_release(dist, release_id, targets)
 
-    session = _session(targets)
+    session = session or _session(targets)
     s3 = session.client("s3")
     check_bucket(s3, targets.artifacts_bucket, "artifacts_bucket", targets)
     check_bucket(s3, targets.dags_bucket, "dags_bucket", targets)
@@ -540,13 +584,21 @@ def deploy(
             )
         sync(s3, local_items, report)
 
-    requirements, dag_items = dag_bucket_items(targets, manifest, release_id, dist)
-    versions = sync(s3, [requirements], report)
+    requirements, plugins, dag_items = dag_bucket_items(targets, manifest, release_id, dist)
+    # The wheels first: requirements.txt installs from them.
+    mwaa_items = [plugins, requirements] if plugins is not None else [requirements]
+    written = sync(s3, mwaa_items, report)
     sync(s3, dag_items, report)
     delete_stale(s3, targets.dags_bucket, DAGS_PREFIX, {i.key for i in dag_items}, report)
     set_release_variable(session, targets, release_uri(targets, release_id), report)
-    if REQUIREMENTS_KEY in versions and not skip_mwaa_update:
-        update_mwaa_requirements(session, targets, versions[REQUIREMENTS_KEY], report)
+    if written and not skip_mwaa_update:
+        update_mwaa_environment(
+            session,
+            targets,
+            object_version(s3, requirements, written),
+            object_version(s3, plugins, written) if plugins is not None else None,
+            report,
+        )
     return report
 
 
@@ -571,6 +623,6 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(report.written)} object(s) written, {len(report.unchanged)} unchanged, "
         f"{len(report.deleted)} deleted; eventlake_release_uri "
         f"{'set to ' + uri if report.variable_changed else 'unchanged'}"
-        + ("; MWAA is installing the new requirements" if report.mwaa_updated else "")
+        + ("; MWAA is installing the new requirements and plugins" if report.mwaa_updated else "")
     )
     return 0

@@ -45,6 +45,11 @@ resource "aws_mwaa_environment" "this" {
   requirements_s3_path  = aws_s3_object.requirements.key
   plugins_s3_path       = aws_s3_object.plugins.key
   webserver_access_mode = "PRIVATE_ONLY"
+  # The environment is created on the placeholders' versions (the bucket is versioned), so it
+  # never reads an object version nobody chose. requirements.txt installs with --no-index from
+  # the wheels of plugins.zip, unpacked at /usr/local/airflow/plugins.
+  requirements_s3_object_version = aws_s3_object.requirements.version_id
+  plugins_s3_object_version      = aws_s3_object.plugins.version_id
 
   lifecycle {
     # `eventlake deploy` uploads requirements.txt and plugins.zip and points the environment at
