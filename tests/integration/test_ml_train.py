@@ -302,6 +302,27 @@ def test_train_logs_run_with_dataset_tags_and_model(trained):
     assert "saved_input_example_info" in text
 
 
+def test_train_is_a_lineage_run_from_events_version_to_model_version(trained):
+    env, result = trained
+    lines = (env.home / "lineage" / "openlineage.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    train = [e for e in events if e["job"]["name"] == "eventlake.train"]
+    assert [e["eventType"] for e in train] == ["START", "COMPLETE"]
+    run_id = train[0]["run"]["runId"]
+    assert train[1]["run"]["runId"] == run_id
+    done = train[1]
+    [events_in] = done["inputs"]
+    assert (events_in["namespace"], events_in["name"].endswith("/lake/events")) == ("file", True)
+    assert events_in["facets"]["version"]["datasetVersion"] == "0"
+    [model_out] = done["outputs"]
+    assert (model_out["namespace"], model_out["name"]) == ("mlflow", f"models:/{MODEL}/1")
+    facet = model_out["facets"]["modelVersion"]
+    assert (facet["version"], facet["aliases"]) == ("1", ["challenger", "champion"])
+    assert facet["pipelineModelUri"] == result.model_uri
+    assert done["run"]["facets"]["mlflowRun"]["runId"] == result.run_id
+    assert client().get_run(result.run_id).data.tags["openlineage_run_id"] == run_id
+
+
 def test_train_retry_registers_nothing(trained):
     from eventlake.jobs.train import run_train
 

@@ -30,6 +30,8 @@ class DatasetRef:
     fields: tuple[tuple[str, str], ...] = ()  # (name, type)
     column_sources: dict[str, tuple[str, ...]] | None = None
     input_uri: str | None = None  # the dataset column lineage points at
+    namespace_name: tuple[str, str] | None = None  # instead of the one derived from `uri`
+    facets: dict[str, Any] | None = None  # more dataset facets (OpenLineage facet objects)
 
 
 def dataset_name(uri: str) -> tuple[str, str]:
@@ -102,8 +104,8 @@ def _dataset(ref: DatasetRef, output: bool) -> Any:
     from openlineage.client.generated import column_lineage_dataset as cl
     from openlineage.client.generated import schema_dataset
 
-    namespace, name = dataset_name(ref.uri)
-    facets: dict[str, Any] = {}
+    namespace, name = ref.namespace_name or dataset_name(ref.uri)
+    facets: dict[str, Any] = dict(ref.facets or {})
     if ref.fields:
         facets["schema"] = schema_dataset.SchemaDatasetFacet(
             fields=[schema_dataset.SchemaDatasetFacetFields(name=n, type=t) for n, t in ref.fields]
@@ -167,8 +169,13 @@ class LineageRun:
     def start(self, inputs: list[DatasetRef], outputs: list[DatasetRef]) -> None:
         self._emit("START", inputs, outputs)
 
-    def complete(self, inputs: list[DatasetRef], outputs: list[DatasetRef]) -> None:
-        self._emit("COMPLETE", inputs, outputs)
+    def complete(
+        self,
+        inputs: list[DatasetRef],
+        outputs: list[DatasetRef],
+        run_facets: dict[str, Any] | None = None,
+    ) -> None:
+        self._emit("COMPLETE", inputs, outputs, run_facets)
 
     def fail(self, inputs: list[DatasetRef], outputs: list[DatasetRef], error: str) -> None:
         from openlineage.client.generated import error_message_run
@@ -179,3 +186,50 @@ class LineageRun:
             )
         }
         self._emit("FAIL", inputs, outputs, facets)
+
+
+def version_facet(version: object) -> Any:
+    """The standard `version` dataset facet (DatasetVersionDatasetFacet), e.g. a Delta version."""
+    from openlineage.client.generated.dataset_version_dataset import DatasetVersionDatasetFacet
+
+    return DatasetVersionDatasetFacet(datasetVersion=str(version))
+
+
+FACET_SCHEMAS = "https://github.com/eventlake/eventlake/blob/main/src/eventlake/contracts/facets"
+
+
+def model_version_facet(version: str, aliases: list[str], pipeline_model_uri: str | None) -> Any:
+    """eventlake's `modelVersion` dataset facet: the registered version and its aliases."""
+    import attr
+    from openlineage.client.generated.base import DatasetFacet
+
+    @attr.define
+    class ModelVersionDatasetFacet(DatasetFacet):
+        version: str
+        aliases: list[str]
+        pipelineModelUri: str | None
+
+        @staticmethod
+        def _get_schema() -> str:
+            return f"{FACET_SCHEMAS}/ModelVersionDatasetFacet.json"
+
+    return ModelVersionDatasetFacet(
+        version=version, aliases=sorted(aliases), pipelineModelUri=pipeline_model_uri
+    )
+
+
+def mlflow_run_facet(run_id: str | None, experiment_id: str | None) -> Any:
+    """eventlake's `mlflowRun` run facet: the MLflow run that a training run logged into."""
+    import attr
+    from openlineage.client.generated.base import RunFacet
+
+    @attr.define
+    class MlflowRunRunFacet(RunFacet):
+        runId: str | None
+        experimentId: str | None
+
+        @staticmethod
+        def _get_schema() -> str:
+            return f"{FACET_SCHEMAS}/MlflowRunRunFacet.json"
+
+    return MlflowRunRunFacet(runId=run_id, experimentId=experiment_id)

@@ -41,6 +41,7 @@ class TrainResult:
     model_uri: str | None = None
     classifier: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    events_version: int | None = None  # the events Delta version the training read
 
     def summary(self) -> dict[str, Any]:
         keys = (
@@ -102,17 +103,59 @@ def git_sha(settings: Settings) -> str:
         return "unknown"
 
 
-def run_train(
+def run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
+    """Train for `day`, save, log, register as challenger and apply the promotion gate, as
+    one OpenLineage run `eventlake.train`: input the events table at the Delta version read,
+    output the model version (its URI as the name, version and aliases as a facet)."""
+    import uuid
+
+    from eventlake.io.lineage import (
+        DatasetRef,
+        LineageRun,
+        mlflow_run_facet,
+        model_version_facet,
+        version_facet,
+    )
+    from eventlake.io.paths import table_uri
+    from eventlake.ml import registry
+
+    lineage = LineageRun(settings, "eventlake.train", str(uuid.uuid4()))
+    events_uri = table_uri(settings, "events")
+    lineage.start([DatasetRef(events_uri)], [])
+    try:
+        result = _train(settings, day, lineage_run_id=lineage.run_id, **options)
+    except Exception as exc:
+        lineage.fail([DatasetRef(events_uri)], [], f"{type(exc).__name__}: {exc}")
+        raise
+    client = registry.connect(settings.tracking_uri)
+    version = client.get_model_version(result.model_name, result.version)
+    run = client.get_run(result.run_id) if result.run_id else None
+    events = DatasetRef(events_uri, facets={"version": version_facet(result.events_version)})
+    model = DatasetRef(
+        f"models:/{result.model_name}/{result.version}",
+        namespace_name=("mlflow", f"models:/{result.model_name}/{result.version}"),
+        facets={
+            "modelVersion": model_version_facet(
+                str(result.version), list(version.aliases), result.model_uri
+            )
+        },
+    )
+    experiment = run.info.experiment_id if run else None
+    lineage.complete([events], [model], {"mlflowRun": mlflow_run_facet(result.run_id, experiment)})
+    return result
+
+
+def _train(
     settings: Settings,
     day: date,
     *,
+    lineage_run_id: str,
     max_label_days: int = 30,
     validation_days: int = 1,
     min_train_rows: int | None = None,
     params: Any = None,
     kinds: tuple[str, ...] | None = None,
 ) -> TrainResult:
-    """Train for `day`, save, log, register as challenger and apply the promotion gate."""
     from eventlake.spark import drop_jar_paths, get_spark
 
     drop_jar_paths()  # before MLflow's package lookups, if a session already runs
@@ -190,6 +233,7 @@ def run_train(
             retried=True,
             model_uri=existing.tags.get("pipeline_model_uri"),
             classifier=existing.tags.get("classifier"),
+            events_version=events_version,
         )
     phases.lap("spark_and_retry_check")
 
@@ -202,9 +246,11 @@ def run_train(
         phases.lap("features")
         training.check_splits(counts, plan, min_train_rows)
         if existing is not None:  # registered, then stopped before its gate: finish the job
-            return _finish_stopped_version(
+            resumed = _finish_stopped_version(
                 spark, client, settings, existing, labelled_df, plan, etl_gate, started
             )
+            resumed.events_version = events_version
+            return resumed
 
         # Local stores keep artifacts in the bucket; a server decides its own artifact store.
         artifact_location = (
@@ -224,6 +270,7 @@ def run_train(
                 "events_table": events_uri,
                 "events_version": str(events_version),
                 registry.FINGERPRINT_TAG: fp,
+                "openlineage_run_id": lineage_run_id,
             }
             mlflow.set_tags(tags)
             mlflow.log_params(
@@ -334,6 +381,7 @@ def run_train(
         decision.reason,
         model_uri=pipeline_uri,
         classifier=outcome.kind,
+        events_version=events_version,
         metrics={
             **outcome.metrics,
             **phases.metrics(),
