@@ -5,13 +5,15 @@
 Every task works on the run date: the `date` param when given, else the run's logical date
 `{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
 spark-submit with local Spark; `aws`: EMR Serverless) comes from EVENTLAKE_TARGET, else the
-Airflow Variable `eventlake_target`, else the conf file. This file only declares tasks: all
-work happens in `eventlake.orchestration`, imported inside the tasks.
+`target` that `eventlake deploy` writes into `eventlake_release.json` beside this file, else
+the conf file: parsing reads no Airflow Variable. This file only declares tasks: all work
+happens in `eventlake.orchestration`, imported inside the tasks.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
@@ -21,7 +23,7 @@ from eventlake.orchestration.config import dag_settings
 from eventlake.orchestration.operators import RawDataSensor, run_date_macro
 
 DAG_ID = "eventlake_daily"
-SETTINGS = dag_settings()
+SETTINGS = dag_settings(Path(__file__).parent)
 TARGET = SETTINGS.airflow.target
 RUN_DATE = "{{ eventlake_run_date() }}"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
@@ -23,7 +24,7 @@ from eventlake.orchestration.config import dag_settings
 from eventlake.orchestration.operators import run_date_macro
 
 DAG_ID = "eventlake_maintenance"
-SETTINGS = dag_settings()
+SETTINGS = dag_settings(Path(__file__).parent)
 TARGET = SETTINGS.airflow.target
 RUN_DATE = "{{ eventlake_run_date() }}"
 

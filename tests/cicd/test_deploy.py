@@ -176,6 +176,7 @@ def test_deploy_points_the_dag_bucket_and_the_variable_at_the_sha(aws):
     assert body(aws["s3"], DAGS, "plugins.zip") == b"not really a zip of wheels"
     pointer = json.loads(body(aws["s3"], DAGS, "dags/eventlake_release.json"))
     assert pointer["release_id"] == SHA1
+    assert pointer["target"] == "aws"  # the DAG's parse-time target (no Variable read)
     assert pointer["release_uri"] == f"s3://{ARTIFACTS}/releases/{SHA1}"
     assert variable(aws)["Value"] == f"s3://{ARTIFACTS}/releases/{SHA1}"
 

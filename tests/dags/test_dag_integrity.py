@@ -142,3 +142,34 @@ def test_dag_file_imports_no_spark_and_no_mlflow():
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"errors": [], "dags": [DAG_ID, MAINTENANCE_DAG_ID], "heavy": []}
+
+
+def test_parse_reads_the_deployed_target_and_no_variable(tmp_path, monkeypatch):
+    """The Variable eventlake_target (Airflow's env backend) says aws: parsing ignores it.
+    The target `eventlake deploy` writes beside the DAG file is what picks the EMR graph."""
+    import shutil
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.delenv("EVENTLAKE_TARGET", raising=False)
+    monkeypatch.delenv("EVENTLAKE_ENV", raising=False)
+    monkeypatch.setenv("AIRFLOW_VAR_EVENTLAKE_TARGET", "aws")
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(DAGS / "eventlake_daily.py", dags)
+
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    assert type(bag.dags[DAG_ID].get_task("etl")).__name__ == "_PythonDecoratedOperator"
+
+    (dags / "eventlake_release.json").write_text(json.dumps({"target": "aws"}))
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    etl = bag.dags[DAG_ID].get_task("etl")
+    assert type(etl).__name__ == "EventlakeEmrServerlessStartJobOperator"
+
+    (dags / "eventlake_release.json").write_text("{not json")
+    bag = DagBag(dag_folder=str(dags))
+    [error] = bag.import_errors.values()
+    assert "eventlake_release.json is not readable JSON" in error
+    assert "redeploy the DAG" in error

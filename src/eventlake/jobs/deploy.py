@@ -378,8 +378,10 @@ def published_release(s3: Any, targets: Targets, release_id: str) -> dict[str, A
 
 
 def pointer_document(targets: Targets, manifest: dict[str, Any], release_id: str) -> bytes:
-    """dags/eventlake_release.json: which release the deployed DAG runs."""
+    """dags/eventlake_release.json: which release the deployed DAG runs, and its target."""
     doc = {
+        # read by the DAG at parse time instead of the Variable eventlake_target
+        "target": "aws",
         "release_id": release_id,
         "release_uri": release_uri(targets, release_id),
         "built_at": manifest.get("built_at"),

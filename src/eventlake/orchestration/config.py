@@ -1,5 +1,6 @@
 """Where a DAG task's settings come from: environment variable, then Airflow Variable, then
-conf (`eventlake.settings.load_task_settings`, with the Variables looked up here).
+conf (`eventlake.settings.load_task_settings`, with the Variables looked up here). The DAG's
+own parse-time settings read no Variable (`dag_settings`).
 
 The names of the Airflow Variables are fixed (Terraform writes them on MWAA; the table is
 `eventlake.settings.ENV_OVERRIDES`). An environment variable of the same meaning wins, so a
@@ -8,8 +9,11 @@ laptop or a test can pick a target without touching the metadata DB.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
+from eventlake.errors import ConfigurationError
 from eventlake.settings import Settings, load_task_settings
 
 log = logging.getLogger(__name__)
@@ -33,14 +37,33 @@ def task_settings(*, use_airflow: bool = True) -> Settings:
     return load_task_settings(airflow_variable if use_airflow else None)
 
 
-def dag_settings() -> Settings:
+DEPLOYMENT_FILE = "eventlake_release.json"
+
+
+def deployed_target(dags_dir: Path) -> str | None:
+    """The target `eventlake deploy` wrote into the DAG bundle (`eventlake_release.json` beside
+    the DAG file), or None where nothing was deployed (a laptop, the tests)."""
+    path = dags_dir / DEPLOYMENT_FILE
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{path} is not readable JSON ({exc}); redeploy the DAG") from None
+    target = doc.get("target")
+    return str(target) if target else None
+
+
+def dag_settings(dags_dir: Path) -> Settings:
     """The settings the DAG is declared with (schedule, catchup, target, Spark sizes for EMR).
 
-    Read at parse time, so the only Airflow Variable consulted is `eventlake_target` (and
-    only when EVENTLAKE_TARGET is unset); the locations are read by the tasks when they run.
+    Read at parse time, so no Airflow Variable is consulted (on MWAA each would be a Parameter
+    Store call per parse): the target is EVENTLAKE_TARGET, else the one `eventlake deploy`
+    wrote beside the DAG, else the conf's. The locations are read by the tasks when they run.
     """
+    target = deployed_target(dags_dir)
 
-    def target_only(name: str) -> str | None:
-        return airflow_variable(name) if name == "eventlake_target" else None
+    def deployed(name: str) -> str | None:
+        return target if name == "eventlake_target" else None
 
-    return load_task_settings(target_only)
+    return load_task_settings(deployed)
