@@ -101,7 +101,7 @@ MWAA_PLATFORMS = (
 MWAA_PLUGINS_DIR = "/usr/local/airflow/plugins"
 MWAA_CONSTRAINTS_NAME = "constraints.txt"  # inside plugins.zip
 # What the DAG's tasks import beyond MWAA's image (Airflow, the amazon provider, boto3, PyYAML):
-# the etl_runs reader (deltalake, with pyarrow for `to_pyarrow_table`), the registry client
+# the etl_runs reader (deltalake, its results handed to pyarrow), the registry client
 # (mlflow-skinny) and SageMaker's MLflow auth plugin. Pinned exactly. A package that MWAA's
 # constraints also pin must have their version (the build checks it): pyarrow is 18.1.0 there,
 # so deltalake's `pyarrow` extra (pyarrow>=21) is not asked for. eventlake itself is not

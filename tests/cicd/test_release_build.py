@@ -297,7 +297,7 @@ IMPORTS = (
     "print(' '.join(f'{p}=={m.version(p)}' for p in "
     "('deltalake', 'pyarrow', 'mlflow-skinny', 'sagemaker-mlflow', 'boto3')))"
 )
-# The gate's read (eventlake.orchestration.gate): a partition filter through to_pyarrow_table,
+# The gate's read (eventlake.orchestration.gate): a date filter through QueryBuilder,
 # on the pyarrow MWAA's constraints pin (deltalake's own pyarrow extra asks for a newer one).
 DELTA_READ = """
 import datetime, sys

@@ -234,9 +234,10 @@ def test_train_first_version_becomes_champion(trained):
 
 
 def alias_history(env: Env) -> list[tuple]:
-    from deltalake import DeltaTable
+    from pyspark.sql import SparkSession
 
-    rows = DeltaTable(str(env.lake / "model_aliases")).to_pyarrow_table().to_pylist()
+    spark = SparkSession.getActiveSession()
+    rows = spark.read.format("delta").load(str(env.lake / "model_aliases")).collect()
     rows.sort(key=lambda r: r["changed_at"])
     return [(r["alias"], r["from_version"], r["to_version"], r["actor"]) for r in rows]
 
