@@ -1,6 +1,6 @@
 """eventlake_daily: one data interval of eventlake, end to end.
 
-    wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome
+    wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome -> score
 
 Every task works on the run date: the `date` param when given, else the run's logical date
 `{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
@@ -78,6 +78,14 @@ def train_local(run_date: str) -> None:
     local_job_task("train", run_date)
 
 
+@task(task_id="score", execution_timeout=timedelta(hours=1))
+def score_local(run_date: str) -> None:
+    """spark-submit `eventlake predict` for the date with the champion: `<lake>/predictions`."""
+    from eventlake.orchestration.tasks import local_job_task
+
+    local_job_task("predict", run_date)
+
+
 with DAG(
     dag_id=DAG_ID,
     description="raw logs -> Delta lake -> quality gate -> Spark ML model in MLflow",
@@ -118,9 +126,9 @@ with DAG(
             poke_interval=300,
             timeout=timedelta(hours=12),
         )
-        etl, train = (
+        etl, train, score = (
             EventlakeEmrServerlessStartJobOperator(
-                task_id=command,
+                task_id=task_id,
                 application_id=emr.VAR("eventlake_emr_application_id"),
                 execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
                 job_driver=emr.job_driver(SETTINGS, command, RUN_DATE),
@@ -135,7 +143,7 @@ with DAG(
                 execution_timeout=timedelta(hours=3, minutes=30),
                 pre_execute=skip_train_without_history if command == "train" else None,
             )
-            for command in ("etl", "train")
+            for task_id, command in (("etl", "etl"), ("train", "train"), ("score", "predict"))
         )
     else:
         wait = RawDataSensor(
@@ -147,5 +155,6 @@ with DAG(
         )
         etl = etl_local(RUN_DATE)
         train = train_local(RUN_DATE)
+        score = score_local(RUN_DATE)
 
-    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome())
+    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(), score)

@@ -126,7 +126,7 @@ def test_one_release_per_dag_run_even_if_a_deploy_lands_between_the_jobs(
     sensor.mode = "poke"  # reschedule mode needs the task runner's reschedule records
     sensor.execute(context)
     _set_release_variable(monkeypatch, second)  # `eventlake deploy` while the run goes on
-    for task_id in ("etl", "train"):
+    for task_id in ("etl", "train", "score"):
         op, context = _rendered(dag, task_id, "2026-01-08", run)
         with contextlib.suppress(TaskDeferred):
             op.execute(context)
@@ -137,7 +137,11 @@ def test_one_release_per_dag_run_even_if_a_deploy_lands_between_the_jobs(
     for summary in client.list_job_runs(applicationId=app_id)["jobRuns"]:
         job = client.get_job_run(applicationId=app_id, jobRunId=summary["id"])["jobRun"]
         submits[job["name"]] = job["jobDriver"]["sparkSubmit"]
-    assert sorted(submits) == ["eventlake-etl-2026-01-08", "eventlake-train-2026-01-08"]
+    assert sorted(submits) == [
+        "eventlake-etl-2026-01-08",
+        "eventlake-predict-2026-01-08",
+        "eventlake-train-2026-01-08",
+    ]
     for submit in submits.values():
         assert submit["entryPoint"] == f"{first}/entrypoint.py"
         assert (

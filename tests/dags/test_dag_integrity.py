@@ -11,7 +11,7 @@ import pytest
 from dag_test_paths import DAG_ID, DAGS, ROOT
 
 MAINTENANCE_DAG_ID = "eventlake_maintenance"
-ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome"]
+ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome", "score"]
 
 
 def _upstream_map(dag) -> dict[str, list[str]]:
@@ -27,6 +27,7 @@ def test_eventlake_daily_task_order_is_a_chain(load_dag, target):
         "quality_gate": ["etl"],
         "train": ["quality_gate"],
         "promotion_outcome": ["train"],
+        "score": ["promotion_outcome"],
     }
 
 
@@ -60,7 +61,7 @@ def test_eventlake_daily_parses_fast(load_dag):
     _, bag = load_dag("local")
     stats = {s.file.rsplit("/", 1)[-1]: s for s in bag.dagbag_stats}
     assert sorted(stats) == ["eventlake_daily.py", "eventlake_maintenance.py"]
-    assert (stats["eventlake_daily.py"].dag_num, stats["eventlake_daily.py"].task_num) == (1, 5)
+    assert (stats["eventlake_daily.py"].dag_num, stats["eventlake_daily.py"].task_num) == (1, 6)
     assert (
         stats["eventlake_maintenance.py"].dag_num,
         stats["eventlake_maintenance.py"].task_num,
@@ -113,7 +114,7 @@ def test_eventlake_daily_aws_operators(load_dag):
     assert sensor.bucket_key == (
         "{{ var.value.eventlake_raw_uri }}/dt={{ eventlake_run_date() }}/*"
     )
-    for task_id in ("etl", "train"):
+    for task_id in ("etl", "train", "score"):
         op = dag.get_task(task_id)
         assert op.cancel_on_kill is True
         assert op.wait_for_completion is True

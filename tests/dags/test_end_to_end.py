@@ -131,6 +131,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         "quality_gate": "success",
         "train": "success",
         "promotion_outcome": "success",
+        "score": "success",
     }
     lake = lake_home["lake"]
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
@@ -145,6 +146,11 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     # The first version has no champion to beat.
     champion = client.get_model_version_by_alias("eventlake-high-value", "champion")
     assert str(champion.version) == "1"
+    # score: the champion scored the date's users into <lake>/predictions.
+    predictions = DeltaTable(str(lake / "predictions")).to_pandas()
+    assert set(predictions["as_of_date"].astype(str)) == {DAYS[7]}
+    assert set(predictions["model_version"]) == {"1"}
+    assert len(predictions) > 0
 
 
 def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
@@ -185,6 +191,7 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
         "quality_gate": "failed",
         "train": "upstream_failed",
         "promotion_outcome": "upstream_failed",
+        "score": "upstream_failed",
     }, output[-4000:]
     assert f"quality gate failed for {day}" in output
     assert "exceeds max_reject_ratio 0.005" in output

@@ -1,8 +1,9 @@
 """`eventlake backfill --start D1 --end D2`: the DAG's work for each date, in order.
 
 Calls the same functions as the `eventlake_daily` tasks (eventlake.orchestration.steps):
-raw data present -> ETL -> quality gate -> train -> promotion outcome (training is skipped
-while the lake is shorter than one feature window, as in the DAG). It does not wait for
+raw data present -> ETL -> quality gate -> train -> promotion outcome -> score with the
+champion (training and scoring are skipped while the lake is shorter than one feature
+window, as in the DAG). It does not wait for
 raw data: a missing day fails at once with its URI. It stops at the first failed date unless
 --keep-going. Re-running a range is safe: the ETL replaces each date's partition.
 
@@ -77,6 +78,8 @@ def backfill(
             elif not skip_train:
                 steps.run_local_job(settings, steps.TRAIN, day, in_process=in_process)
                 result["promotion"] = steps.promotion(settings)
+                steps.run_local_job(settings, steps.SCORE, day, in_process=in_process)
+                result["scored"] = True
             result["status"] = "succeeded"
         except EventlakeError as exc:
             result["error"] = str(exc)

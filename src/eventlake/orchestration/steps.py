@@ -5,6 +5,7 @@ The `eventlake_daily` tasks call these (inside the task, never at parse time) an
 its caller resolved (the task's, or the CLI's) and passes them on:
 
     raw data present -> ETL -> quality gate -> train and register -> promotion outcome
+    -> score the date with the champion
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 ETL = "etl"
 TRAIN = "train"
+SCORE = "predict"  # with the champion (`eventlake predict`'s default model)
 
 
 def raw_day_uri(raw_uri: str, day: str) -> str:
