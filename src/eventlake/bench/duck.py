@@ -8,6 +8,9 @@ Same semantics as the Spark ETL (cleanse -> parse -> derive -> rules -> within-r
   from_json + brace check). Non-string values are read as their JSON text.
 - CSV files are grouped by header, like the ETL; a row with the wrong number of fields is
   malformed (DuckDB's reject table keeps its raw line).
+- invalid_encoding: DuckDB refuses a file that is not UTF-8 outright (an error, not a
+  silent replacement), so a JSON line it reads is valid UTF-8; a CSV row holding U+FFFD is
+  flagged, as the ETL does.
 - Whitespace is Java's `\\s` ([ \\t\\n\\x0B\\f\\r]), the ETL's null tokens, enum spellings,
   country names and currencies come from the project's own constants.
 - event_time: the ISO pattern of transforms.parse then a TIMESTAMPTZ cast (UTC when no
@@ -78,6 +81,7 @@ def rule_sql(day: date, tolerance_days: int) -> dict[str, str]:
     """Each rule of contracts.rules as a SQL predicate over the cleansed, parsed columns."""
     return {
         "malformed_record": "_is_malformed",
+        "invalid_encoding": "_is_invalid_encoding",
         "missing_event_id": "NOT _is_malformed AND event_id IS NULL",
         "missing_user_id": "NOT _is_malformed AND user_id IS NULL",
         "invalid_event_time": (
@@ -132,7 +136,8 @@ def _json_source(paths: list[str]) -> str:
                        THEN json_extract_string(_raw_record, {extract}) END AS _v
         FROM checked
     )
-    SELECT _source_file, _raw_record, _is_malformed, {fields} FROM extracted
+    SELECT _source_file, _raw_record, _is_malformed, false AS _is_invalid_encoding, {fields}
+    FROM extracted
     """
 
 
@@ -157,11 +162,16 @@ def _csv_sources(con, groups: dict[tuple[str, ...], list[str]]) -> list[str]:
         selects.append(
             f"""
             SELECT filename AS _source_file, to_json(struct_pack({pack}))::VARCHAR AS _raw_record,
-                   false AS _is_malformed, {", ".join(RAW_FIELDS)}
+                   false AS _is_malformed,
+                   contains(to_json(struct_pack({pack}))::VARCHAR, chr(65533))
+                       AS _is_invalid_encoding,
+                   {", ".join(RAW_FIELDS)}
             FROM csv_good_{i}
             UNION ALL
             SELECT s.file_path AS _source_file, any_value(r.csv_line) AS _raw_record,
-                   true AS _is_malformed, {", ".join(f"NULL AS {n}" for n in RAW_FIELDS)}
+                   true AS _is_malformed, contains(any_value(r.csv_line), chr(65533))
+                       AS _is_invalid_encoding,
+                   {", ".join(f"NULL AS {n}" for n in RAW_FIELDS)}
             FROM csv_rej_{i} r JOIN csv_scan_{i} s USING (scan_id, file_id)
             GROUP BY s.file_path, r.line
             """
@@ -194,7 +204,8 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
     return f"""
     WITH src AS ({source}),
     cleaned AS (
-        SELECT _source_file, _raw_record, _is_malformed, {cleaned} FROM src
+        SELECT _source_file, _raw_record, _is_malformed, _is_invalid_encoding, {cleaned}
+        FROM src
     ), norm AS (
         SELECT *,
             el_enum(device) AS _device_norm,

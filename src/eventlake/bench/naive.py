@@ -150,11 +150,16 @@ def make_reasons(day: date, tolerance_days: int, overrides: dict[str, str]):
         amount: Decimal | None,
         device_raw: str | None,
         country_raw: str | None,
+        raw_record: str | None = None,
     ) -> tuple[list[str], list[str]]:
         hits: list[str] = []
         if is_malformed:
             hits.append("malformed_record")
-        else:
+        # Spark's JSON and CSV readers have replaced invalid UTF-8 by U+FFFD here (a genuine
+        # one in a JSON line is flagged too, unlike the ETL; the generator writes none).
+        if raw_record is not None and "\ufffd" in raw_record:
+            hits.append("invalid_encoding")
+        if not is_malformed:
             if event_id is None:
                 hits.append("missing_event_id")
             if user_id is None:
@@ -290,6 +295,7 @@ def run_naive(
             "amount",
             "_device_raw",
             "_country_raw",
+            "raw_record",
         ),
     ).select("*", "_rules.reasons", "_rules.warnings")
 

@@ -53,6 +53,15 @@ RULES: tuple[Rule, ...] = (
         lambda ctx: F.col("_is_malformed"),
     ),
     Rule(
+        "invalid_encoding",
+        "quarantine",
+        "The record's bytes are not valid UTF-8 (latin-1, cp1252, ...). JSON lines: the line's "
+        "own bytes are checked, so a genuine U+FFFD passes. CSV: Spark's reader has already "
+        "replaced invalid bytes with U+FFFD, so a row holding U+FFFD is rejected, a genuine "
+        "one too. No clean row carries a replaced character.",
+        lambda ctx: F.col("_is_invalid_encoding"),
+    ),
+    Rule(
         "missing_event_id",
         "quarantine",
         "event_id is null, empty or blank after trimming.",

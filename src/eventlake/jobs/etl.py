@@ -400,6 +400,23 @@ def _account(
             "file attached"
         )
 
+    def flagged(uri: str) -> int:
+        return int(by_file.get(uri, {}).get("reason__invalid_encoding", 0) or 0)  # type: ignore[call-overload]
+
+    # JSON lines: the lines that are not UTF-8, counted from the bytes, are the rows the
+    # reader flagged invalid_encoding (CSV rows are flagged after Spark's decode: no check).
+    bad_text = [
+        f"{f.uri}: {counted[f.uri].invalid_utf8} lines that are not UTF-8 counted from its "
+        f"bytes, {flagged(f.uri)} rows flagged invalid_encoding"
+        for f in files
+        if f.format == "json" and counted[f.uri].invalid_utf8 != flagged(f.uri)
+    ]
+    if bad_text:
+        raise AccountingError(
+            "encoding counts differ, nothing was written: " + "; ".join(bad_text) + ". "
+            "Report it with the file attached"
+        )
+
     def total(key: str) -> int:
         return sum(int(r[key] or 0) for r in per_file)  # type: ignore[call-overload]
 

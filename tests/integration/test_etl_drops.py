@@ -1,0 +1,131 @@
+"""Drops that real producers send (issue 13), end to end through the ETL.
+
+One ETL run over a day of hand-written files is shared by the tests (module scope). Every
+record carries an event id; EXPECTED says, by hand, whether it loads or which reasons
+quarantine it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rawfiles import CSV_HEADER, csv_row, event, write_gz
+
+from eventlake.errors import InputError
+from eventlake.jobs.etl import run_etl
+from eventlake.settings import load_settings
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+D = date(2026, 1, 5)
+CLEAN: tuple[str, ...] = ()
+
+
+def _line(event_id: str, **fields) -> bytes:
+    return json.dumps(event(event_id, **fields), ensure_ascii=False).encode()
+
+
+# ---------------------------------------------------------------- bytes that are not UTF-8
+ENCODING_LINES = [
+    _line("enc01", page="/café"),  # UTF-8
+    _line("enc02", page="/\ufffd"),  # a genuine U+FFFD is valid UTF-8
+    _line("enc03", page="/XX").replace(b"XX", b"caf\xe9"),  # latin-1
+    _line("enc04", user_agent="XX").replace(b"XX", b"\x93quoted\x94"),  # cp1252
+    _line("enc05", page="/XX").replace(b"XX", b"\xe2\x82"),  # a cut 3-byte sequence
+    b'{"event_id": "enc06", \xe9\xe9',  # neither JSON nor UTF-8
+]
+ENCODING_CSV = (
+    CSV_HEADER.encode()
+    + b"\n"
+    + csv_row("enc07", page="/café").encode()
+    + b"\n"
+    + csv_row("enc08", page="/XX").encode().replace(b"XX", b"caf\xe9")
+    + b"\n"
+)
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "enc01": CLEAN,
+    "enc02": CLEAN,
+    "enc03": ("invalid_encoding",),
+    "enc04": ("invalid_encoding",),
+    "enc05": ("invalid_encoding",),
+    "enc06": ("malformed_record", "invalid_encoding"),
+    "enc07": CLEAN,
+    "enc08": ("invalid_encoding",),
+}
+
+
+def _write_day(day: Path) -> None:
+    write_gz(day / "encoding.jsonl.gz", b"\n".join(ENCODING_LINES) + b"\n")
+    write_gz(day / "encoding.csv.gz", ENCODING_CSV)
+
+
+def _settings(root: Path, monkeypatch):
+    monkeypatch.setenv("EVENTLAKE_HOME", str(root / "home"))
+    return load_settings("local").replace(
+        raw_uri=f"file://{root}/raw", lake_uri=f"file://{root}/lake"
+    )
+
+
+@pytest.fixture(scope="module")
+def drops(tmp_path_factory, spark):
+    root = tmp_path_factory.mktemp("drops")
+    with pytest.MonkeyPatch.context() as mp:
+        settings = _settings(root, mp)
+        _write_day(root / "raw" / f"dt={D}")
+        result = run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
+        lake = f"file:{root}/lake"
+        events = {r["event_id"]: r.asDict() for r in spark.read.format("delta").load(
+            f"{lake}/events").collect()}  # fmt: skip
+        quarantine = [r.asDict() for r in spark.read.format("delta").load(
+            f"{lake}/quarantine").collect()]  # fmt: skip
+        yield {"result": result, "events": events, "quarantine": quarantine}
+
+
+def _reasons_by_id(quarantine) -> dict[str, tuple[str, ...]]:
+    """Quarantined rows by event id; a row that did not parse is found by the id in its text."""
+    out = {}
+    for row in quarantine:
+        event_id = row["event_id"] or row["raw_record"].split('"event_id": "')[1][:5]
+        out[event_id] = tuple(row["reasons"])
+    return out
+
+
+def test_every_record_loads_or_has_its_reasons(drops):
+    assert set(drops["events"]) == {k for k, v in EXPECTED.items() if v == CLEAN}
+    assert _reasons_by_id(drops["quarantine"]) == {k: v for k, v in EXPECTED.items() if v}
+
+
+def test_counts_add_up(drops):
+    result = drops["result"]
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (8, 3, 5)
+    assert result.reason_counts["invalid_encoding"] == 5
+
+
+def test_no_clean_row_carries_a_replaced_character(drops):
+    events = drops["events"]
+    assert (events["enc01"]["page"], events["enc07"]["page"]) == ("/café", "/café")
+    assert events["enc02"]["page"] == "/\ufffd"  # it came so
+    others = [v for k, r in events.items() if k != "enc02" for v in r.values()]
+    assert not [v for v in others if isinstance(v, str) and "\ufffd" in v]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("wide.jsonl.gz", "\ufeff" + json.dumps(event("w1")) + "\n"),
+        ("wide.csv.gz", "\ufeff" + CSV_HEADER + "\n" + csv_row("w1") + "\n"),
+    ],
+)
+def test_utf16_file_fails_naming_it_and_commits_nothing(tmp_path, monkeypatch, spark, name, data):
+    settings = _settings(tmp_path, monkeypatch)
+    day = tmp_path / "raw" / f"dt={D}"
+    write_gz(day / "ok.jsonl.gz", json.dumps(event("ok1")).encode() + b"\n")
+    write_gz(day / name, data.encode("utf-16-le"))
+    with pytest.raises(InputError, match=rf"{name.replace('.', '[.]')}: the file is UTF-16LE"):
+        run_etl(settings, D, spark=spark)
+    assert not list((tmp_path / "lake").glob("*/_delta_log"))
+    assert gzip.decompress((day / name).read_bytes())[:2] == b"\xff\xfe"
