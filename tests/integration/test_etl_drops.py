@@ -46,6 +46,15 @@ ENCODING_CSV = (
     + csv_row("enc08", page="/XX").encode().replace(b"XX", b"caf\xe9")
     + b"\n"
 )
+# ---------------------------------------------------------------- JSON values of another type
+TYPE_LINES = [
+    _line("typ01", user_id={"id": 1}),
+    _line("typ02", page=[1, 2]),
+    _line("typ03").replace(b'"typ03"', b"12345"),  # a number as event_id: its text
+    _line("typ04", user_id="{not an object}"),  # a string that looks like one
+    _line("typ05", os=True),  # a boolean as os: 'true', an unknown os
+    _line("typ06", user_id={"id": 1}, event_type="hover"),
+]
 EXPECTED: dict[str, tuple[str, ...]] = {
     "enc01": CLEAN,
     "enc02": CLEAN,
@@ -55,12 +64,19 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "enc06": ("malformed_record", "invalid_encoding"),
     "enc07": CLEAN,
     "enc08": ("invalid_encoding",),
+    "typ01": ("invalid_type",),
+    "typ02": ("invalid_type",),
+    "12345": CLEAN,
+    "typ04": CLEAN,
+    "typ05": CLEAN,
+    "typ06": ("invalid_type", "unknown_event_type"),
 }
 
 
 def _write_day(day: Path) -> None:
     write_gz(day / "encoding.jsonl.gz", b"\n".join(ENCODING_LINES) + b"\n")
     write_gz(day / "encoding.csv.gz", ENCODING_CSV)
+    write_gz(day / "types.jsonl.gz", b"\n".join(TYPE_LINES) + b"\n")
 
 
 def _settings(root: Path, monkeypatch):
@@ -101,8 +117,15 @@ def test_every_record_loads_or_has_its_reasons(drops):
 
 def test_counts_add_up(drops):
     result = drops["result"]
-    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (8, 3, 5)
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (14, 6, 8)
     assert result.reason_counts["invalid_encoding"] == 5
+    assert result.reason_counts["invalid_type"] == 3
+
+
+def test_numbers_and_booleans_load_as_their_text(drops):
+    events = drops["events"]
+    assert (events["12345"]["user_id"], events["typ04"]["user_id"]) == ("u1", "{not an object}")
+    assert events["typ05"]["os"] == "other"  # 'true' is no known os
 
 
 def test_no_clean_row_carries_a_replaced_character(drops):

@@ -11,6 +11,7 @@ Same semantics as the Spark ETL (cleanse -> parse -> derive -> rules -> within-r
 - invalid_encoding: DuckDB refuses a file that is not UTF-8 outright (an error, not a
   silent replacement), so a JSON line it reads is valid UTF-8; a CSV row holding U+FFFD is
   flagged, as the ETL does.
+- invalid_type: `json_type` of each contract field of a JSON line is OBJECT or ARRAY.
 - Whitespace is Java's `\\s` ([ \\t\\n\\x0B\\f\\r]), the ETL's null tokens, enum spellings,
   country names and currencies come from the project's own constants.
 - event_time: the ISO pattern of transforms.parse then a TIMESTAMPTZ cast (UTC when no
@@ -82,6 +83,7 @@ def rule_sql(day: date, tolerance_days: int) -> dict[str, str]:
     return {
         "malformed_record": "_is_malformed",
         "invalid_encoding": "_is_invalid_encoding",
+        "invalid_type": "NOT _is_malformed AND _has_invalid_type",
         "missing_event_id": "NOT _is_malformed AND event_id IS NULL",
         "missing_user_id": "NOT _is_malformed AND user_id IS NULL",
         "invalid_event_time": (
@@ -117,6 +119,9 @@ def _json_source(paths: list[str]) -> str:
     extract = "[" + ", ".join(_lit(f"$.{n}") for n in RAW_FIELDS) + "]"
     fields = ", ".join(f"CASE WHEN NOT _is_malformed THEN _v[{i + 1}] END AS {n}"
                        for i, n in enumerate(RAW_FIELDS))  # fmt: skip
+    containers = " OR ".join(
+        f"json_type(_raw_record, {_lit(f'$.{n}')}) IN ('OBJECT', 'ARRAY')" for n in RAW_FIELDS
+    )
     return f"""
     WITH lines AS (
         SELECT filename AS _source_file, line AS _raw_record
@@ -136,7 +141,8 @@ def _json_source(paths: list[str]) -> str:
                        THEN json_extract_string(_raw_record, {extract}) END AS _v
         FROM checked
     )
-    SELECT _source_file, _raw_record, _is_malformed, false AS _is_invalid_encoding, {fields}
+    SELECT _source_file, _raw_record, _is_malformed, false AS _is_invalid_encoding,
+        coalesce(NOT _is_malformed AND ({containers}), false) AS _has_invalid_type, {fields}
     FROM extracted
     """
 
@@ -164,13 +170,13 @@ def _csv_sources(con, groups: dict[tuple[str, ...], list[str]]) -> list[str]:
             SELECT filename AS _source_file, to_json(struct_pack({pack}))::VARCHAR AS _raw_record,
                    false AS _is_malformed,
                    contains(to_json(struct_pack({pack}))::VARCHAR, chr(65533))
-                       AS _is_invalid_encoding,
+                       AS _is_invalid_encoding, false AS _has_invalid_type,
                    {", ".join(RAW_FIELDS)}
             FROM csv_good_{i}
             UNION ALL
             SELECT s.file_path AS _source_file, any_value(r.csv_line) AS _raw_record,
                    true AS _is_malformed, contains(any_value(r.csv_line), chr(65533))
-                       AS _is_invalid_encoding,
+                       AS _is_invalid_encoding, false AS _has_invalid_type,
                    {", ".join(f"NULL AS {n}" for n in RAW_FIELDS)}
             FROM csv_rej_{i} r JOIN csv_scan_{i} s USING (scan_id, file_id)
             GROUP BY s.file_path, r.line
@@ -204,7 +210,8 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
     return f"""
     WITH src AS ({source}),
     cleaned AS (
-        SELECT _source_file, _raw_record, _is_malformed, _is_invalid_encoding, {cleaned}
+        SELECT _source_file, _raw_record, _is_malformed, _is_invalid_encoding,
+            _has_invalid_type, {cleaned}
         FROM src
     ), norm AS (
         SELECT *,

@@ -13,6 +13,7 @@ compares them, so the speed-up is measured against a version that does the same 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import time
@@ -129,6 +130,20 @@ def py_amount(text: str | None) -> Decimal | None:
     return value if abs(value) < Decimal(10) ** 16 else None  # decimal(18,2)
 
 
+def _has_container(raw_record: str | None) -> bool:
+    """A contract field of the record's JSON text is an object or array. (raw_record is
+    to_json of the inferred row: a field inferred as a struct or array renders as one.)"""
+    if raw_record is None or (raw_record.count("{") < 2 and "[" not in raw_record):
+        return False
+    try:
+        parsed = json.loads(raw_record)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and any(
+        isinstance(parsed.get(n), dict | list) for n in RAW_FIELDS
+    )
+
+
 def _micros(day_text: str) -> int:
     dt = datetime.fromisoformat(day_text).replace(tzinfo=UTC) - _EPOCH0
     return (dt.days * 86_400 + dt.seconds) * 1_000_000
@@ -159,6 +174,8 @@ def make_reasons(day: date, tolerance_days: int, overrides: dict[str, str]):
         # one in a JSON line is flagged too, unlike the ETL; the generator writes none).
         if raw_record is not None and "\ufffd" in raw_record:
             hits.append("invalid_encoding")
+        if not is_malformed and _has_container(raw_record):
+            hits.append("invalid_type")
         if not is_malformed:
             if event_id is None:
                 hits.append("missing_event_id")

@@ -62,6 +62,14 @@ RULES: tuple[Rule, ...] = (
         lambda ctx: F.col("_is_invalid_encoding"),
     ),
     Rule(
+        "invalid_type",
+        "quarantine",
+        "A contract field holds a JSON object or array (e.g. user_id: {...}). A number or a "
+        "boolean where a string is expected is read as its JSON text (event_id: 12345 is "
+        "'12345').",
+        lambda ctx: ~F.col("_is_malformed") & F.col("_has_invalid_type"),
+    ),
+    Rule(
         "missing_event_id",
         "quarantine",
         "event_id is null, empty or blank after trimming.",

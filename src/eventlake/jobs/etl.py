@@ -86,7 +86,8 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     rules = effective_rules(settings.etl.severity_overrides)
     ctx = RuleContext(day.isoformat(), settings.etl.future_tolerance_days)
     return (
-        raw_df.transform(enrich_cleansed)
+        raw_df.transform(derive.with_invalid_type_flag)
+        .transform(enrich_cleansed)
         .transform(derive.with_event_time)
         .transform(derive.with_amount)
         .transform(derive.with_event_category)

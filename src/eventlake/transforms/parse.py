@@ -3,6 +3,9 @@ turns that null into a reason code); nothing raises under ANSI mode."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import reduce
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -32,3 +35,35 @@ def parse_amount(col: Column) -> Column:
     return F.when(col.rlike(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"), col).try_cast(
         AMOUNT_TYPE
     )
+
+
+def _starts_container(value: Column) -> Column:
+    return value.startswith("{") | value.startswith("[")
+
+
+def has_json_container(raw_record: Column, fields: Sequence[str]) -> Column:
+    """True when one of `fields` holds a JSON object or array in `raw_record` (never null).
+
+    from_json reads any JSON value into a string field as its text, so `{"a": 1}` as
+    user_id arrives as the string '{"a":1}', like the string "{\\"a\\": 1}" would. Only a
+    value whose text starts with `{` or `[` can be either; for those rows (rare) the record
+    is parsed once more as a Variant and the field's own type decides. A record that
+    from_json read but the Variant parser refuses (duplicate keys) counts as holding one.
+    A CSV row's `raw_record` is its JSON rendering with string values: never a container.
+    """
+    suspects = [_starts_container(F.col(name)) for name in fields]
+    gate = reduce(lambda a, b: a | b, suspects)
+    variant = F.try_parse_json(raw_record)
+
+    def is_container(name: str) -> Column:
+        kind = F.schema_of_variant(F.variant_get(variant, f"$.{name}", "variant"))
+        return kind.startswith("OBJECT") | kind.startswith("ARRAY")
+
+    found = reduce(
+        lambda a, b: a | b,
+        [
+            F.coalesce(s & is_container(n), F.lit(False))
+            for s, n in zip(suspects, fields, strict=True)
+        ],
+    )
+    return F.coalesce(F.when(gate, variant.isNull() | found), F.lit(False))

@@ -9,7 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from eventlake.transforms.parse import parse_amount, parse_event_time
+from eventlake.transforms.parse import has_json_container, parse_amount, parse_event_time
 
 pytestmark = pytest.mark.spark
 
@@ -84,5 +84,35 @@ def test_parse_amount_numbers_and_garbage(spark):
             (None, None),
         ],
         "a string, amount decimal(18,2)",
+    )
+    assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_has_json_container_tells_objects_and_arrays_from_strings(spark):
+    # (name, raw record, user_id and page as from_json reads them into string fields)
+    rows = [
+        ("object", '{"user_id": {"a": 1}, "page": "/p"}', '{"a":1}', "/p"),
+        ("array", '{"user_id": "u1", "page": [1, 2]}', "u1", "[1,2]"),
+        ("string_like_object", '{"user_id": "{\\"a\\": 1}", "page": "[x"}', '{"a": 1}', "[x"),
+        ("number_and_bool", '{"user_id": 12345, "page": true}', "12345", "true"),
+        ("nulls", '{"user_id": null}', None, None),
+        ("csv_rendering", '{"user_id":"{x}","page":"[y]"}', "{x}", "[y]"),
+        ("duplicate_keys", '{"user_id": "u", "user_id": "{z"}', "{z", None),
+    ]
+    source_df = spark.createDataFrame(rows, "name string, raw string, user_id string, page string")
+    actual_df = source_df.select(
+        "name", has_json_container(F.col("raw"), ("user_id", "page")).alias("flag")
+    )
+    expected_df = spark.createDataFrame(
+        [
+            ("object", True),
+            ("array", True),
+            ("string_like_object", False),
+            ("number_and_bool", False),
+            ("nulls", False),
+            ("csv_rendering", False),
+            ("duplicate_keys", True),  # the Variant parser refuses it: counted as a container
+        ],
+        "name string, flag boolean",
     )
     assertDataFrameEqual(actual_df, expected_df)

@@ -14,7 +14,8 @@ from eventlake.transforms.validate import with_reasons
 pytestmark = pytest.mark.spark
 
 SCHEMA = (
-    "name string, _is_malformed boolean, _is_invalid_encoding boolean, event_id string, "
+    "name string, _is_malformed boolean, _is_invalid_encoding boolean, "
+    "_has_invalid_type boolean, event_id string, "
     "user_id string, event_ts timestamp, event_type string, amount decimal(18,2), "
     "_device_unknown boolean, _country_unknown boolean"
 )
@@ -27,6 +28,7 @@ def _row(name, **fields):
     row = {
         "_is_malformed": False,
         "_is_invalid_encoding": False,
+        "_has_invalid_type": False,
         "event_id": "e1",
         "user_id": "u1",
         "event_ts": T0,
@@ -66,6 +68,7 @@ def _rows():
         _row("warn_only", _device_unknown=True, _country_unknown=True),
         _row("several", event_id=None, user_id=None, event_ts=None, event_type="hover"),
         _row("bad_bytes", _is_invalid_encoding=True),
+        _row("object_as_user_id", _has_invalid_type=True),
     ]
 
 
@@ -98,6 +101,7 @@ def test_with_reasons_one_code_per_rule_and_several_per_row(spark):
                 True,
             ),
             ("bad_bytes", ["invalid_encoding"], [], True),
+            ("object_as_user_id", ["invalid_type"], [], True),
         ],
         "name string, reasons array<string>, warnings array<string>, is_quarantined boolean",
     )
@@ -126,6 +130,7 @@ def test_rule_codes_are_the_contracted_names():
     assert set(RULE_CODES) >= {
         "malformed_record",
         "invalid_encoding",
+        "invalid_type",
         "missing_event_id",
         "missing_user_id",
         "invalid_event_time",
