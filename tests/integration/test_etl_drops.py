@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,20 @@ TYPE_LINES = [
     _line("typ05", os=True),  # a boolean as os: 'true', an unknown os
     _line("typ06", user_id={"id": 1}, event_type="hover"),
 ]
+# ---------------------------------------------------------------- amounts
+P = {"event_type": "purchase", "currency": "EUR"}
+AMOUNT_LINES = [
+    _line("amt01", **P, amount="1,234.50"),
+    _line("amt02", **P, amount="$5"),
+    _line("amt03", amount="NaN"),  # on a click: was nulled without a code
+    _line("amt04", **P, amount=float("inf")),  # the bare JSON token Infinity
+    _line("amt05", **P, amount=1).replace(b'"amount": 1,', b'"amount": 1e400,'),
+    _line("amt06", **P, amount=12.345),  # would be rounded
+    _line("amt07", **P, amount="12.340"),
+    _line("amt08", event_type="add_to_cart", amount="abc"),
+    _line("amt09", **P, amount="N/A"),
+    _line("amt10", **P, amount=19.99),
+]
 EXPECTED: dict[str, tuple[str, ...]] = {
     "enc01": CLEAN,
     "enc02": CLEAN,
@@ -70,6 +85,16 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "typ04": CLEAN,
     "typ05": CLEAN,
     "typ06": ("invalid_type", "unknown_event_type"),
+    "amt01": ("invalid_amount",),
+    "amt02": ("invalid_amount",),
+    "amt03": ("invalid_amount",),
+    "amt04": ("invalid_amount",),
+    "amt05": ("invalid_amount",),
+    "amt06": ("invalid_amount",),
+    "amt07": CLEAN,
+    "amt08": ("invalid_amount",),
+    "amt09": ("missing_amount",),
+    "amt10": CLEAN,
 }
 
 
@@ -77,6 +102,7 @@ def _write_day(day: Path) -> None:
     write_gz(day / "encoding.jsonl.gz", b"\n".join(ENCODING_LINES) + b"\n")
     write_gz(day / "encoding.csv.gz", ENCODING_CSV)
     write_gz(day / "types.jsonl.gz", b"\n".join(TYPE_LINES) + b"\n")
+    write_gz(day / "amounts.jsonl.gz", b"\n".join(AMOUNT_LINES) + b"\n")
 
 
 def _settings(root: Path, monkeypatch):
@@ -117,15 +143,27 @@ def test_every_record_loads_or_has_its_reasons(drops):
 
 def test_counts_add_up(drops):
     result = drops["result"]
-    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (14, 6, 8)
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (24, 8, 16)
     assert result.reason_counts["invalid_encoding"] == 5
     assert result.reason_counts["invalid_type"] == 3
+    assert (result.reason_counts["invalid_amount"], result.reason_counts["missing_amount"]) == (
+        7,
+        1,
+    )
 
 
 def test_numbers_and_booleans_load_as_their_text(drops):
     events = drops["events"]
     assert (events["12345"]["user_id"], events["typ04"]["user_id"]) == ("u1", "{not an object}")
     assert events["typ05"]["os"] == "other"  # 'true' is no known os
+
+
+def test_amounts_load_exactly(drops):
+    events = drops["events"]
+    assert (events["amt07"]["amount"], events["amt10"]["amount"]) == (
+        Decimal("12.34"),
+        Decimal("19.99"),
+    )
 
 
 def test_no_clean_row_carries_a_replaced_character(drops):

@@ -12,6 +12,7 @@ Same semantics as the Spark ETL (cleanse -> parse -> derive -> rules -> within-r
   silent replacement), so a JSON line it reads is valid UTF-8; a CSV row holding U+FFFD is
   flagged, as the ETL does.
 - invalid_type: `json_type` of each contract field of a JSON line is OBJECT or ARRAY.
+- amount: transforms.parse's shape and decimal-places rule (never rounded), then a cast.
 - Whitespace is Java's `\\s` ([ \\t\\n\\x0B\\f\\r]), the ETL's null tokens, enum spellings,
   country names and currencies come from the project's own constants.
 - event_time: the ISO pattern of transforms.parse then a TIMESTAMPTZ cast (UTC when no
@@ -37,6 +38,7 @@ from eventlake.settings import Settings
 
 # Copies of transforms.parse and transforms.cleanse constants would drift; import them.
 from eventlake.transforms.cleanse import (
+    AMOUNT_NULL_TOKENS,
     COUNTRY_CURRENCY,
     COUNTRY_NAMES,
     DEFAULT_CURRENCY,
@@ -45,10 +47,14 @@ from eventlake.transforms.cleanse import (
     OS_SPELLINGS,
     UNKNOWN_COUNTRY,
 )
-from eventlake.transforms.parse import EPOCH_MILLIS_THRESHOLD, EPOCH_PATTERN, ISO_PATTERN
+from eventlake.transforms.parse import (
+    AMOUNT_PARTS,
+    AMOUNT_SHAPE,
+    EPOCH_MILLIS_THRESHOLD,
+    EPOCH_PATTERN,
+    ISO_PATTERN,
+)
 
-# parse_amount's pattern (inline in transforms.parse).
-AMOUNT_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 # Java's \s: RE2's \s lacks \x0B (vertical tab), so the class is spelled out.
 WS_CLASS = r"\t\n\v\f\r "
 EARLIEST = "2000-01-01 00:00:00"
@@ -97,7 +103,8 @@ def rule_sql(day: date, tolerance_days: int) -> dict[str, str]:
             "NOT _is_malformed AND (event_type IS NULL "
             f"OR event_type NOT IN {_in_list(EVENT_TYPES)})"
         ),
-        "missing_amount": "event_type = 'purchase' AND amount IS NULL",
+        "missing_amount": "event_type = 'purchase' AND amount_raw IS NULL",
+        "invalid_amount": "amount_raw IS NOT NULL AND amount IS NULL",
         "negative_amount": "event_type = 'purchase' AND amount < 0",
         "unknown_device": "NOT _is_malformed AND _device_unknown",
         "unknown_country": "NOT _is_malformed AND _country_unknown",
@@ -109,6 +116,15 @@ CREATE OR REPLACE TEMP MACRO el_trim(x) AS
     trim(x, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
 CREATE OR REPLACE TEMP MACRO el_clean(x) AS
     CASE WHEN lower(el_trim(x)) IN {_in_list(NULL_TOKENS)} THEN NULL ELSE el_trim(x) END;
+CREATE OR REPLACE TEMP MACRO el_clean_amount(x) AS
+    CASE WHEN lower(el_trim(x)) IN {_in_list(AMOUNT_NULL_TOKENS)} THEN NULL ELSE el_trim(x) END;
+CREATE OR REPLACE TEMP MACRO el_digits(x) AS
+    regexp_extract(x, {_lit(AMOUNT_PARTS)}, 1) || regexp_extract(x, {_lit(AMOUNT_PARTS)}, 2);
+CREATE OR REPLACE TEMP MACRO el_amount_decimals(x) AS
+    length(regexp_extract(x, {_lit(AMOUNT_PARTS)}, 2))
+    - CASE WHEN regexp_extract(x, {_lit(AMOUNT_PARTS)}, 3) = '' THEN 0
+           ELSE TRY_CAST(regexp_extract(x, {_lit(AMOUNT_PARTS)}, 3) AS INTEGER) END
+    - (length(el_digits(x)) - length(regexp_replace(el_digits(x), '0+$', '')));
 CREATE OR REPLACE TEMP MACRO el_enum(x) AS lower(regexp_replace(x, '[{WS_CLASS}_\\-]+', ' ', 'g'));
 """
 
@@ -204,7 +220,10 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
             return "[]::VARCHAR[]"
         return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
-    cleaned = ", ".join(f"el_clean({n}) AS {n}" for n in RAW_FIELDS)
+    cleaned = ", ".join(
+        f"el_clean_amount({n}) AS {n}" if n == "amount" else f"el_clean({n}) AS {n}"
+        for n in RAW_FIELDS
+    )
     known_devices = _in_list(DEVICE_SPELLINGS)
     threshold = float(settings.etl.high_value_threshold)
     return f"""
@@ -245,7 +264,8 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
                           coalesce({_case_map("_country", COUNTRY_CURRENCY)},
                                    {_lit(DEFAULT_CURRENCY)}) END) AS currency,
             amount AS amount_raw,
-            CASE WHEN regexp_matches(amount, {_lit(AMOUNT_PATTERN)})
+            CASE WHEN regexp_matches(amount, {_lit(AMOUNT_SHAPE)})
+                      AND el_amount_decimals(amount) <= 2
                  THEN TRY_CAST(amount AS DECIMAL(18, 2)) END AS amount,
             CASE WHEN regexp_matches(event_time, {_lit(ISO_PATTERN)})
                  THEN TRY_CAST(regexp_replace(event_time, 'z$', 'Z') AS TIMESTAMPTZ)::TIMESTAMP

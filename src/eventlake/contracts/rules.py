@@ -118,8 +118,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "missing_amount",
         "quarantine",
-        "A purchase without a parseable amount.",
-        lambda ctx: _is_purchase() & F.col("amount").isNull(),
+        "A purchase without an amount (absent, null, empty or a null token such as 'N/A').",
+        lambda ctx: _is_purchase() & F.col("amount_raw").isNull(),
+    ),
+    Rule(
+        "invalid_amount",
+        "quarantine",
+        "An amount, on any event, that is not a plain decimal number (a thousands separator, "
+        "a currency sign, a decimal comma, NaN, Infinity), needs more decimals than the "
+        "column keeps (2: it would be rounded) or does not fit decimal(18,2). Never rounded "
+        "or nulled.",
+        lambda ctx: F.col("amount_raw").isNotNull() & F.col("amount").isNull(),
     ),
     Rule(
         "negative_amount",

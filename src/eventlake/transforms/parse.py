@@ -30,11 +30,37 @@ def parse_event_time(col: Column) -> Column:
     return F.coalesce(iso, epoch)
 
 
+# A plain decimal number, optionally with an exponent. Anything else (a thousands separator,
+# a currency sign, a decimal comma, NaN, Infinity) is not an amount.
+AMOUNT_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+# Its parts: integer digits, fraction digits, exponent.
+AMOUNT_PARTS = r"^[+-]?(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$"
+# The common case, kept off the slow path: at most the column's decimals, no exponent.
+_SIMPLE_AMOUNT = rf"^[+-]?\d+(\.\d{{0,{AMOUNT_TYPE.scale}}})?$"
+
+
+def amount_decimals(text: Column) -> Column:
+    """The decimal places the value of a number text needs: trailing zeros do not count,
+    the exponent does ("12.50" 1, "1.2345e1" 3, "120e-3" 2, "100" -2). Null when the text
+    is not a number or the exponent is out of range."""
+    integer = F.regexp_extract(text, AMOUNT_PARTS, 1)
+    fraction = F.regexp_extract(text, AMOUNT_PARTS, 2)
+    exponent = F.regexp_extract(text, AMOUNT_PARTS, 3)
+    digits = F.concat(integer, fraction)
+    trailing_zeros = F.length(digits) - F.length(F.regexp_replace(digits, "0+$", ""))
+    shift = F.when(exponent == "", F.lit(0)).otherwise(exponent.try_cast("int"))
+    return F.when(text.rlike(AMOUNT_SHAPE), F.length(fraction) - shift - trailing_zeros)
+
+
 def parse_amount(col: Column) -> Column:
-    """Decimal(18,2); anything but a plain number (e.g. "12,50", "abc") -> null."""
-    return F.when(col.rlike(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"), col).try_cast(
-        AMOUNT_TYPE
+    """Decimal(18,2), exactly the value the text denotes, or null: a text that is not a plain
+    decimal number ("12,50", "$5", "1,234.50", "NaN", "Infinity"), that needs more decimals
+    than the column keeps ("12.345": it would be rounded) or that does not fit (|x| >= 1e16)
+    becomes null, and the `invalid_amount` rule reports it. Never rounded."""
+    exact = F.when(col.rlike(_SIMPLE_AMOUNT), F.lit(True)).otherwise(
+        amount_decimals(col) <= AMOUNT_TYPE.scale
     )
+    return F.when(exact, col.try_cast(AMOUNT_TYPE))
 
 
 def _starts_container(value: Column) -> Column:

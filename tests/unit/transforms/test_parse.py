@@ -116,3 +116,52 @@ def test_has_json_container_tells_objects_and_arrays_from_strings(spark):
         "name string, flag boolean",
     )
     assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_parse_amount_never_rounds_and_refuses_what_is_not_a_plain_number(spark):
+    source_df = spark.createDataFrame(
+        [
+            ("12.340",),  # a trailing zero is no extra decimal
+            ("120e-3",),  # = 0.12
+            ("9999999999999999.99",),  # the largest decimal(18,2)
+            (".5",),
+            ("12.345",),  # would be rounded
+            ("1.2345e1",),  # = 12.345
+            ("-0.001",),
+            ("1e-400",),
+            ("10000000000000000",),  # 1e16 does not fit
+            ("1e400",),
+            ("1,234.50",),
+            ("$5",),
+            ("5 EUR",),
+            ("NaN",),
+            ("Infinity",),
+            ("-Infinity",),
+            ("1e99999999999",),  # an exponent beyond int
+        ],
+        "a string",
+    )
+    actual_df = source_df.select("a", parse_amount(F.col("a")).alias("amount"))
+    expected_df = spark.createDataFrame(
+        [
+            ("12.340", Decimal("12.34")),
+            ("120e-3", Decimal("0.12")),
+            ("9999999999999999.99", Decimal("9999999999999999.99")),
+            (".5", Decimal("0.50")),
+            ("12.345", None),
+            ("1.2345e1", None),
+            ("-0.001", None),
+            ("1e-400", None),
+            ("10000000000000000", None),
+            ("1e400", None),
+            ("1,234.50", None),
+            ("$5", None),
+            ("5 EUR", None),
+            ("NaN", None),
+            ("Infinity", None),
+            ("-Infinity", None),
+            ("1e99999999999", None),
+        ],
+        "a string, amount decimal(18,2)",
+    )
+    assertDataFrameEqual(actual_df, expected_df)

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.spark
 SCHEMA = (
     "name string, _is_malformed boolean, _is_invalid_encoding boolean, "
     "_has_invalid_type boolean, event_id string, "
-    "user_id string, event_ts timestamp, event_type string, amount decimal(18,2), "
+    "user_id string, event_ts timestamp, event_type string, amount_raw string, "
+    "amount decimal(18,2), "
     "_device_unknown boolean, _country_unknown boolean"
 )
 CTX = RuleContext("2026-01-05", 2)
@@ -33,6 +34,7 @@ def _row(name, **fields):
         "user_id": "u1",
         "event_ts": T0,
         "event_type": "click",
+        "amount_raw": None,
         "amount": None,
         "_device_unknown": False,
         "_country_unknown": False,
@@ -63,8 +65,10 @@ def _rows():
         _row("unknown_type", event_type="hover"),
         _row("null_type", event_type=None),
         _row("no_amount", event_type="purchase"),
-        _row("negative", event_type="purchase", amount=Decimal("-1.00")),
-        _row("zero_ok", event_type="purchase", amount=Decimal("0.00")),
+        _row("negative", event_type="purchase", amount_raw="-1", amount=Decimal("-1.00")),
+        _row("zero_ok", event_type="purchase", amount_raw="0", amount=Decimal("0.00")),
+        _row("bad_amount_on_a_click", amount_raw="1,234.50"),
+        _row("bad_amount_on_a_purchase", event_type="purchase", amount_raw="12.345"),
         _row("warn_only", _device_unknown=True, _country_unknown=True),
         _row("several", event_id=None, user_id=None, event_ts=None, event_type="hover"),
         _row("bad_bytes", _is_invalid_encoding=True),
@@ -93,6 +97,8 @@ def test_with_reasons_one_code_per_rule_and_several_per_row(spark):
             ("no_amount", ["missing_amount"], [], True),
             ("negative", ["negative_amount"], [], True),
             ("zero_ok", [], [], False),
+            ("bad_amount_on_a_click", ["invalid_amount"], [], True),
+            ("bad_amount_on_a_purchase", ["invalid_amount"], [], True),
             ("warn_only", [], ["unknown_device", "unknown_country"], False),
             (
                 "several",
@@ -137,5 +143,6 @@ def test_rule_codes_are_the_contracted_names():
         "event_time_in_future",
         "unknown_event_type",
         "missing_amount",
+        "invalid_amount",
         "negative_amount",
     }
