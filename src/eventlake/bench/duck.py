@@ -158,7 +158,8 @@ def _json_source(paths: list[str]) -> str:
         FROM checked
     )
     SELECT _source_file, _raw_record, _is_malformed, false AS _is_invalid_encoding,
-        coalesce(NOT _is_malformed AND ({containers}), false) AS _has_invalid_type, {fields}
+        coalesce(CASE WHEN NOT _is_malformed THEN {containers} END, false) AS _has_invalid_type,
+        {fields}
     FROM extracted
     """
 
