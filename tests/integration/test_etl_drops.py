@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,6 +70,16 @@ AMOUNT_LINES = [
     _line("amt09", **P, amount="N/A"),
     _line("amt10", **P, amount=19.99),
 ]
+# ---------------------------------------------------------------- times
+TIME_LINES = [
+    _line("tim01", event_time="2026-02-30T10:00:00Z"),
+    _line("tim02", event_time="2026-01-05T10:00:00+0530"),  # = 04:30 UTC
+    _line("tim03", event_time="2026-01-05T10:00:00 Europe/Paris"),
+    _line("tim04", event_time="2016-12-31T23:59:60Z"),  # a leap second
+    _line("tim05", event_time="2026-01-04 23:30:00-01:00"),  # = 2026-01-05T00:30Z
+]
+
+
 EXPECTED: dict[str, tuple[str, ...]] = {
     "enc01": CLEAN,
     "enc02": CLEAN,
@@ -95,6 +105,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "amt08": ("invalid_amount",),
     "amt09": ("missing_amount",),
     "amt10": CLEAN,
+    "tim01": ("invalid_event_time",),
+    "tim02": CLEAN,
+    "tim03": ("invalid_event_time",),
+    "tim04": ("invalid_event_time",),
+    "tim05": CLEAN,
 }
 
 
@@ -103,6 +118,7 @@ def _write_day(day: Path) -> None:
     write_gz(day / "encoding.csv.gz", ENCODING_CSV)
     write_gz(day / "types.jsonl.gz", b"\n".join(TYPE_LINES) + b"\n")
     write_gz(day / "amounts.jsonl.gz", b"\n".join(AMOUNT_LINES) + b"\n")
+    write_gz(day / "times.jsonl.gz", b"\n".join(TIME_LINES) + b"\n")
 
 
 def _settings(root: Path, monkeypatch):
@@ -143,7 +159,7 @@ def test_every_record_loads_or_has_its_reasons(drops):
 
 def test_counts_add_up(drops):
     result = drops["result"]
-    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (24, 8, 16)
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (29, 10, 19)
     assert result.reason_counts["invalid_encoding"] == 5
     assert result.reason_counts["invalid_type"] == 3
     assert (result.reason_counts["invalid_amount"], result.reason_counts["missing_amount"]) == (
@@ -164,6 +180,16 @@ def test_amounts_load_exactly(drops):
         Decimal("12.34"),
         Decimal("19.99"),
     )
+
+
+def test_times_are_the_instants_they_denote(drops):
+    events = drops["events"]
+    assert events["tim02"]["event_ts"] == datetime(2026, 1, 5, 4, 30, 0)
+    assert (events["tim05"]["event_ts"], events["tim05"]["event_date"]) == (
+        datetime(2026, 1, 5, 0, 30, 0),
+        date(2026, 1, 5),
+    )
+    assert drops["result"].reason_counts["invalid_event_time"] == 3
 
 
 def test_no_clean_row_carries_a_replaced_character(drops):

@@ -85,8 +85,10 @@ RULES: tuple[Rule, ...] = (
         "invalid_event_time",
         "quarantine",
         "event_time is missing, unparseable, or before 2000-01-01T00:00:00Z. Accepted: ISO-8601 "
-        "with T or space, optional fraction, Z/±HH:MM/no offset (UTC); epoch seconds or "
-        "milliseconds (told apart by magnitude).",
+        "with T or space, optional fraction (truncated to microseconds), Z/±HH:MM/±HHMM/no "
+        "offset (UTC); epoch seconds or milliseconds (told apart by magnitude). Refused: "
+        "dates or times off the calendar (2026-02-30, 24:00), offsets beyond ±18:00, zone "
+        "names, leap seconds (23:59:60).",
         lambda ctx: (
             ~F.col("_is_malformed")
             & (

@@ -165,3 +165,28 @@ def test_parse_amount_never_rounds_and_refuses_what_is_not_a_plain_number(spark)
         "a string, amount decimal(18,2)",
     )
     assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_parse_event_time_offsets_calendar_zone_names_and_leap_seconds(spark):
+    # Every value is read as the instant it denotes, or null (-> invalid_event_time).
+    cases = [
+        ("2026-01-05T10:00:00+0530", datetime(2026, 1, 5, 4, 30, 0)),  # basic-format offset
+        ("2026-01-05T10:00:00-0000", datetime(2026, 1, 5, 10, 0, 0)),
+        ("2026-01-05T10:00:00+18:00", datetime(2026, 1, 4, 16, 0, 0)),  # the widest offset
+        ("2026-01-05T10:00:00+25:00", None),  # no such offset
+        ("2024-02-29T00:00:00Z", datetime(2024, 2, 29, 0, 0, 0)),  # a leap day
+        ("2026-02-29T00:00:00Z", None),  # 2026 is no leap year
+        ("2026-02-30T10:00:00Z", None),
+        ("2026-04-31T10:00:00Z", None),
+        ("2026-01-05T24:00:00Z", None),
+        ("2016-12-31T23:59:60Z", None),  # a real leap second: not representable, refused
+        ("2026-01-05T10:00:00 Europe/Paris", None),  # zone names are refused ...
+        ("2026-01-05T10:00:00[Europe/Paris]", None),
+        ("2026-01-05T10:00:00 CET", None),  # ... abbreviations are ambiguous
+        ("2026-01-05T10:00:00 UTC", None),
+        ("2026-01-05T10:00:00.123456789Z", datetime(2026, 1, 5, 10, 0, 0, 123456)),  # to µs
+    ]
+    source_df = spark.createDataFrame([(t,) for t, _ in cases], "t string")
+    actual_df = source_df.select("t", parse_event_time(F.col("t")).alias("ts"))
+    expected_df = spark.createDataFrame(cases, "t string, ts timestamp")
+    assertDataFrameEqual(actual_df, expected_df)
