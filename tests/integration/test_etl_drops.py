@@ -80,6 +80,19 @@ TIME_LINES = [
 ]
 
 
+# ---------------------------------------------------------------- huge lines, deep nesting
+def _with_field(line: bytes, name: str, json_text: str) -> bytes:
+    """`line` with one more field, written as raw JSON text."""
+    return line[:-1] + f', "{name}": {json_text}}}'.encode()
+
+
+HUGE = 5_000_000
+BIG_LINES = [
+    _line("big01", user_agent="a" * HUGE),  # a 5 MB line
+    _with_field(_line("big02"), "blob", "[" * 5000 + "]" * 5000),  # beyond the parser's depth
+    _with_field(_line("big03"), "blob", "[" * 500 + "]" * 500),  # within it
+    _line("big04").replace(b'"user_id": "u1"', b'"user_id": ' + b"[" * 50 + b"]" * 50),
+]
 EXPECTED: dict[str, tuple[str, ...]] = {
     "enc01": CLEAN,
     "enc02": CLEAN,
@@ -110,6 +123,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "tim03": ("invalid_event_time",),
     "tim04": ("invalid_event_time",),
     "tim05": CLEAN,
+    "big01": CLEAN,
+    "big02": ("malformed_record",),
+    "big03": CLEAN,
+    "big04": ("invalid_type",),
 }
 
 
@@ -119,6 +136,7 @@ def _write_day(day: Path) -> None:
     write_gz(day / "types.jsonl.gz", b"\n".join(TYPE_LINES) + b"\n")
     write_gz(day / "amounts.jsonl.gz", b"\n".join(AMOUNT_LINES) + b"\n")
     write_gz(day / "times.jsonl.gz", b"\n".join(TIME_LINES) + b"\n")
+    write_gz(day / "big.jsonl.gz", b"\n".join(BIG_LINES) + b"\n")
 
 
 def _settings(root: Path, monkeypatch):
@@ -159,9 +177,9 @@ def test_every_record_loads_or_has_its_reasons(drops):
 
 def test_counts_add_up(drops):
     result = drops["result"]
-    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (29, 10, 19)
+    assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (33, 12, 21)
     assert result.reason_counts["invalid_encoding"] == 5
-    assert result.reason_counts["invalid_type"] == 3
+    assert result.reason_counts["invalid_type"] == 4
     assert (result.reason_counts["invalid_amount"], result.reason_counts["missing_amount"]) == (
         7,
         1,
@@ -190,6 +208,12 @@ def test_times_are_the_instants_they_denote(drops):
         date(2026, 1, 5),
     )
     assert drops["result"].reason_counts["invalid_event_time"] == 3
+
+
+def test_a_5mb_line_loads_whole(drops):
+    assert len(drops["events"]["big01"]["user_agent"]) == HUGE
+    files = {f["path"].rsplit("/", 1)[-1]: f["records"] for f in drops["result"].files}
+    assert files["big.jsonl.gz"] == 4
 
 
 def test_no_clean_row_carries_a_replaced_character(drops):
