@@ -8,6 +8,11 @@ Same semantics as the Spark ETL (cleanse -> parse -> derive -> rules -> within-r
   from_json + brace check). Non-string values are read as their JSON text.
 - CSV files are grouped by header, like the ETL; a row with the wrong number of fields is
   malformed (DuckDB's reject table keeps its raw line).
+- invalid_encoding: DuckDB refuses a file that is not UTF-8 outright (an error, not a
+  silent replacement), so a JSON line it reads is valid UTF-8; a CSV row holding U+FFFD is
+  flagged, as the ETL does.
+- invalid_type: `json_type` of each contract field of a JSON line is OBJECT or ARRAY.
+- amount: transforms.parse's shape and decimal-places rule (never rounded), then a cast.
 - Whitespace is Java's `\\s` ([ \\t\\n\\x0B\\f\\r]), the ETL's null tokens, enum spellings,
   country names and currencies come from the project's own constants.
 - event_time: the ISO pattern of transforms.parse then a TIMESTAMPTZ cast (UTC when no
@@ -33,6 +38,7 @@ from eventlake.settings import Settings
 
 # Copies of transforms.parse and transforms.cleanse constants would drift; import them.
 from eventlake.transforms.cleanse import (
+    AMOUNT_NULL_TOKENS,
     COUNTRY_CURRENCY,
     COUNTRY_NAMES,
     DEFAULT_CURRENCY,
@@ -41,10 +47,14 @@ from eventlake.transforms.cleanse import (
     OS_SPELLINGS,
     UNKNOWN_COUNTRY,
 )
-from eventlake.transforms.parse import EPOCH_MILLIS_THRESHOLD, EPOCH_PATTERN, ISO_PATTERN
+from eventlake.transforms.parse import (
+    AMOUNT_PARTS,
+    AMOUNT_SHAPE,
+    EPOCH_MILLIS_THRESHOLD,
+    EPOCH_PATTERN,
+    ISO_PATTERN,
+)
 
-# parse_amount's pattern (inline in transforms.parse).
-AMOUNT_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 # Java's \s: RE2's \s lacks \x0B (vertical tab), so the class is spelled out.
 WS_CLASS = r"\t\n\v\f\r "
 EARLIEST = "2000-01-01 00:00:00"
@@ -78,6 +88,8 @@ def rule_sql(day: date, tolerance_days: int) -> dict[str, str]:
     """Each rule of contracts.rules as a SQL predicate over the cleansed, parsed columns."""
     return {
         "malformed_record": "_is_malformed",
+        "invalid_encoding": "_is_invalid_encoding",
+        "invalid_type": "NOT _is_malformed AND _has_invalid_type",
         "missing_event_id": "NOT _is_malformed AND event_id IS NULL",
         "missing_user_id": "NOT _is_malformed AND user_id IS NULL",
         "invalid_event_time": (
@@ -91,7 +103,8 @@ def rule_sql(day: date, tolerance_days: int) -> dict[str, str]:
             "NOT _is_malformed AND (event_type IS NULL "
             f"OR event_type NOT IN {_in_list(EVENT_TYPES)})"
         ),
-        "missing_amount": "event_type = 'purchase' AND amount IS NULL",
+        "missing_amount": "event_type = 'purchase' AND amount_raw IS NULL",
+        "invalid_amount": "amount_raw IS NOT NULL AND amount IS NULL",
         "negative_amount": "event_type = 'purchase' AND amount < 0",
         "unknown_device": "NOT _is_malformed AND _device_unknown",
         "unknown_country": "NOT _is_malformed AND _country_unknown",
@@ -103,6 +116,15 @@ CREATE OR REPLACE TEMP MACRO el_trim(x) AS
     trim(x, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
 CREATE OR REPLACE TEMP MACRO el_clean(x) AS
     CASE WHEN lower(el_trim(x)) IN {_in_list(NULL_TOKENS)} THEN NULL ELSE el_trim(x) END;
+CREATE OR REPLACE TEMP MACRO el_clean_amount(x) AS
+    CASE WHEN lower(el_trim(x)) IN {_in_list(AMOUNT_NULL_TOKENS)} THEN NULL ELSE el_trim(x) END;
+CREATE OR REPLACE TEMP MACRO el_digits(x) AS
+    regexp_extract(x, {_lit(AMOUNT_PARTS)}, 1) || regexp_extract(x, {_lit(AMOUNT_PARTS)}, 2);
+CREATE OR REPLACE TEMP MACRO el_amount_decimals(x) AS
+    length(regexp_extract(x, {_lit(AMOUNT_PARTS)}, 2))
+    - CASE WHEN regexp_extract(x, {_lit(AMOUNT_PARTS)}, 3) = '' THEN 0
+           ELSE TRY_CAST(regexp_extract(x, {_lit(AMOUNT_PARTS)}, 3) AS INTEGER) END
+    - (length(el_digits(x)) - length(regexp_replace(el_digits(x), '0+$', '')));
 CREATE OR REPLACE TEMP MACRO el_enum(x) AS lower(regexp_replace(x, '[{WS_CLASS}_\\-]+', ' ', 'g'));
 """
 
@@ -113,6 +135,9 @@ def _json_source(paths: list[str]) -> str:
     extract = "[" + ", ".join(_lit(f"$.{n}") for n in RAW_FIELDS) + "]"
     fields = ", ".join(f"CASE WHEN NOT _is_malformed THEN _v[{i + 1}] END AS {n}"
                        for i, n in enumerate(RAW_FIELDS))  # fmt: skip
+    containers = " OR ".join(
+        f"json_type(_raw_record, {_lit(f'$.{n}')}) IN ('OBJECT', 'ARRAY')" for n in RAW_FIELDS
+    )
     return f"""
     WITH lines AS (
         SELECT filename AS _source_file, line AS _raw_record
@@ -132,7 +157,10 @@ def _json_source(paths: list[str]) -> str:
                        THEN json_extract_string(_raw_record, {extract}) END AS _v
         FROM checked
     )
-    SELECT _source_file, _raw_record, _is_malformed, {fields} FROM extracted
+    SELECT _source_file, _raw_record, _is_malformed, false AS _is_invalid_encoding,
+        coalesce(CASE WHEN NOT _is_malformed THEN {containers} END, false) AS _has_invalid_type,
+        {fields}
+    FROM extracted
     """
 
 
@@ -157,11 +185,16 @@ def _csv_sources(con, groups: dict[tuple[str, ...], list[str]]) -> list[str]:
         selects.append(
             f"""
             SELECT filename AS _source_file, to_json(struct_pack({pack}))::VARCHAR AS _raw_record,
-                   false AS _is_malformed, {", ".join(RAW_FIELDS)}
+                   false AS _is_malformed,
+                   contains(to_json(struct_pack({pack}))::VARCHAR, chr(65533))
+                       AS _is_invalid_encoding, false AS _has_invalid_type,
+                   {", ".join(RAW_FIELDS)}
             FROM csv_good_{i}
             UNION ALL
             SELECT s.file_path AS _source_file, any_value(r.csv_line) AS _raw_record,
-                   true AS _is_malformed, {", ".join(f"NULL AS {n}" for n in RAW_FIELDS)}
+                   true AS _is_malformed, contains(any_value(r.csv_line), chr(65533))
+                       AS _is_invalid_encoding, false AS _has_invalid_type,
+                   {", ".join(f"NULL AS {n}" for n in RAW_FIELDS)}
             FROM csv_rej_{i} r JOIN csv_scan_{i} s USING (scan_id, file_id)
             GROUP BY s.file_path, r.line
             """
@@ -188,13 +221,18 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
             return "[]::VARCHAR[]"
         return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
-    cleaned = ", ".join(f"el_clean({n}) AS {n}" for n in RAW_FIELDS)
+    cleaned = ", ".join(
+        f"el_clean_amount({n}) AS {n}" if n == "amount" else f"el_clean({n}) AS {n}"
+        for n in RAW_FIELDS
+    )
     known_devices = _in_list(DEVICE_SPELLINGS)
     threshold = float(settings.etl.high_value_threshold)
     return f"""
     WITH src AS ({source}),
     cleaned AS (
-        SELECT _source_file, _raw_record, _is_malformed, {cleaned} FROM src
+        SELECT _source_file, _raw_record, _is_malformed, _is_invalid_encoding,
+            _has_invalid_type, {cleaned}
+        FROM src
     ), norm AS (
         SELECT *,
             el_enum(device) AS _device_norm,
@@ -227,7 +265,8 @@ def _classify_sql(source: str, settings: Settings, day: date, salt: str) -> str:
                           coalesce({_case_map("_country", COUNTRY_CURRENCY)},
                                    {_lit(DEFAULT_CURRENCY)}) END) AS currency,
             amount AS amount_raw,
-            CASE WHEN regexp_matches(amount, {_lit(AMOUNT_PATTERN)})
+            CASE WHEN regexp_matches(amount, {_lit(AMOUNT_SHAPE)})
+                      AND el_amount_decimals(amount) <= 2
                  THEN TRY_CAST(amount AS DECIMAL(18, 2)) END AS amount,
             CASE WHEN regexp_matches(event_time, {_lit(ISO_PATTERN)})
                  THEN TRY_CAST(regexp_replace(event_time, 'z$', 'Z') AS TIMESTAMPTZ)::TIMESTAMP

@@ -13,19 +13,21 @@ compares them, so the speed-up is measured against a version that does the same 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import time
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from eventlake.bench.duck import AMOUNT_PATTERN, EARLIEST, RefResult
+from eventlake.bench.duck import EARLIEST, RefResult
 from eventlake.contracts.rules import RULE_CODES, effective_rules
 from eventlake.contracts.schemas import EVENT_CATEGORY, EVENT_TYPES, RAW_FIELDS
 from eventlake.settings import Settings
 from eventlake.transforms.cleanse import (
+    AMOUNT_NULL_TOKENS,
     COUNTRY_CURRENCY,
     COUNTRY_NAMES,
     DEFAULT_CURRENCY,
@@ -34,13 +36,18 @@ from eventlake.transforms.cleanse import (
     OS_SPELLINGS,
     UNKNOWN_COUNTRY,
 )
-from eventlake.transforms.parse import EPOCH_MILLIS_THRESHOLD, EPOCH_PATTERN, ISO_PATTERN
+from eventlake.transforms.parse import (
+    AMOUNT_SHAPE,
+    EPOCH_MILLIS_THRESHOLD,
+    EPOCH_PATTERN,
+    ISO_PATTERN,
+)
 
 CORRUPT = "_corrupt_record"
 _WS = " \t\n\x0b\x0c\r"
 _ISO = re.compile(ISO_PATTERN, re.ASCII)
 _EPOCH = re.compile(EPOCH_PATTERN, re.ASCII)
-_AMOUNT = re.compile(AMOUNT_PATTERN, re.ASCII)
+_AMOUNT = re.compile(AMOUNT_SHAPE, re.ASCII)
 _ISO2 = re.compile(r"^[A-Z]{2}$", re.ASCII)
 _ISO3 = re.compile(r"^[A-Z]{3}$", re.ASCII)
 _EPOCH0 = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,11 +58,15 @@ _CENT = Decimal("0.01")
 # ---------------------------------------------------------------- the rules in plain Python
 
 
-def py_clean(value: Any) -> str | None:
+def py_clean(value: Any, tokens: tuple[str, ...] = NULL_TOKENS) -> str | None:
     if value is None:
         return None
     text = str(value).strip(_WS)
-    return None if text.lower() in NULL_TOKENS else text
+    return None if text.lower() in tokens else text
+
+
+def py_clean_amount(value: Any) -> str | None:
+    return py_clean(value, AMOUNT_NULL_TOKENS)
 
 
 def py_enum(value: str | None) -> str | None:
@@ -120,13 +131,31 @@ def py_event_micros(text: str | None) -> int | None:
 
 
 def py_amount(text: str | None) -> Decimal | None:
+    """The exact decimal(18,2) value, or None: not a number, would be rounded, too large."""
     if text is None or not _AMOUNT.search(text):
         return None
     try:
-        value = Decimal(text).quantize(_CENT, rounding=ROUND_HALF_UP)
+        value = Decimal(text)
+        cents = value.quantize(_CENT)
     except InvalidOperation:
         return None
-    return value if abs(value) < Decimal(10) ** 16 else None  # decimal(18,2)
+    if cents != value:  # more decimals than the column keeps
+        return None
+    return cents if abs(cents) < Decimal(10) ** 16 else None  # decimal(18,2)
+
+
+def _has_container(raw_record: str | None) -> bool:
+    """A contract field of the record's JSON text is an object or array. (raw_record is
+    to_json of the inferred row: a field inferred as a struct or array renders as one.)"""
+    if raw_record is None or (raw_record.count("{") < 2 and "[" not in raw_record):
+        return False
+    try:
+        parsed = json.loads(raw_record)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and any(
+        isinstance(parsed.get(n), dict | list) for n in RAW_FIELDS
+    )
 
 
 def _micros(day_text: str) -> int:
@@ -150,11 +179,19 @@ def make_reasons(day: date, tolerance_days: int, overrides: dict[str, str]):
         amount: Decimal | None,
         device_raw: str | None,
         country_raw: str | None,
+        raw_record: str | None = None,
+        amount_raw: str | None = None,
     ) -> tuple[list[str], list[str]]:
         hits: list[str] = []
         if is_malformed:
             hits.append("malformed_record")
-        else:
+        # Spark's JSON and CSV readers have replaced invalid UTF-8 by U+FFFD here (a genuine
+        # one in a JSON line is flagged too, unlike the ETL; the generator writes none).
+        if raw_record is not None and "\ufffd" in raw_record:
+            hits.append("invalid_encoding")
+        if not is_malformed and _has_container(raw_record):
+            hits.append("invalid_type")
+        if not is_malformed:
             if event_id is None:
                 hits.append("missing_event_id")
             if user_id is None:
@@ -165,8 +202,10 @@ def make_reasons(day: date, tolerance_days: int, overrides: dict[str, str]):
                 hits.append("event_time_in_future")
             if event_type is None or event_type not in EVENT_TYPES:
                 hits.append("unknown_event_type")
-            if event_type == "purchase" and amount is None:
+            if event_type == "purchase" and amount_raw is None:
                 hits.append("missing_amount")
+            if amount_raw is not None and amount is None:
+                hits.append("invalid_amount")
             if event_type == "purchase" and amount is not None and amount < 0:
                 hits.append("negative_amount")
             norm = py_enum(device_raw)
@@ -236,6 +275,7 @@ def run_naive(
         ]
     )
     clean_udf = F.udf(py_clean, T.StringType())
+    clean_amount_udf = F.udf(py_clean_amount, T.StringType())
     event_type_udf = F.udf(py_event_type, T.StringType())
     device_udf = F.udf(py_device, T.StringType())
     os_udf = F.udf(py_os, T.StringType())
@@ -263,7 +303,12 @@ def run_naive(
             raw = raw.withColumn(name, F.lit(None).cast("string"))
     is_malformed = F.col(CORRUPT).isNotNull()
     cleaned = raw.select(
-        *[F.when(~is_malformed, clean_udf(F.col(n))).alias(n) for n in RAW_FIELDS],
+        *[
+            F.when(
+                ~is_malformed, (clean_amount_udf if n == "amount" else clean_udf)(F.col(n))
+            ).alias(n)
+            for n in RAW_FIELDS
+        ],
         F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*RAW_FIELDS))).alias("raw_record"),
         is_malformed.alias("_is_malformed"),
         F.input_file_name().alias("_source_file"),
@@ -277,6 +322,7 @@ def run_naive(
         .withColumn("country", country_udf("country"))
         .withColumn("currency", currency_udf("currency", "country", "amount"))
         .withColumn("_micros", micros_udf("event_time"))
+        .withColumn("_amount_raw", F.col("amount"))
         .withColumn("amount", amount_udf("amount"))
     )
     flagged = typed.withColumn(
@@ -290,6 +336,8 @@ def run_naive(
             "amount",
             "_device_raw",
             "_country_raw",
+            "raw_record",
+            "_amount_raw",
         ),
     ).select("*", "_rules.reasons", "_rules.warnings")
 
@@ -323,7 +371,7 @@ def run_naive(
         .withColumn("_run_id", F.lit(run_id))
         .withColumn("_ingested_at", F.current_timestamp())
         .drop("ip", "_micros", "_rules", "reasons", "warnings", "raw_record")
-        .drop("_device_raw", "_country_raw", "_is_malformed")
+        .drop("_device_raw", "_country_raw", "_is_malformed", "_amount_raw")
     )
     (
         events.write.format("delta")

@@ -53,6 +53,23 @@ RULES: tuple[Rule, ...] = (
         lambda ctx: F.col("_is_malformed"),
     ),
     Rule(
+        "invalid_encoding",
+        "quarantine",
+        "The record's bytes are not valid UTF-8 (latin-1, cp1252, ...). JSON lines: the line's "
+        "own bytes are checked, so a genuine U+FFFD passes. CSV: Spark's reader has already "
+        "replaced invalid bytes with U+FFFD, so a row holding U+FFFD is rejected, a genuine "
+        "one too. No clean row carries a replaced character.",
+        lambda ctx: F.col("_is_invalid_encoding"),
+    ),
+    Rule(
+        "invalid_type",
+        "quarantine",
+        "A contract field holds a JSON object or array (e.g. user_id: {...}). A number or a "
+        "boolean where a string is expected is read as its JSON text (event_id: 12345 is "
+        "'12345').",
+        lambda ctx: ~F.col("_is_malformed") & F.col("_has_invalid_type"),
+    ),
+    Rule(
         "missing_event_id",
         "quarantine",
         "event_id is null, empty or blank after trimming.",
@@ -68,8 +85,10 @@ RULES: tuple[Rule, ...] = (
         "invalid_event_time",
         "quarantine",
         "event_time is missing, unparseable, or before 2000-01-01T00:00:00Z. Accepted: ISO-8601 "
-        "with T or space, optional fraction, Z/±HH:MM/no offset (UTC); epoch seconds or "
-        "milliseconds (told apart by magnitude).",
+        "with T or space, optional fraction (truncated to microseconds), Z/±HH:MM/±HHMM/no "
+        "offset (UTC); epoch seconds or milliseconds (told apart by magnitude). Refused: "
+        "dates or times off the calendar (2026-02-30, 24:00), offsets beyond ±18:00, zone "
+        "names, leap seconds (23:59:60).",
         lambda ctx: (
             ~F.col("_is_malformed")
             & (
@@ -101,8 +120,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "missing_amount",
         "quarantine",
-        "A purchase without a parseable amount.",
-        lambda ctx: _is_purchase() & F.col("amount").isNull(),
+        "A purchase without an amount (absent, null, empty or a null token such as 'N/A').",
+        lambda ctx: _is_purchase() & F.col("amount_raw").isNull(),
+    ),
+    Rule(
+        "invalid_amount",
+        "quarantine",
+        "An amount, on any event, that is not a plain decimal number (a thousands separator, "
+        "a currency sign, a decimal comma, NaN, Infinity), needs more decimals than the "
+        "column keeps (2: it would be rounded) or does not fit decimal(18,2). Never rounded "
+        "or nulled.",
+        lambda ctx: F.col("amount_raw").isNotNull() & F.col("amount").isNull(),
     ),
     Rule(
         "negative_amount",

@@ -1,5 +1,6 @@
 """Extract: find a day's raw objects, read CSV headers, and read every record into one
-DataFrame of text columns with `_raw_record`, `_is_malformed` and `_source_file`.
+DataFrame of text columns with `_raw_record`, `_is_malformed`, `_is_invalid_encoding` and
+`_source_file`.
 
 JSON is read as lines (a non-blank line is a record), CSV with every column and the
 corrupt-record column selected, so no parse pruning drops a row; io.recordcount counts the
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.errors import InputError
 from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
-from eventlake.io.recordcount import csv_records, gzip_message
+from eventlake.io.recordcount import csv_records, gzip_message, wide_encoding_message
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -106,6 +107,8 @@ def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
         return RawFile(obj.uri, obj.size, obj.checksum, fmt)
     try:
         with open_read(obj.uri) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+            if message := wide_encoding_message(obj.uri, gz.peek(4)[:4]):
+                raise InputError(message)
             text = io.TextIOWrapper(gz, encoding="utf-8-sig", errors="replace", newline="")
             first = next((row for row in csv.reader(text) if row), None)
     except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
@@ -207,28 +210,40 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     # Two projections: Spark keeps them apart (a costly column used 17 times is not
     # inlined), so the malformed check runs once per record.
     flagged = parsed.select(
-        "_j", "_raw_record", is_malformed.alias("_is_malformed"), "_source_file"
+        "_j",
+        "_raw_record",
+        is_malformed.alias("_is_malformed"),
+        # The text reader keeps a line's bytes as they are; from_json then decodes invalid
+        # UTF-8 to U+FFFD without a trace. So the line's own bytes are checked (a genuine
+        # U+FFFD is valid UTF-8 and passes); io.recordcount counts the same lines.
+        (~F.is_valid_utf8("_raw_record")).alias("_is_invalid_encoding"),
+        "_source_file",
     )
     return flagged.select(
         *[F.when(~F.col("_is_malformed"), F.col(f"_j.{n}")).alias(n) for n in RAW_FIELDS],
         "_raw_record",
         "_is_malformed",
+        "_is_invalid_encoding",
         "_source_file",
     )
 
 
 def _flag_csv(df: DataFrame, source_file) -> DataFrame:
-    """Text columns, `_raw_record`, `_is_malformed` and `_source_file` from a CSV frame with
-    the corrupt-record column."""
+    """Text columns, `_raw_record`, `_is_malformed`, `_is_invalid_encoding` and `_source_file`
+    from a CSV frame with the corrupt-record column.
+
+    Spark's CSV reader (and the Python one, like it) decodes the bytes before any column is
+    seen, replacing invalid UTF-8 with U+FFFD, so a row holding U+FFFD is flagged: a CSV
+    field that genuinely holds U+FFFD cannot be told apart and is rejected too."""
     from pyspark.sql import functions as F
 
     is_malformed = F.col(CORRUPT).isNotNull()
+    raw_record = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS])))
     return df.select(
         *[F.when(~is_malformed, F.col(n)).alias(n) for n in RAW_FIELDS],
-        F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS]))).alias(
-            "_raw_record"
-        ),
+        raw_record.alias("_raw_record"),
         is_malformed.alias("_is_malformed"),
+        raw_record.contains("\ufffd").alias("_is_invalid_encoding"),
         source_file.alias("_source_file"),
     )
 
@@ -330,6 +345,7 @@ def read_raw(
             + [
                 T.StructField("_raw_record", T.StringType()),
                 T.StructField("_is_malformed", T.BooleanType()),
+                T.StructField("_is_invalid_encoding", T.BooleanType()),
                 T.StructField("_source_file", T.StringType()),
             ]
         )

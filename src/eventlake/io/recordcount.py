@@ -6,7 +6,12 @@ accounting check (`jobs.etl._account` compares them file by file with what Spark
   counts several files at once while the Spark job runs.
 - JSON lines: a record is a line (split at LF) that is not blank. Blank is the reader's
   definition (`transforms.text.is_blank`): empty, or only ASCII whitespace (a CR included),
-  after a leading UTF-8 byte order mark, which the reader drops.
+  after a leading UTF-8 byte order mark, which the reader drops. The records whose bytes are
+  not valid UTF-8 are counted too (`invalid_utf8`): the ETL checks them against the rows its
+  reader flagged `invalid_encoding`. (An all-ASCII chunk is valid as a whole; only chunks
+  with other bytes are decoded, line by line when the chunk as a whole is not valid.)
+- A UTF-16 or UTF-32 byte order mark at the start of the bytes is a file fault
+  (InputError naming the file): such a file is not UTF-8 text at all.
 - CSV: RFC 4180 records, found by a state machine over quotes and newlines (`_scan`). A
   record ends at an LF outside quotes (a CR before it belongs to the line end); an empty
   line between records is no record; a quote opens a quoted field only at the start of a
@@ -38,6 +43,13 @@ _WS = b" \t\r\x0b\x0c"  # transforms.text.WHITESPACE without LF (the line separa
 # first byte: sre scans for it with memchr, ~6x faster than six bytes.find passes.)
 _BLANK_HINT = re.compile(rb"\n(?=[\n \t\r\x0b\x0c]|\xef\xbb\xbf)")
 _BOM = b"\xef\xbb\xbf"
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE"),
+    (b"\xff\xfe", "UTF-16LE"),
+    (b"\xfe\xff", "UTF-16BE"),
+)
 _QUOTE = 0x22
 _COMMA = 0x2C
 
@@ -49,6 +61,18 @@ def gzip_message(uri: str, detail: str) -> str:
     )
 
 
+def wide_encoding_message(uri: str, head: bytes) -> str | None:
+    """An error for bytes that start with a UTF-16 or UTF-32 byte order mark, else None."""
+    for mark, name in _WIDE_BOMS:
+        if head.startswith(mark):
+            return (
+                f"{uri}: the file is {name} text (its first bytes are a {name} byte order "
+                f"mark), not UTF-8; re-encode it as UTF-8 (e.g. `iconv -f {name} -t UTF-8`) "
+                f"or move it out of the drop folder; nothing was written for this run"
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class RecordCount:
     uri: str
@@ -56,6 +80,7 @@ class RecordCount:
     records: int  # data records (a CSV header is not one)
     cuts: tuple[int, ...] = field(default_factory=tuple)  # CSV: 0-based lines where a cut ends
     uncompressed_bytes: int = 0
+    invalid_utf8: int = 0  # JSON lines: records whose bytes are not valid UTF-8
 
     @property
     def needs_python_reader(self) -> bool:
@@ -106,9 +131,29 @@ def _blank_lines_after_first(data: bytes, first: int, end: int) -> int:
     return blank
 
 
-def count_json_lines(chunks: Iterable[bytes]) -> int:
-    """Non-blank lines of a byte stream (lines split at LF; the last may lack one)."""
+def _invalid_utf8_lines(data: bytes, end: int) -> int:
+    """Lines (split at LF) of data[:end] whose bytes are not valid UTF-8 (none is blank:
+    blank lines are ASCII). Called only on data that is not all ASCII."""
+    try:
+        str(memoryview(data)[:end], "utf-8")
+        return 0
+    except UnicodeDecodeError:
+        pass
+    bad = 0
+    for line in data[:end].split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad += 1
+    return bad
+
+
+def count_json(chunks: Iterable[bytes]) -> tuple[int, int]:
+    """(non-blank lines, lines that are not valid UTF-8) of a byte stream (lines split at
+    LF; the last may lack one)."""
     records = 0
+    invalid = 0
     carry = b""
     for chunk in chunks:
         data = carry + chunk if carry else chunk
@@ -122,10 +167,19 @@ def count_json_lines(chunks: Iterable[bytes]) -> int:
         if first < end:
             blank += _blank_lines_after_first(data, first, end)
         records += lines - blank
+        if not data.isascii():
+            invalid += _invalid_utf8_lines(data, end)
         carry = data[end + 1 :]
     if carry and not _is_blank(carry):
         records += 1
-    return records
+        if not carry.isascii():
+            invalid += _invalid_utf8_lines(carry, len(carry))
+    return records, invalid
+
+
+def count_json_lines(chunks: Iterable[bytes]) -> int:
+    """Non-blank lines of a byte stream (lines split at LF; the last may lack one)."""
+    return count_json(chunks)[0]
 
 
 def _scan(line: bytes, in_quote: bool) -> tuple[bool, bool]:
@@ -247,11 +301,14 @@ def count_file(uri: str, fmt: str, size: int | None = None) -> RecordCount:
     def chunks() -> Iterator[bytes]:
         nonlocal total
         for chunk in iter_decompressed(uri, size):
+            if total == 0 and (message := wide_encoding_message(uri, chunk)):
+                raise InputError(message)
             total += len(chunk)
             yield chunk
 
     if fmt == "json":
-        return RecordCount(uri, fmt, count_json_lines(chunks()), (), total)
+        records, invalid = count_json(chunks())
+        return RecordCount(uri, fmt, records, (), total, invalid)
     records, cuts = count_csv(chunks())
     return RecordCount(uri, fmt, records, cuts, total)
 

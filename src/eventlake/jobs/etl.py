@@ -86,7 +86,8 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     rules = effective_rules(settings.etl.severity_overrides)
     ctx = RuleContext(day.isoformat(), settings.etl.future_tolerance_days)
     return (
-        raw_df.transform(enrich_cleansed)
+        raw_df.transform(derive.with_invalid_type_flag)
+        .transform(enrich_cleansed)
         .transform(derive.with_event_time)
         .transform(derive.with_amount)
         .transform(derive.with_event_category)
@@ -398,6 +399,23 @@ def _account(
             + "; ".join(differ)
             + ". Check the file's quoting and line ends (LF or CRLF), or report it with the "
             "file attached"
+        )
+
+    def flagged(uri: str) -> int:
+        return int(by_file.get(uri, {}).get("reason__invalid_encoding", 0) or 0)  # type: ignore[call-overload]
+
+    # JSON lines: the lines that are not UTF-8, counted from the bytes, are the rows the
+    # reader flagged invalid_encoding (CSV rows are flagged after Spark's decode: no check).
+    bad_text = [
+        f"{f.uri}: {counted[f.uri].invalid_utf8} lines that are not UTF-8 counted from its "
+        f"bytes, {flagged(f.uri)} rows flagged invalid_encoding"
+        for f in files
+        if f.format == "json" and counted[f.uri].invalid_utf8 != flagged(f.uri)
+    ]
+    if bad_text:
+        raise AccountingError(
+            "encoding counts differ, nothing was written: " + "; ".join(bad_text) + ". "
+            "Report it with the file attached"
         )
 
     def total(key: str) -> int:

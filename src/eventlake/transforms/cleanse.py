@@ -18,7 +18,8 @@ from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.transforms.text import strip_whitespace
 
 NULL_TOKENS = ("", "null", "none", "nil", "n/a", "na", "nan", "undefined", "\\n")
-_LONGEST_TOKEN = max(len(t) for t in NULL_TOKENS)
+# An amount of NaN is a float artefact, not a missing value: it stays, and is invalid_amount.
+AMOUNT_NULL_TOKENS = tuple(t for t in NULL_TOKENS if t != "nan")
 
 DEVICE_SPELLINGS: dict[str, str] = {
     **dict.fromkeys(("mobile", "phone", "smartphone", "mobile phone", "cell", "iphone"), "mobile"),
@@ -87,11 +88,12 @@ def _is_upper_code(value: Column, length: int) -> Column:
     return (F.length(value) == length) & (F.translate(value, _UPPER, "") == "")
 
 
-def clean_string(col: Column) -> Column:
+def clean_string(col: Column, tokens: tuple[str, ...] = NULL_TOKENS) -> Column:
     """Trim ASCII whitespace; empty and null-like tokens ("null", "N/A", ...) become null."""
     trimmed = strip_whitespace(col)
     # The length test first: most values are longer than any token, and lower() copies.
-    is_token = (F.length(trimmed) <= _LONGEST_TOKEN) & F.lower(trimmed).isin(*NULL_TOKENS)
+    longest = max(len(t) for t in tokens)
+    is_token = (F.length(trimmed) <= longest) & F.lower(trimmed).isin(*tokens)
     return F.when(is_token, F.lit(None)).otherwise(trimmed)
 
 
@@ -163,7 +165,12 @@ def enrich_cleansed(df: DataFrame) -> DataFrame:
     """Cleanse every raw field in place; adds `_device_unknown`, `_country_unknown` flags."""
     cleaned = df.select(
         *[c for c in df.columns if c not in RAW_FIELDS],
-        *[clean_string(F.col(name)).alias(name) for name in RAW_FIELDS],
+        *[
+            clean_string(
+                F.col(name), AMOUNT_NULL_TOKENS if name == "amount" else NULL_TOKENS
+            ).alias(name)
+            for name in RAW_FIELDS
+        ],
     )
     device, country = F.col("device"), F.col("country")
     country_upper = F.upper(country)

@@ -11,6 +11,7 @@ from eventlake.errors import InputError
 from eventlake.io.recordcount import (
     count_csv,
     count_file,
+    count_json,
     count_json_lines,
     csv_records,
     iter_decompressed,
@@ -41,6 +42,39 @@ def _chunks(data: bytes, size: int) -> list[bytes]:
 )
 def test_count_json_lines_counts_non_blank_lines(text, expected, size):
     assert count_json_lines(_chunks(text, size)) == expected
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 1000])  # chunk edges fall inside characters
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"a": "caf\xc3\xa9"}\n', (1, 0)),  # UTF-8
+        (b'{"a": "\xef\xbf\xbd"}\n', (1, 0)),  # a genuine U+FFFD is valid UTF-8
+        (b'{"a": "caf\xe9"}\n{}\n', (2, 1)),  # latin-1
+        (b'{"a": "\x93q\x94"}\r\n{"b": "\x80"}\r\n{}\r\n', (3, 2)),  # cp1252, CRLF
+        (b"{}\n\xe2\x82", (2, 1)),  # a cut sequence on a last line without LF
+        (b'{"a": "\xed\xa0\x80"}\n', (1, 1)),  # an encoded surrogate is not UTF-8
+        (b'{"a": "\xc0\xaf"}\n', (1, 1)),  # nor is an overlong form
+        (b"\xef\xbb\xbf{}\n \n", (1, 0)),  # a UTF-8 BOM is valid
+    ],
+)
+def test_count_json_counts_lines_that_are_not_utf8(text, expected, size):
+    assert count_json(_chunks(text, size)) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        (b"\xff\xfe{\x00}\x00\n\x00", "UTF-16LE"),
+        (b"\xfe\xff\x00{\x00}\x00\n", "UTF-16BE"),
+        (b"\xff\xfe\x00\x00{\x00\x00\x00", "UTF-32LE"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_count_file_refuses_utf16_and_utf32_naming_the_file(tmp_path, head, name, fmt):
+    uri = _gz(tmp_path / f"w.{fmt}l.gz", head)
+    with pytest.raises(InputError, match=rf"w\.{fmt}l\.gz: the file is {name} text"):
+        count_file(uri, fmt)
 
 
 H = b"a,b\n"
