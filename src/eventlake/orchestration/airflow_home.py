@@ -79,7 +79,14 @@ def migrate(settings: Settings) -> None:
     wait_migrate(start_migrate(settings))
 
 
-TASK_ORDER = ("wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome")
+TASK_ORDER = (
+    "wait_for_raw_data",
+    "etl",
+    "quality_gate",
+    "train",
+    "promotion_outcome",
+    "score",
+)
 
 
 def task_states(settings: Settings, day: str) -> dict[str, str]:
