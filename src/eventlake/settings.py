@@ -84,6 +84,12 @@ class EtlSettings:
     max_reject_ratio: float
     high_value_threshold: float
     future_tolerance_days: int
+    # The cross-date duplicate check's window in days (jobs/replay.py).
+    dedupe_lookback_days: int
+    # One writer at a time (io/lease.py): a run waits this long for the lake's lease, and
+    # holds it with this time to live (renewed every third of it while the run is alive).
+    lease_wait_seconds: float
+    lease_ttl_seconds: float
     severity_overrides: dict[str, str]
     # Secrets Manager secret (name or ARN) holding the ip hash key; None: a local key file.
     ip_hash_secret: str | None

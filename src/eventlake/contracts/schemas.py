@@ -218,3 +218,24 @@ MODEL_ALIASES_SCHEMA = T.StructType(
         T.StructField("git_sha", T.StringType(), False),
     ]
 )
+
+# Provenance columns and ip_hash (a keyed hash whose key may rotate) are not the payload: two
+# copies of an event_id conflict when anything else differs.
+DUPLICATE_PAYLOAD_EXCLUDED: frozenset[str] = frozenset(
+    {"processing_date", "_source_file", "_run_id", "_ingested_at", "ip_hash"}
+)
+
+# Every clean copy of an event_id that did not win (see transforms/dedupe.py): the copy itself,
+# with the events columns, so that it can be restored to `events` when its winner goes away.
+DUPLICATES_SCHEMA = T.StructType(
+    [
+        *EVENTS_SCHEMA.fields,
+        # xxhash64 of the raw text; null for a copy that had been loaded as a winner (events
+        # does not store the hash) and was later displaced by an earlier date's copy.
+        T.StructField("_record_hash", T.LongType(), True),
+        T.StructField("_payload_hash", T.LongType(), False),
+        T.StructField("winner_processing_date", T.DateType(), False),
+        T.StructField("is_conflicting", T.BooleanType(), False),
+    ]
+)
+DUPLICATES_PARTITION_COLUMNS: tuple[str, ...] = ("processing_date",)

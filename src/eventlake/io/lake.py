@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from eventlake.io.bucket import to_spark_path
@@ -44,25 +45,36 @@ def read_table(spark: SparkSession, uri: str, version: int | None = None) -> Dat
     return reader.load(to_spark_path(uri))
 
 
-def replace_where(df: DataFrame, uri: str, predicate: str) -> int:
-    """Atomically replace the rows matching `predicate` with `df` (one Delta commit).
+def commit_metadata(run_id: str, processing_date: str, step: str) -> str:
+    """The `userMetadata` of a commit made by an ETL run: which run, for which date, which
+    step. The gate reads it back (orchestration/gate.py) to find the run in charge of a date."""
+    return json.dumps(
+        {"run_id": run_id, "processing_date": processing_date, "step": step}, sort_keys=True
+    )
+
+
+def replace_where(df: DataFrame, uri: str, predicate: str, user_metadata: str | None = None) -> int:
+    """Atomically replace the rows matching `predicate` with `df` (one Delta commit), tagged
+    with `user_metadata` in the commit info.
 
     Every row of `df` must satisfy the predicate; Delta checks that. Returns the new version.
     """
-    (
-        df.write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate)
-        .save(to_spark_path(uri))
-    )
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if user_metadata is not None:
+        writer = writer.option("userMetadata", user_metadata)
+    writer.save(to_spark_path(uri))
     return latest_version(df.sparkSession, uri)
 
 
-def append(df: DataFrame, uri: str, merge_schema: bool = False) -> int:
+def append(
+    df: DataFrame, uri: str, merge_schema: bool = False, user_metadata: str | None = None
+) -> int:
     """Append `df`; `merge_schema` adds columns the table lacks (additive evolution)."""
     writer = df.write.format("delta").mode("append")
     if merge_schema:
         writer = writer.option("mergeSchema", "true")
+    if user_metadata is not None:
+        writer = writer.option("userMetadata", user_metadata)
     writer.save(to_spark_path(uri))
     return latest_version(df.sparkSession, uri)
 

@@ -7,7 +7,7 @@ from datetime import date
 from eventlake.io.bucket import join
 from eventlake.settings import Settings
 
-TABLES = ("events", "quarantine", "etl_runs", "predictions", "model_aliases")
+TABLES = ("events", "quarantine", "duplicates", "etl_runs", "predictions", "model_aliases")
 
 
 def table_uri(settings: Settings, name: str) -> str:

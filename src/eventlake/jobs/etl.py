@@ -1,13 +1,12 @@
 """ETL for one processing date D: raw gzip logs -> Delta `events`, `quarantine`, `etl_runs`.
 
-Loading semantics (see README, "Loading semantics"):
-- events: one Delta commit per run, `overwrite` with `replaceWhere processing_date = D`.
-  A rerun of D atomically replaces what earlier runs of D wrote, so the table after a rerun
-  equals the table after a single run. An event_id already loaded by another date's run is
-  a duplicate and not inserted.
-- quarantine: the same replaceWhere on processing_date, so its rows for D are replaced too.
+Loading semantics (see README, "Loading semantics"): the lake equals a replay, in date order,
+of the latest drop of every processed date.
+- quarantine: `overwrite` with `replaceWhere processing_date = D`, so a rerun replaces D's rows.
+- events and duplicates: D's rows are replaced the same way; other dates' copies of the same
+  event ids move between the two tables when this run changes which copy wins (jobs/replay.py).
 - etl_runs: one appended row per run, whatever the outcome (except file-level faults, which
-  stop the run before any write).
+  stop the run before any write). Every commit carries the run id in its userMetadata.
 """
 
 from __future__ import annotations
@@ -40,6 +39,9 @@ from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Counted in etl_runs.reason_counts: a duplicate whose payload differs from its winner's.
+CONFLICTING_DUPLICATE = "conflicting_duplicate"
 
 
 class AccountingError(EventlakeError):
@@ -104,6 +106,8 @@ def _slim(classified_df):
     the bytes otherwise), and the duplicate order uses a 64-bit hash of it instead."""
     from pyspark.sql import functions as F
 
+    from eventlake.transforms.dedupe import payload_hash
+
     keep = dict.fromkeys(
         [*EVENTS_SCHEMA.names, *QUARANTINE_SCHEMA.names, "reasons", "warnings", "is_quarantined"]
     )
@@ -112,6 +116,7 @@ def _slim(classified_df):
         *keep,
         F.when(F.col("is_quarantined"), F.col("_raw_record")).alias("_raw_record"),
         F.xxhash64("_raw_record").alias("_record_hash"),
+        payload_hash().alias("_payload_hash"),
     )
 
 
@@ -124,18 +129,12 @@ def _stats(flagged_df) -> list[dict[str, object]]:
         F.sum(F.col("is_quarantined").cast("long")).alias("rows_quarantined"),
         F.sum(F.col("is_duplicate").cast("long")).alias("duplicates_removed"),
         F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
+        F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{CONFLICTING_DUPLICATE}"),
     ]
     for code in RULE_CODES:
         in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
         aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
-
-
-def _events_df(flagged_df):
-    from pyspark.sql import functions as F
-
-    clean = flagged_df.where(~F.col("is_quarantined") & ~F.col("is_duplicate"))
-    return clean.select(*[F.col(f.name).cast(f.dataType) for f in EVENTS_SCHEMA.fields])
 
 
 def _quarantine_df(flagged_df):
@@ -184,14 +183,22 @@ def _write_run_record(
     }
     # mergeSchema: a table made before a column was added gains it (etl_runs only grows).
     runs_df = spark.createDataFrame([row], ETL_RUNS_SCHEMA)
-    lake.append(runs_df, table_uri(settings, "etl_runs"), merge_schema=True)
+    lake.append(
+        runs_df,
+        table_uri(settings, "etl_runs"),
+        merge_schema=True,
+        user_metadata=lake.commit_metadata(result.run_id, result.processing_date, "etl_runs"),
+    )
 
 
-def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
-    """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
-    (numOutputRows less numCopiedRows); a message when it differs from the rows the run
-    counted for it."""
-    expected = result.rows_clean if table == "events" else result.rows_quarantined
+def _reconcile(
+    result: EtlResult, table: str, uri: str, before: int, other_dates: int = 0
+) -> str | None:
+    """Set `<table>_rows_written` from the numOutputRows of the Delta commit that made
+    `<table>_version`; a message when it differs from the rows the run counted for it.
+    `other_dates`: rows of other dates the same commit rewrote (replay restores)."""
+    counted_rows = result.rows_clean if table == "events" else result.rows_quarantined
+    expected = counted_rows + other_dates
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
@@ -205,30 +212,34 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
     counted = "rows_clean" if table == "events" else "rows_quarantined"
     return (
         f"the {table} commit (version {version} of {uri}) wrote {written} rows "
-        f"(numOutputRows) but the run counted {counted} = {expected}; this is a bug: report it "
+        f"(numOutputRows) but the run counted {counted} = {counted_rows} plus {other_dates} "
+        f"rows of other dates; this is a bug: report it "
         f"with the run_id, and restore the table to version {version - 1} if needed"
     )
-
-
-def _fail_after_commit(
-    spark, settings: Settings, result: EtlResult, started: datetime, max_ratio: float, message: str
-) -> None:
-    result.status, result.gate_passed, result.message = "failed", False, message
-    _write_run_record(spark, settings, result, started, max_ratio, result.run_id)
-    raise AccountingError(message)
 
 
 def run_etl(
     settings: Settings, day: date, max_reject_ratio: float | None = None, spark=None
 ) -> EtlResult:
-    """Run the ETL for processing date `day`. Raises InputError (file faults, no files) or
-    AccountingError. A failed quality gate (quarantine ratio, a fail-severity rule) is an
-    outcome, not an error: it is recorded in `etl_runs` and returned (`gate_passed` False),
-    and the events table is left unchanged."""
-    from pyspark import StorageLevel
+    """Run the ETL for processing date `day`, holding the lake's lease (io/lease.py). Raises
+    InputError (file faults, no files), AccountingError, or LakeBusy (another run holds the
+    lake past etl.lease_wait_seconds). A failed quality gate (quarantine ratio, a
+    fail-severity rule) is an outcome, not an error: it is recorded in `etl_runs` and
+    returned (`gate_passed` False), and the events table is left unchanged."""
+    from eventlake.io import lease
 
+    owner = lease.default_owner(f"eventlake etl --date {day.isoformat()}")
+    ttl, wait = settings.etl.lease_ttl_seconds, settings.etl.lease_wait_seconds
+    with lease.hold(settings.lake_uri, owner, ttl, wait) as held:
+        took_over = held.took_over
+        return _run_etl(settings, day, max_reject_ratio, spark, took_over)
+
+
+def _run_etl(
+    settings: Settings, day: date, max_reject_ratio: float | None, spark, took_over
+) -> EtlResult:
+    from eventlake.jobs import replay
     from eventlake.spark import get_spark
-    from eventlake.transforms.dedupe import with_duplicate_flag
 
     t0 = time.perf_counter()
     phases: dict[str, float] = {}
@@ -246,6 +257,7 @@ def run_etl(
     events_uri = table_uri(settings, "events")
     quarantine_uri = table_uri(settings, "quarantine")
     runs_uri = table_uri(settings, "etl_runs")
+    duplicates_uri = table_uri(settings, "duplicates")
     day_uri = raw_day_uri(settings, day)
 
     lineage = LineageRun(settings, "eventlake.etl", run_id)
@@ -266,8 +278,11 @@ def run_etl(
         ),
     ]
     lineage.start(inputs, outputs)
-    flagged = None
     counts = None
+    resolution = None
+    result: EtlResult | None = None
+    # Once a table may have been committed to, every way out leaves an etl_runs row.
+    state = {"committed": False, "recorded": False}
     try:
         ip_key = ip_hash_key(settings)  # before any data is read: no key, no run
         found, skipped = list_day_files(day_uri)
@@ -280,17 +295,17 @@ def run_etl(
         phase("spark_session")
         raw_df = read_raw(spark, files, counts.python_cuts())
         classified = classify(raw_df, settings, day, run_id, started.isoformat(), ip_key)
-        existing_ids = None
-        if lake.table_exists(spark, events_uri):
-            other_dates = lake.read_table(spark, events_uri).where(
-                f"processing_date <> DATE'{day_s}'"
-            )
-            # First load, or only earlier runs of D so far: no join needed.
-            existing_ids = None if other_dates.isEmpty() else other_dates
         phase("plan")
-        flagged = with_duplicate_flag(
-            _slim(classified), existing_ids, order_by=("_source_file", "_record_hash")
-        ).persist(StorageLevel.MEMORY_AND_DISK)
+        resolution = replay.resolve(
+            spark,
+            _slim(classified),
+            day,
+            events_uri,
+            duplicates_uri,
+            settings.etl.dedupe_lookback_days,
+            settings.etl.future_tolerance_days,
+        )
+        flagged = resolution.flagged_df
         try:
             per_file = _stats(flagged)
         except Exception as exc:
@@ -299,10 +314,16 @@ def run_etl(
                 raise read_error from None
             raise
         result = _account(files, per_file, counts.result(), run_id, day_s)
+        if took_over:
+            result.message = f"ok; took over the expired lake lease of {took_over['owner']}"
+        result.reason_counts[CONFLICTING_DUPLICATE] = sum(
+            int(r[f"reason__{CONFLICTING_DUPLICATE}"] or 0) for r in per_file
+        )
         result.phase_seconds = phases
         result.skipped_files = skipped
         phase("parse_validate_count")
         # Tables are created only now, so a file fault above commits nothing at all.
+        state["committed"] = True
         lake.ensure_table(
             spark, events_uri, EVENTS_SCHEMA, EVENTS_PARTITION_COLUMNS, EVENTS_TABLE_PROPERTIES
         )
@@ -317,11 +338,14 @@ def run_etl(
         ]
         before = lake.latest_version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
-            _quarantine_df(flagged), quarantine_uri, f"processing_date = DATE'{day_s}'"
+            _quarantine_df(flagged),
+            quarantine_uri,
+            f"processing_date = DATE'{day_s}'",
+            lake.commit_metadata(run_id, day_s, "quarantine"),
         )
         mismatch = _reconcile(result, "quarantine", quarantine_uri, before)
         if mismatch:
-            _fail_after_commit(spark, settings, result, started, max_ratio, mismatch)
+            raise AccountingError(mismatch)  # recorded as a failed run below
         phase("write_quarantine")
         if fail_rules or result.quarantine_ratio > max_ratio:
             result.status = "failed" if fail_rules else "gate_failed"
@@ -335,17 +359,29 @@ def run_etl(
             )
             result.seconds = time.perf_counter() - t0
             _write_run_record(spark, settings, result, started, max_ratio, run_id)
+            state["recorded"] = True
             lineage.fail(inputs, outputs, f"GateFailed: {gate_message(result)}")
             log.warning("etl %s: %s", day_s, gate_message(result))
             return result
 
         before = lake.latest_version(spark, events_uri)
-        result.events_version = lake.replace_where(
-            _events_df(flagged), events_uri, f"processing_date = DATE'{day_s}'"
+        written = replay.write(
+            spark,
+            resolution,
+            day,
+            events_uri,
+            duplicates_uri,
+            lambda step: lake.commit_metadata(run_id, day_s, step),
         )
-        mismatch = _reconcile(result, "events", events_uri, before)
+        result.events_version = written.events_version
+        mismatch = _reconcile(result, "events", events_uri, before, written.lake_winners)
         if mismatch:
-            _fail_after_commit(spark, settings, result, started, max_ratio, mismatch)
+            raise AccountingError(mismatch)  # recorded as a failed run below
+        if written.restored or written.demoted:
+            result.message += (
+                f"; other dates' copies restored to events: {written.restored}, "
+                f"moved to duplicates: {written.demoted}"
+            )
         phase("write_events")
         result.seconds = time.perf_counter() - t0
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
@@ -355,12 +391,26 @@ def run_etl(
         return result
     except Exception as exc:
         lineage.fail(inputs, outputs, f"{type(exc).__name__}: {exc}")
+        if result is not None and state["committed"] and not state["recorded"]:
+            _record_failure(spark, settings, result, started, max_ratio, run_id, exc, t0)
         raise
     finally:
         if counts is not None:
             counts.close()
-        if flagged is not None:
-            flagged.unpersist()
+        replay.release(resolution)
+
+
+def _record_failure(spark, settings, result, started, max_ratio, run_id, exc, t0) -> None:
+    """Append a `failed` run record for a run that broke after its first commit, so the gate
+    never reads an older run's verdict for this date. Its own failure is logged, not raised:
+    the original error is the one the caller must see."""
+    result.status, result.gate_passed = "failed", False
+    result.message = f"run failed after its first commit: {type(exc).__name__}: {exc}"[:2000]
+    result.seconds = time.perf_counter() - t0
+    try:
+        _write_run_record(spark, settings, result, started, max_ratio, run_id)
+    except Exception:
+        log.exception("etl %s: could not record the failed run %s", result.processing_date, run_id)
 
 
 def _reuse(spark, settings: Settings):

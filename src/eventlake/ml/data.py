@@ -75,22 +75,45 @@ class EtlGate:
 
 
 def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
-    """Whether the latest ETL run for `day` (by finished_at) passed its quality gate."""
+    """Whether the run in charge of `day` passed its quality gate: the run whose run id made the
+    latest commit for the date to the ETL's tables (io/commits.py), else (no tagged commits)
+    the latest run by finished_at. A run killed after committing has no row: not passed."""
+    from delta.tables import DeltaTable
+
+    from eventlake.io.bucket import join
+    from eventlake.io.commits import CHARGE_TABLES, no_record_message, parse_commit, run_in_charge
+
     if delta_version(spark, etl_runs_uri) is None:
         return EtlGate(False, f"no etl_runs table at {etl_runs_uri}")
-    latest = (
+    commits = []
+    for table in CHARGE_TABLES:
+        uri = join(etl_runs_uri.rstrip("/").rsplit("/", 1)[0], table)
+        if delta_version(spark, uri) is None:
+            continue
+        history = DeltaTable.forPath(spark, to_spark_path(uri)).history()
+        infos = history.select("version", "timestamp", "userMetadata").collect()
+        commits += [c for c in (parse_commit(table, r.asDict()) for r in infos) if c]
+    day_s = day.isoformat()
+    in_charge = run_in_charge(commits, day_s)
+    runs = (
         spark.read.format("delta")
         .load(to_spark_path(etl_runs_uri))
         .filter(F.col("processing_date") == F.lit(day))
-        .orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
+    )
+    if in_charge is not None:
+        runs = runs.filter(F.col("run_id") == F.lit(in_charge.run_id))
+    latest = (
+        runs.orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
         .select("run_id", "status", "gate_passed")
         .first()
     )
     if latest is None:
+        if in_charge is not None:
+            return EtlGate(False, no_record_message(in_charge, day_s), in_charge.run_id)
         return EtlGate(False, f"no ETL run recorded for {day}")
     passed = bool(latest["gate_passed"])
     detail = (
-        f"latest ETL run {latest['run_id']} for {day}: status={latest['status']}, "
+        f"ETL run {latest['run_id']} in charge of {day}: status={latest['status']}, "
         f"gate_passed={passed}"
     )
     return EtlGate(passed, detail, latest["run_id"])

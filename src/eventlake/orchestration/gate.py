@@ -14,6 +14,13 @@ from typing import Any
 
 from eventlake.errors import GateFailed, InputError
 from eventlake.io.bucket import join, local_path, scheme
+from eventlake.io.commits import (
+    CHARGE_TABLES,
+    Commit,
+    no_record_message,
+    parse_commit,
+    run_in_charge,
+)
 from eventlake.settings import Settings
 
 SUMMARY_FIELDS = (
@@ -66,9 +73,35 @@ def read_etl_runs(settings: Settings, day: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["finished_at"])
 
 
+def read_commits(settings: Settings) -> list[Commit]:
+    """The ETL commits of the tables that say which run is in charge of a date."""
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    out: list[Commit] = []
+    for table in CHARGE_TABLES:
+        path, options = delta_location(join(settings.lake_uri, table), settings)
+        try:
+            history = DeltaTable(path, storage_options=options or None).history()
+        except TableNotFoundError:
+            continue
+        out += [c for c in (parse_commit(table, info) for info in history) if c is not None]
+    return out
+
+
 def latest_run(settings: Settings, day: str) -> dict[str, Any]:
-    """The latest `etl_runs` row for a date; InputError when the ETL never recorded one."""
+    """The `etl_runs` row of the run in charge of a date: the run whose run id made the latest
+    commit for it to the ETL's tables (io/commits.py). GateFailed when that run left no row
+    (killed); InputError when the ETL never recorded a run. Without tagged commits (a lake
+    written before they were tagged, or commit files removed by log retention) the latest row
+    by finished_at."""
     rows = read_etl_runs(settings, day)
+    commit = run_in_charge(read_commits(settings), day)
+    if commit is not None:
+        mine = [r for r in rows if r["run_id"] == commit.run_id]
+        if not mine:
+            raise GateFailed(no_record_message(commit, day))
+        return mine[-1]
     if not rows:
         raise InputError(
             f"no etl_runs row for processing_date {day} in "
@@ -92,11 +125,23 @@ def check_quality_gate(settings: Settings, day: str) -> dict[str, Any]:
 
 
 def read_all_etl_dates(settings: Settings) -> list[str]:
-    """Every processing_date whose latest run passed the gate, sorted (empty: no table)."""
-    rows = _query(settings, "SELECT processing_date, finished_at, gate_passed FROM etl_runs")
-    latest: dict[str, tuple[Any, bool]] = {}
+    """Every processing_date whose run in charge (see `latest_run`) passed the gate, sorted
+    (empty: no table)."""
+    rows = _query(
+        settings, "SELECT run_id, processing_date, finished_at, gate_passed FROM etl_runs"
+    )
+    if not rows:
+        return []
+    commits = read_commits(settings)
+    by_day: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        day = row["processing_date"].isoformat()
-        if day not in latest or row["finished_at"] > latest[day][0]:
-            latest[day] = (row["finished_at"], row["gate_passed"])
-    return sorted(day for day, (_, passed) in latest.items() if passed)
+        by_day.setdefault(row["processing_date"].isoformat(), []).append(row)
+    passed = []
+    for day, all_rows in by_day.items():
+        commit = run_in_charge(commits, day)
+        day_rows = (
+            all_rows if commit is None else [r for r in all_rows if r["run_id"] == commit.run_id]
+        )
+        if day_rows and max(day_rows, key=lambda r: r["finished_at"])["gate_passed"]:
+            passed.append(day)
+    return sorted(passed)

@@ -1,4 +1,4 @@
-"""Duplicate flags and derived columns."""
+"""Derived columns (duplicate resolution: test_dedupe.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from eventlake.transforms.dedupe import with_duplicate_flag
 from eventlake.transforms.derive import (
     with_event_category,
     with_event_time,
@@ -18,88 +17,6 @@ from eventlake.transforms.derive import (
 from eventlake.transforms.keyed_hash import HmacKey
 
 pytestmark = pytest.mark.spark
-
-DEDUPE_SCHEMA = "event_id string, is_quarantined boolean, _source_file string, _raw_record string"
-
-
-def test_with_duplicate_flag_within_run_first_file_wins(spark):
-    source_df = spark.createDataFrame(
-        [
-            ("a", False, "f2", "x"),
-            ("a", False, "f1", "x"),
-            ("b", False, "f1", "y"),
-            (None, True, "f1", "z"),
-            (None, True, "f1", "z"),
-            ("a", True, "f1", "q"),
-        ],
-        DEDUPE_SCHEMA,
-    )
-    actual_df = with_duplicate_flag(source_df).select(
-        "event_id", "is_quarantined", "_source_file", "is_duplicate"
-    )
-    expected_df = spark.createDataFrame(
-        [
-            ("a", False, "f2", True),
-            ("a", False, "f1", False),
-            ("b", False, "f1", False),
-            (None, True, "f1", False),
-            (None, True, "f1", False),
-            ("a", True, "f1", False),
-        ],
-        "event_id string, is_quarantined boolean, _source_file string, is_duplicate boolean",
-    )
-    assertDataFrameEqual(actual_df, expected_df)
-
-
-def test_with_duplicate_flag_keeps_one_of_identical_records(spark):
-    """The same line twice in one file (a retried upload): one copy kept, one duplicate."""
-    source_df = spark.createDataFrame(
-        [("a", False, "f1", "x"), ("a", False, "f1", "x"), ("a", False, "f1", "x")], DEDUPE_SCHEMA
-    )
-    actual_df = with_duplicate_flag(source_df).groupBy("is_duplicate").count()
-    expected_df = spark.createDataFrame([(False, 1), (True, 2)], "is_duplicate boolean, count long")
-    assertDataFrameEqual(actual_df, expected_df)
-
-
-def test_with_duplicate_flag_ids_already_in_lake(spark):
-    source_df = spark.createDataFrame(
-        [("a", False, "f1", "x"), ("b", False, "f1", "y"), ("c", True, "f1", "z")], DEDUPE_SCHEMA
-    )
-    existing_df = spark.createDataFrame([("a",), ("a",), ("c",)], "event_id string")
-    actual_df = with_duplicate_flag(source_df, existing_df).select("event_id", "is_duplicate")
-    expected_df = spark.createDataFrame(
-        [("a", True), ("b", False), ("c", False)], "event_id string, is_duplicate boolean"
-    )
-    assertDataFrameEqual(actual_df, expected_df)
-
-
-def test_with_duplicate_flag_repeated_and_in_lake_flags_every_copy(spark):
-    source_df = spark.createDataFrame(
-        [("e", False, "f1", "v"), ("e", False, "f2", "v")], DEDUPE_SCHEMA
-    )
-    existing_df = spark.createDataFrame([("e",)], "event_id string")
-    actual_df = with_duplicate_flag(source_df, existing_df).select("_source_file", "is_duplicate")
-    expected_df = spark.createDataFrame(
-        [("f1", True), ("f2", True)], "_source_file string, is_duplicate boolean"
-    )
-    assertDataFrameEqual(actual_df, expected_df)
-
-
-def test_with_duplicate_flag_orders_by_the_given_columns(spark):
-    """The ETL orders copies by file, then a hash of the raw text it no longer keeps."""
-    source_df = spark.createDataFrame(
-        [("a", False, "f1", None, 9), ("a", False, "f1", None, 3), ("a", False, "f0", None, 7)],
-        "event_id string, is_quarantined boolean, _source_file string, _raw_record string, "
-        "_record_hash long",
-    )
-    actual_df = with_duplicate_flag(source_df, order_by=("_source_file", "_record_hash")).select(
-        "_source_file", "_record_hash", "is_duplicate"
-    )
-    expected_df = spark.createDataFrame(
-        [("f1", 9, True), ("f1", 3, True), ("f0", 7, False)],
-        "_source_file string, _record_hash long, is_duplicate boolean",
-    )
-    assertDataFrameEqual(actual_df, expected_df)
 
 
 def test_with_event_time_late_event_keeps_its_own_date(spark):

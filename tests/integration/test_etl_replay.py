@@ -1,0 +1,122 @@
+"""Cross-date duplicates and reruns: the lake equals a replay, in date order, of each date's
+latest drop. Expected ids are written by hand from the drops below."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rawfiles import event, write_jsonl
+
+from eventlake.io.paths import table_uri
+from eventlake.jobs.etl import run_etl
+from eventlake.settings import load_settings
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+D1 = date(2026, 1, 5)
+D2 = date(2026, 1, 6)
+
+
+def _settings(root: Path, monkeypatch: pytest.MonkeyPatch, **etl):
+    monkeypatch.setenv("EVENTLAKE_HOME", str(root / "home"))
+    settings = load_settings("local").replace(
+        raw_uri=f"file://{root}/raw", lake_uri=f"file://{root}/lake"
+    )
+    return settings.replace(etl=dataclasses.replace(settings.etl, **etl)) if etl else settings
+
+
+def _drop(root: Path, day: date, lines: list) -> None:
+    folder = root / "raw" / f"dt={day}"
+    shutil.rmtree(folder, ignore_errors=True)
+    write_jsonl(folder / "part-0.jsonl.gz", lines)
+
+
+def _read(spark, settings, name):
+    return spark.read.format("delta").load(table_uri(settings, name).replace("file://", "file:"))
+
+
+def _events(spark, settings) -> set[tuple[str, str, str]]:
+    return {
+        (r["event_id"], str(r["processing_date"]), r["device"])
+        for r in _read(spark, settings, "events").collect()
+    }
+
+
+def _duplicates(spark, settings) -> set[tuple[str, str, str, bool]]:
+    return {
+        (
+            r["event_id"],
+            str(r["processing_date"]),
+            str(r["winner_processing_date"]),
+            r["is_conflicting"],
+        )
+        for r in _read(spark, settings, "duplicates").collect()
+    }
+
+
+def test_rerun_without_the_winner_restores_the_later_copy(spark, tmp_path, monkeypatch):
+    """D2 runs first, then D1 (its copy of x wins: D2's moves to duplicates), then D1 again
+    with a corrected drop that lacks x: D2's copy comes back to events in that run."""
+    settings = _settings(tmp_path, monkeypatch)
+    _drop(tmp_path, D1, [event("x"), event("a")])
+    _drop(tmp_path, D2, [event("x"), event("b"), event("b")])
+
+    second = run_etl(settings, D2, spark=spark)
+    assert (second.rows_clean, second.duplicates_removed) == (2, 1)
+    first = run_etl(settings, D1, spark=spark)
+    assert (first.rows_clean, first.duplicates_removed) == (2, 0)
+    assert _events(spark, settings) == {
+        ("x", "2026-01-05", "desktop"),
+        ("a", "2026-01-05", "desktop"),
+        ("b", "2026-01-06", "desktop"),
+    }
+    assert _duplicates(spark, settings) == {
+        ("x", "2026-01-06", "2026-01-05", False),
+        ("b", "2026-01-06", "2026-01-06", False),
+    }
+
+    _drop(tmp_path, D1, [event("a")])
+    rerun = run_etl(settings, D1, spark=spark)
+    assert (rerun.rows_read, rerun.rows_clean, rerun.duplicates_removed) == (1, 1, 0)
+    assert _events(spark, settings) == {
+        ("x", "2026-01-06", "desktop"),
+        ("a", "2026-01-05", "desktop"),
+        ("b", "2026-01-06", "desktop"),
+    }
+    assert _duplicates(spark, settings) == {("b", "2026-01-06", "2026-01-06", False)}
+    assert "restored to events: 1" in rerun.message
+
+
+def test_quarantined_winner_restores_a_conflicting_copy(spark, tmp_path, monkeypatch):
+    """y is loaded by D1 (device 'watch', a warning); D2 re-delivers y with another device: a
+    conflicting duplicate, kept and counted. D1 is rerun after a rule change that quarantines
+    unknown devices: D2's copy of y becomes the loaded one."""
+    settings = _settings(tmp_path, monkeypatch)
+    _drop(tmp_path, D1, [event("y", device="watch"), event("c")])
+    _drop(tmp_path, D2, [event("y", device="tablet"), event("d")])
+
+    run_etl(settings, D1, spark=spark)
+    second = run_etl(settings, D2, spark=spark)
+    assert second.duplicates_removed == 1
+    assert second.reason_counts["conflicting_duplicate"] == 1
+    assert _duplicates(spark, settings) == {("y", "2026-01-06", "2026-01-05", True)}
+    runs = _read(spark, settings, "etl_runs").where(f"run_id = '{second.run_id}'").first()
+    assert runs["reason_counts"]["conflicting_duplicate"] == 1
+
+    strict = settings.replace(
+        etl=dataclasses.replace(settings.etl, severity_overrides={"unknown_device": "quarantine"})
+    )
+    rerun = run_etl(strict, D1, max_reject_ratio=0.9, spark=spark)
+    assert (rerun.rows_clean, rerun.rows_quarantined, rerun.duplicates_removed) == (1, 1, 0)
+    assert _events(spark, settings) == {
+        ("c", "2026-01-05", "desktop"),
+        ("y", "2026-01-06", "tablet"),
+        ("d", "2026-01-06", "desktop"),
+    }
+    assert _duplicates(spark, settings) == set()
+    quarantined = _read(spark, settings, "quarantine").collect()
+    assert [(r["event_id"], list(r["reasons"])) for r in quarantined] == [("y", ["unknown_device"])]
