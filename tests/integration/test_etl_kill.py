@@ -33,7 +33,7 @@ def _commits(log_dir: Path) -> set[str]:
 
 def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_path, monkeypatch):
     conf = yaml.safe_load((CONF_DIR / "local.yaml").read_text())
-    conf["etl"]["lease_ttl_seconds"] = 6
+    conf["etl"] = {"lease_ttl_seconds": 6}
     conf_file = tmp_path / "conf.yaml"
     conf_file.write_text(yaml.safe_dump(conf))
     monkeypatch.setenv("EVENTLAKE_HOME", str(tmp_path / "home"))
@@ -44,7 +44,7 @@ def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_
     day_dir = tmp_path / "raw" / f"dt={D1}"
     write_jsonl(day_dir / "a.jsonl.gz", [event("k1"), event("k2")])
     old = run_etl(settings, D1, spark=spark)
-    assert check_quality_gate(settings.lake_uri, D1.isoformat())["run_id"] == old.run_id
+    assert check_quality_gate(settings, D1.isoformat())["run_id"] == old.run_id
 
     write_jsonl(day_dir / "b.jsonl.gz", [event("k3"), "{"])  # a quarantine row to commit
     quarantine_log = tmp_path / "lake" / "quarantine" / "_delta_log"
@@ -87,9 +87,9 @@ def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_
     assert _commits(events_log) == events_before, "the child reached its events commit"
 
     with pytest.raises(GateFailed, match="recorded no etl_runs row: it was killed") as err:
-        check_quality_gate(settings.lake_uri, D1.isoformat())
+        check_quality_gate(settings, D1.isoformat())
     assert old.run_id not in str(err.value)
-    assert read_all_etl_dates(settings.lake_uri) == []
+    assert read_all_etl_dates(settings) == []
 
     from eventlake.io.paths import table_uri
     from eventlake.ml.data import etl_gate
@@ -101,5 +101,5 @@ def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_
     )  # waits for the dead lease to expire
     assert "took over the expired lake lease of eventlake etl --date 2026-01-05" in rerun.message
     assert rerun.rows_clean == 3
-    assert check_quality_gate(settings.lake_uri, D1.isoformat())["run_id"] == rerun.run_id
+    assert check_quality_gate(settings, D1.isoformat())["run_id"] == rerun.run_id
     assert etl_gate(spark, table_uri(settings, "etl_runs"), D1).run_id == rerun.run_id

@@ -68,10 +68,10 @@ def test_renew_pushes_the_expiry_and_fails_once_taken_over(tmp_path):
 def test_s3_lease_conditional_put_refuses_and_takes_over(s3_env):
     boto3.client("s3", endpoint_url=s3_env).create_bucket(Bucket="lease-test")
     lake = "s3://lease-test/lake"
-    first = lease.acquire(lake, "run A", ttl_seconds=1, wait_seconds=0)
+    first = lease.acquire(lake, "run A", ttl_seconds=5, wait_seconds=0)
     with pytest.raises(lease.LakeBusy, match="in use by run A"):
         lease.acquire(lake, "run B", ttl_seconds=600, wait_seconds=0)
-    time.sleep(1.2)
+    time.sleep(5.2)
     taker = lease.acquire(lake, "run B", ttl_seconds=600, wait_seconds=0)
     assert taker.took_over["owner"] == "run A"
     lease.release(first)  # conditional delete on the old ETag: a no-op

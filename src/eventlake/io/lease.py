@@ -61,7 +61,7 @@ class LeaseInfo:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now(UTC)
 
 
 def _body(info: LeaseInfo) -> bytes:

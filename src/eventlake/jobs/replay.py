@@ -12,11 +12,12 @@ A run of date D ranks its clean rows with the other dates' copies of the same id
 Each copy is in at least one of the two tables after every commit, so a run killed between them
 loses nothing: the rerun of D finds a restored copy in both tables and removes the leftover twin.
 
-The cross-date check reads a bounded slice of the lake: `events` rows with
-event_date >= D - lookback (partition pruning) and `duplicates` rows with
-processing_date >= D - lookback - future_tolerance (a copy is delivered no earlier than
-future_tolerance days before its event_date). A copy of an id whose other copies have an
-event_date before that window is not compared with them and is loaded again.
+The cross-date check reads a bounded slice of the lake, L = lookback, T = future tolerance:
+`events` rows with D - L <= event_date <= D + T (partition pruning; a clean copy loaded by D
+has event_date <= D + T) and `duplicates` rows with D - L - T <= processing_date <= D + L + T
+(a copy is delivered no earlier than T days before its event_date, and was compared only with
+copies whose event_date was at most L days before its own run). A copy of an id whose other
+copies have an event_date outside that window is not compared with them and is loaded again.
 """
 
 from __future__ import annotations
@@ -59,15 +60,16 @@ class Resolution:
         return sum(1 for c in self.changes if c["_is_changed"])
 
 
-def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window: tuple[date, date]):
+def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window):
     """The other dates' copies a run of `day` is compared with (module docstring)."""
     from pyspark.sql import functions as F
 
-    events_from, duplicates_from = window
+    (events_from, events_to), (duplicates_from, duplicates_to) = window
     parts = []
     if lake.table_exists(spark, events_uri):
         ev = lake.read_table(spark, events_uri).where(
-            (F.col("event_date") >= F.lit(events_from)) & (F.col("processing_date") != F.lit(day))
+            F.col("event_date").between(F.lit(events_from), F.lit(events_to))
+            & (F.col("processing_date") != F.lit(day))
         )
         parts.append(
             with_payload_hash(ev).select(
@@ -81,7 +83,7 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window:
         )
     if lake.table_exists(spark, duplicates_uri):
         dp = lake.read_table(spark, duplicates_uri).where(
-            (F.col("processing_date") >= F.lit(duplicates_from))
+            F.col("processing_date").between(F.lit(duplicates_from), F.lit(duplicates_to))
             & (F.col("processing_date") != F.lit(day))
         )
         parts.append(
@@ -119,9 +121,10 @@ def resolve(
     # A cached boundary: ranking on top of the whole parse/cleanse plan makes Catalyst print
     # and re-analyse expression trees that grow with every window column (minutes per run).
     slim_df = slim_df.persist(StorageLevel.MEMORY_AND_DISK)
+    lookback, tolerance = timedelta(days=lookback_days), timedelta(days=future_tolerance_days)
     window = (
-        day - timedelta(days=lookback_days),
-        day - timedelta(days=lookback_days + future_tolerance_days),
+        (day - lookback, day + tolerance),
+        (day - lookback - tolerance, day + lookback + tolerance),
     )
     clean = slim_df.where(~F.col("is_quarantined")).select(
         *slim_df.columns,
