@@ -69,6 +69,9 @@ def test_rerun_without_the_winner_restores_the_later_copy(spark, tmp_path, monke
     assert (second.rows_clean, second.duplicates_removed) == (2, 1)
     first = run_etl(settings, D1, spark=spark)
     assert (first.rows_clean, first.duplicates_removed) == (2, 0)
+    # The commit deletes D2's x from the file it shares with D2's b: b is copied, not written
+    # by this run. It writes x and a of D1, and restores nothing.
+    assert (first.rows_restored, first.events_rows_written) == (0, 2)
     assert _events(spark, settings) == {
         ("x", "2026-01-05", "desktop"),
         ("a", "2026-01-05", "desktop"),
@@ -82,6 +85,14 @@ def test_rerun_without_the_winner_restores_the_later_copy(spark, tmp_path, monke
     _drop(tmp_path, D1, [event("a")])
     rerun = run_etl(settings, D1, spark=spark)
     assert (rerun.rows_read, rerun.rows_clean, rerun.duplicates_removed) == (1, 1, 0)
+    # The events commit writes D1's a and D2's x, restored from duplicates.
+    assert (rerun.rows_restored, rerun.events_rows_written) == (1, 2)
+    record = _read(spark, settings, "etl_runs").where(f"run_id = '{rerun.run_id}'").first()
+    assert (record["rows_clean"], record["rows_restored"], record["events_rows_written"]) == (
+        1,
+        1,
+        2,
+    )
     assert _events(spark, settings) == {
         ("x", "2026-01-06", "desktop"),
         ("a", "2026-01-05", "desktop"),
@@ -112,6 +123,8 @@ def test_quarantined_winner_restores_a_conflicting_copy(spark, tmp_path, monkeyp
     )
     rerun = run_etl(strict, D1, max_reject_ratio=0.9, spark=spark)
     assert (rerun.rows_clean, rerun.rows_quarantined, rerun.duplicates_removed) == (1, 1, 0)
+    # The events commit writes c of D1 and D2's y, restored from duplicates.
+    assert (rerun.rows_restored, rerun.events_rows_written) == (1, 2)
     assert _events(spark, settings) == {
         ("c", "2026-01-05", "desktop"),
         ("y", "2026-01-06", "tablet"),

@@ -155,6 +155,9 @@ ETL_RUNS_SCHEMA = T.StructType(
         T.StructField("rows_clean", T.LongType(), False),
         T.StructField("rows_quarantined", T.LongType(), False),
         T.StructField("duplicates_removed", T.LongType(), False),
+        # other dates' copies moved from duplicates back to events by this run (their winner
+        # was removed or quarantined); null in rows written before the column existed
+        T.StructField("rows_restored", T.LongType(), True),
         T.StructField("quarantine_ratio", T.DoubleType(), False),
         T.StructField("max_reject_ratio", T.DoubleType(), False),
         T.StructField("reason_counts", T.MapType(T.StringType(), T.LongType(), True), False),
@@ -193,8 +196,9 @@ ETL_RUNS_SCHEMA = T.StructType(
         ),
         T.StructField("events_version", T.LongType(), True),
         T.StructField("quarantine_version", T.LongType(), True),
-        # numOutputRows - numCopiedRows of the events and quarantine Delta commits,
-        # reconciled with rows_clean and rows_quarantined; null when not written
+        # numOutputRows - numCopiedRows of the events and quarantine Delta commits
+        # (operationMetrics), reconciled with rows_clean + rows_restored and rows_quarantined;
+        # null when not written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),

@@ -61,6 +61,8 @@ class EtlResult:
     rows_clean: int = 0
     rows_quarantined: int = 0
     duplicates_removed: int = 0
+    # Other dates' copies this run moved from `duplicates` into `events` (their winner left)
+    rows_restored: int = 0
     quarantine_ratio: float = 0.0
     reason_counts: dict[str, int] = field(default_factory=dict)
     events_version: int | None = None
@@ -168,6 +170,7 @@ def _write_run_record(
         "rows_clean": result.rows_clean,
         "rows_quarantined": result.rows_quarantined,
         "duplicates_removed": result.duplicates_removed,
+        "rows_restored": result.rows_restored,
         "quarantine_ratio": result.quarantine_ratio,
         "max_reject_ratio": float(max_ratio),
         "reason_counts": result.reason_counts,
@@ -191,14 +194,17 @@ def _write_run_record(
     )
 
 
-def _reconcile(
-    result: EtlResult, table: str, uri: str, before: int, other_dates: int = 0
-) -> str | None:
-    """Set `<table>_rows_written` from the numOutputRows of the Delta commit that made
-    `<table>_version`; a message when it differs from the rows the run counted for it.
-    `other_dates`: rows of other dates the same commit rewrote (replay restores)."""
-    counted_rows = result.rows_clean if table == "events" else result.rows_quarantined
-    expected = counted_rows + other_dates
+def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
+    """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
+    (numOutputRows less numCopiedRows); a message when it differs from the rows the run
+    counted for it: rows_quarantined, or rows_clean plus rows_restored (other dates' copies
+    the events commit writes back, jobs/replay.py)."""
+    if table == "events":
+        counted = f"rows_clean {result.rows_clean} + rows_restored {result.rows_restored}"
+        expected = result.rows_clean + result.rows_restored
+    else:
+        counted = f"rows_quarantined {result.rows_quarantined}"
+        expected = result.rows_quarantined
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
@@ -209,12 +215,10 @@ def _reconcile(
     setattr(result, f"{table}_rows_written", written)
     if written == expected:
         return None
-    counted = "rows_clean" if table == "events" else "rows_quarantined"
     return (
         f"the {table} commit (version {version} of {uri}) wrote {written} rows "
-        f"(numOutputRows) but the run counted {counted} = {counted_rows} plus {other_dates} "
-        f"rows of other dates; this is a bug: report it "
-        f"with the run_id, and restore the table to version {version - 1} if needed"
+        f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a bug: "
+        f"report it with the run_id, and restore the table to version {version - 1} if needed"
     )
 
 
@@ -374,7 +378,10 @@ def _run_etl(
             lambda step: lake.commit_metadata(run_id, day_s, step),
         )
         result.events_version = written.events_version
-        mismatch = _reconcile(result, "events", events_uri, before, written.lake_winners)
+        # Counted from the contest's outcome, before the commit; the commit's own metrics
+        # are the other side of the check.
+        result.rows_restored = written.restored
+        mismatch = _reconcile(result, "events", events_uri, before)
         if mismatch:
             raise AccountingError(mismatch)  # recorded as a failed run below
         if written.restored or written.demoted:

@@ -227,10 +227,10 @@ def _as_events(df):
 class Written:
     events_version: int | None = None
     duplicates_version: int | None = None
+    # Other dates' copies moved from duplicates to events (written by the events commit) and
+    # from events to duplicates (deleted by it).
     restored: int = 0
     demoted: int = 0
-    # Rows of other dates that the events commit rewrote (restored or kept winners).
-    lake_winners: int = 0
 
 
 def write(
@@ -250,11 +250,8 @@ def write(
     run_rows = ranked.where(origin == ORIGIN_RUN)
     lake_rows = ranked.where((origin != ORIGIN_RUN) & F.col("_id_changed"))
     restored = [c for c in changes if c["_fate"] == WINNER and c["_origin"] == ORIGIN_DUPLICATES]
-    out = Written(
-        restored=len(restored),
-        demoted=sum(1 for c in changes if c["_origin"] == ORIGIN_EVENTS and c["_fate"] != WINNER),
-        lake_winners=sum(1 for c in changes if c["_fate"] == WINNER),
-    )
+    demoted = [c for c in changes if c["_origin"] == ORIGIN_EVENTS and c["_is_changed"]]
+    out = Written(restored=len(restored), demoted=len(demoted))
 
     # 1. duplicates: D's own, every lake copy of a changed id except leftover twins; copies
     #    about to be restored stay, in their stored form, until step 3.
@@ -269,13 +266,12 @@ def write(
         dups, duplicates_uri, predicate(day, dup_pairs), metadata("duplicates")
     )
 
-    # 2. events: D's winners and the restored copies; demoted rows and D's old rows go.
-    ev_pairs = _pairs(
-        changes,
-        lambda c: c["_origin"] == ORIGIN_EVENTS or (c["_fate"] == WINNER),
-    )
+    # 2. events: D's winners and the restored copies; demoted rows and D's old rows go. An
+    #    other date's winner that keeps its place is not rewritten, so the commit writes
+    #    exactly rows_clean + rows_restored rows (jobs/etl.py reconciles that).
+    ev_pairs = _pairs([*restored, *demoted], lambda c: True)
     events = _as_events(run_rows.where(F.col("is_winner"))).unionByName(
-        _as_events(lake_rows.where(fate == WINNER))
+        _as_events(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)))
     )
     out.events_version = lake.replace_where(
         events, events_uri, predicate(day, ev_pairs), metadata("events")
