@@ -4,7 +4,9 @@ latest drop. Expected ids are written by hand from the drops below."""
 from __future__ import annotations
 
 import dataclasses
+import random
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -133,3 +135,79 @@ def test_quarantined_winner_restores_a_conflicting_copy(spark, tmp_path, monkeyp
     assert _duplicates(spark, settings) == set()
     quarantined = _read(spark, settings, "quarantine").collect()
     assert [(r["event_id"], list(r["reasons"])) for r in quarantined] == [("y", ["unknown_device"])]
+
+
+# The replay property: after a random sequence of runs and reruns (some with a new drop), the
+# lake equals what a replay in date order of each processed date's latest drop gives. The
+# expectation comes from `_replay_model`, a few lines of plain Python that state the rule
+# (the first date's copy wins; every other clean copy is a duplicate of it, conflicting when
+# its payload differs), and never from the code under test.
+POOL = ("p0", "p1", "p2", "p3", "p4")
+DATES = (D1, D2, date(2026, 1, 7))
+
+
+def _random_drop(rng) -> list[tuple[str, str]]:
+    """(event_id, device) lines. A date repeats its own copies with the same text (copies of
+    one text are interchangeable); other dates' copies may differ in device (conflicting)."""
+    ids = rng.sample(POOL, rng.randint(1, 4))
+    lines = [(i, rng.choice(("desktop", "mobile"))) for i in ids]
+    return lines + [lines[0]] * rng.randint(0, 1)
+
+
+def _replay_model(drops: dict[date, list[tuple[str, str]]]):
+    events: dict[str, tuple[str, str, str]] = {}
+    duplicates: Counter = Counter()
+    for day in sorted(drops):
+        for event_id, device in drops[day]:
+            if event_id not in events:
+                events[event_id] = (event_id, str(day), device)
+                continue
+            winner_day, winner_device = events[event_id][1], events[event_id][2]
+            duplicates[(event_id, str(day), winner_day, device != winner_device, device)] += 1
+    return set(events.values()), duplicates
+
+
+def test_lake_equals_replay_after_random_runs_and_reruns(spark, tmp_path, monkeypatch):
+    rng = random.Random(14)
+    settings = _settings(tmp_path, monkeypatch)
+    latest: dict[date, list[tuple[str, str]]] = {}
+    steps = []
+    for _ in range(6):
+        day = rng.choice(DATES)
+        if day not in latest or rng.random() < 0.6:
+            latest[day] = _random_drop(rng)
+            _drop(tmp_path, day, [event(i, device=dev) for i, dev in latest[day]])
+        steps.append((day, list(latest[day])))
+        result = run_etl(settings, day, spark=spark)  # reconciles its commits' row counts
+        assert result.gate_passed, (steps, result.message)
+
+    expected_events, expected_duplicates = _replay_model(latest)
+    # Seed 14 runs D1, D2, D3, D1 (a new drop: p2 and p4 leave, so D2's p4 and D3's p2 are
+    # restored; D1's new p0 demotes D2's), D2 (new: D3's p1 restored, D3's p2 demoted), D2
+    # (new: p4 leaves the lake). The model's answer for it, worked out by hand:
+    assert latest == {
+        D1: [("p0", "mobile")],
+        D2: [("p3", "mobile"), ("p2", "desktop")],
+        DATES[2]: [("p1", "desktop"), ("p2", "desktop")],
+    }
+    assert expected_events == {
+        ("p0", "2026-01-05", "mobile"),
+        ("p3", "2026-01-06", "mobile"),
+        ("p2", "2026-01-06", "desktop"),
+        ("p1", "2026-01-07", "desktop"),
+    }
+    assert expected_duplicates == Counter({("p2", "2026-01-07", "2026-01-06", False, "desktop"): 1})
+    events = _read(spark, settings, "events").collect()
+    assert len(events) == len({r["event_id"] for r in events}), steps
+    assert _events(spark, settings) == expected_events, steps
+    duplicates = Counter(
+        (
+            r["event_id"],
+            str(r["processing_date"]),
+            str(r["winner_processing_date"]),
+            r["is_conflicting"],
+            r["device"],
+        )
+        for r in _read(spark, settings, "duplicates").collect()
+    )
+    assert duplicates == expected_duplicates, steps
