@@ -1,13 +1,15 @@
 """eventlake_maintenance: once a day, `eventlake maintain` for the run date.
 
-    maintain
+    maintain        reconcile_check
 
 OPTIMIZE the partitions the last few runs wrote, then VACUUM files that nothing references
 any more, keeping every events version a registered model was trained on (README, "Table
 maintenance"). A separate DAG from eventlake_daily: it runs at its own hour (conf
 `maintenance.schedule`, default 12:00 UTC, away from the 03:00 ETL), and a failed
 maintenance never blocks a day's data. Same targets as eventlake_daily: spark-submit locally,
-EMR Serverless on aws. This file only declares the task.
+EMR Serverless on aws. Beside it, `reconcile_check` (in the worker, no Spark) fails, and
+so alerts, when a processed date's raw folder changed after its last successful ETL run
+(late files: README, "Loading semantics"). This file only declares the tasks.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ def maintain_local(run_date: str) -> None:
     from eventlake.orchestration.tasks import local_job_task
 
     local_job_task("maintain", run_date)
+
+
+@task(task_id="reconcile_check", execution_timeout=timedelta(minutes=30))
+def reconcile_check(run_date: str) -> dict[str, Any]:
+    """Fail, naming the dates, when raw files changed after a date's last successful run."""
+    from eventlake.orchestration.tasks import reconcile_check_task
+
+    return reconcile_check_task(run_date)
 
 
 with DAG(
@@ -96,3 +106,4 @@ with DAG(
         )
     else:
         maintain_local(RUN_DATE)
+    reconcile_check(RUN_DATE)

@@ -132,6 +132,8 @@ class MaintenanceSettings:
     pin_days: int
     allow_short_retention: bool
     schedule: str
+    # The DAG's daily reconcile check looks at the processing dates of this many days back.
+    reconcile_days: int
 
 
 @dataclass(frozen=True)

@@ -65,24 +65,26 @@ def test_eventlake_daily_parses_fast(load_dag):
     assert (
         stats["eventlake_maintenance.py"].dag_num,
         stats["eventlake_maintenance.py"].task_num,
-    ) == (1, 1)
+    ) == (1, 2)
     for stat in stats.values():
         assert stat.duration < timedelta(seconds=1), stat.duration
 
 
 @pytest.mark.parametrize("target", ["local", "aws"])
-def test_eventlake_maintenance_is_one_daily_task_with_the_defaults(load_dag, target):
+def test_eventlake_maintenance_is_two_independent_daily_tasks_with_the_defaults(load_dag, target):
     from airflow.sdk import CronDataIntervalTimetable
 
     from eventlake.orchestration.alerts import on_task_failure
 
     _, bag = load_dag(target)
     dag = bag.dags[MAINTENANCE_DAG_ID]
-    assert [t.task_id for t in dag.tasks] == ["maintain"]
-    (task,) = dag.tasks
-    assert task.retries >= 2 and task.retry_exponential_backoff == 2.0
-    assert task.execution_timeout is not None and task.execution_timeout <= timedelta(hours=4)
-    assert on_task_failure in task.on_failure_callback
+    assert _upstream_map(dag) == {"maintain": [], "reconcile_check": []}
+    for task in dag.tasks:
+        assert task.retries >= 2 and task.retry_exponential_backoff == 2.0
+        assert task.execution_timeout is not None
+        assert task.execution_timeout <= timedelta(hours=4)
+        assert on_task_failure in task.on_failure_callback
+    assert dag.get_task("reconcile_check").execution_timeout == timedelta(minutes=30)
     assert isinstance(dag.timetable, CronDataIntervalTimetable)
     assert dag.timetable.expression == "0 12 * * *"
     assert dag.max_active_runs == 1 and dag.catchup is False

@@ -43,6 +43,21 @@ def test_reconcile_reports_a_late_file_and_the_rerun_loads_it(spark, state_home,
     ]
     assert reconcile.drift(settings, since=date(2026, 1, 6)) == []
 
+    # The maintenance DAG's daily check (maintenance.reconcile_days = 30 back from its date).
+    with pytest.raises(reconcile.RawChanged) as raised:
+        reconcile.check(settings, date(2026, 1, 10))
+    assert str(raised.value) == (
+        "raw files changed after the last successful ETL run of 1 date(s): 2026-01-05 "
+        f"(run {first.run_id}: 1 added, 0 removed, 0 changed). Rerun them in date order with "
+        "`eventlake reconcile --since 2026-01-05 --run`"
+    )
+    assert reconcile.check(settings, date(2026, 2, 5)) == {
+        "since": "2026-01-06",
+        "until": "2026-02-05",
+        "changed_dates": [],
+    }
+
     rerun = run_etl(settings, D1, spark=spark)
     assert rerun.rows_clean == 2
     assert reconcile.drift(settings) == []
+    assert reconcile.check(settings, date(2026, 1, 10))["changed_dates"] == []

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from eventlake.dates import parse_date
+from eventlake.errors import EventlakeError
 from eventlake.io.bucket import join, list_objects
 from eventlake.io.paths import raw_day_uri
 from eventlake.io.raw import file_format
@@ -75,6 +76,30 @@ def drift(settings: Settings, since: date | None = None) -> list[DayDrift]:
         if d.added or d.removed or d.changed:
             out.append(d)
     return out
+
+
+class RawChanged(EventlakeError):
+    """Processed dates whose raw folder changed after their last successful run."""
+
+
+def check(settings: Settings, day: date) -> dict[str, Any]:
+    """The maintenance DAG's daily check: the dates from `day` - maintenance.reconcile_days
+    on whose raw folder changed. RawChanged names each date, what changed and the command that
+    reruns them; otherwise the dates checked."""
+    since = day - timedelta(days=settings.maintenance.reconcile_days)
+    changed = drift(settings, since)
+    if changed:
+        listed = "; ".join(
+            f"{d.processing_date} (run {d.run_id}: {len(d.added)} added, "
+            f"{len(d.removed)} removed, {len(d.changed)} changed)"
+            for d in changed
+        )
+        raise RawChanged(
+            f"raw files changed after the last successful ETL run of {len(changed)} date(s): "
+            f"{listed}. Rerun them in date order with "
+            f"`eventlake reconcile --since {changed[0].processing_date} --run`"
+        )
+    return {"since": since.isoformat(), "until": day.isoformat(), "changed_dates": []}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -28,6 +28,21 @@ def quality_gate_task(run_date: str) -> dict[str, Any]:
         raise AirflowFailException(str(exc)) from exc
 
 
+def reconcile_check_task(run_date: str) -> dict[str, Any]:
+    """Fail, without retries, when a processed date's raw folder changed after its last
+    successful run (jobs/reconcile.py); the failure callback sends the alert."""
+    from datetime import date
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from eventlake.jobs.reconcile import RawChanged, check
+
+    try:
+        return check(task_settings(), date.fromisoformat(run_date))
+    except RawChanged as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
 def promotion_task() -> dict[str, Any]:
     return steps.promotion(task_settings())
 
