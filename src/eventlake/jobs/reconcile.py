@@ -83,9 +83,9 @@ class RawChanged(EventlakeError):
 
 
 def check(settings: Settings, day: date) -> dict[str, Any]:
-    """The maintenance DAG's daily check: the dates from `day` - maintenance.reconcile_days
-    on whose raw folder changed. RawChanged names each date, what changed and the command that
-    reruns them; otherwise the dates checked."""
+    """The maintenance DAG's daily check: the processed dates from `day` -
+    maintenance.reconcile_days on whose raw folder changed. RawChanged names each date, what
+    changed and the command that reruns them; otherwise the first date checked."""
     since = day - timedelta(days=settings.maintenance.reconcile_days)
     changed = drift(settings, since)
     if changed:
@@ -99,7 +99,7 @@ def check(settings: Settings, day: date) -> dict[str, Any]:
             f"{listed}. Rerun them in date order with "
             f"`eventlake reconcile --since {changed[0].processing_date} --run`"
         )
-    return {"since": since.isoformat(), "until": day.isoformat(), "changed_dates": []}
+    return {"since": since.isoformat(), "changed_dates": []}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
