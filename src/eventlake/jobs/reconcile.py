@@ -14,7 +14,7 @@ from typing import Any
 
 from eventlake.dates import parse_date
 from eventlake.errors import EventlakeError
-from eventlake.io.bucket import join, list_objects
+from eventlake.io.bucket import list_objects
 from eventlake.io.paths import raw_day_uri
 from eventlake.io.raw import file_format
 from eventlake.settings import Settings
@@ -30,20 +30,13 @@ class DayDrift:
 
 
 def last_successful_runs(settings: Settings) -> dict[str, dict[str, Any]]:
-    """processing_date -> its latest `succeeded` etl_runs row (deltalake, no JVM)."""
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    """processing_date -> its latest `succeeded` etl_runs row (deltalake's QueryBuilder, no
+    JVM; see orchestration/gate.py for why not a pyarrow scan in the Airflow worker)."""
+    from eventlake.orchestration.gate import _query
 
-    from eventlake.orchestration.gate import delta_location
-
-    path, options = delta_location(join(settings.lake_uri, "etl_runs"), settings)
-    try:
-        table = DeltaTable(path, storage_options=options or None)
-    except TableNotFoundError:
-        return {}
-    rows = table.to_pyarrow_table(
-        columns=["run_id", "processing_date", "status", "finished_at", "files"]
-    ).to_pylist()
+    rows = _query(
+        settings, "SELECT run_id, processing_date, status, finished_at, files FROM etl_runs"
+    )
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:
         day = row["processing_date"].isoformat()
