@@ -15,12 +15,14 @@ quality gate stopped the run (``eventlake etl``: the run and its verdict are rec
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from eventlake.errors import EventlakeError
+from eventlake import console
+from eventlake.errors import ConfigurationError, EventlakeError
 
 if TYPE_CHECKING:
     from eventlake.settings import Settings
@@ -46,10 +48,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+VERBOSE_FLAGS = ("-v", "--verbose")
+
+
 def _usage() -> str:
-    lines = ["usage: eventlake <command> [options]", "", "commands:"]
+    lines = ["usage: eventlake [-v] <command> [options]", "", "commands:"]
     lines += [f"  {name:<16}{text}" for name, (_, text) in COMMANDS.items()]
-    lines += ["", "`eventlake <command> --help` shows a command's options."]
+    lines += [
+        "",
+        "`eventlake <command> --help` shows a command's options. -v/--verbose (before or after",
+        "the command) or EVENTLAKE_LOG_LEVEL=INFO shows every log line, Spark's included.",
+    ]
     return "\n".join(lines)
 
 
@@ -66,18 +75,28 @@ def _parse(argv: list[str]) -> tuple[str, Any, argparse.Namespace] | int:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"eventlake {name}", description=text)
     module.add_arguments(parser)
+    parser.add_argument(*VERBOSE_FLAGS, action="store_true", help="show every log line")
     return name, module, parser.parse_args(rest)
 
 
 def _run(argv: list[str], settings: Settings | None, *, orchestrated: bool) -> int:
-    parsed = _parse(argv)
+    verbose = any(a in VERBOSE_FLAGS for a in argv[:1])
+    parsed = _parse([a for a in argv[:1] if a not in VERBOSE_FLAGS] + argv[1:])
     if isinstance(parsed, int):
         return parsed
     name, module, args = parsed
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_file = None
+    if orchestrated:  # a DAG task's job: Airflow (or spark-submit's stderr) keeps the log
+        logging.basicConfig(level=logging.INFO, format=console.FORMAT)
     try:
+        if not orchestrated:
+            from eventlake.settings import console_log_level
+
+            try:
+                level = console.resolve_level(verbose or args.verbose, console_log_level())
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+            console.configure(level)
         if settings is None:
             from eventlake.settings import load_settings
 
@@ -85,9 +104,16 @@ def _run(argv: list[str], settings: Settings | None, *, orchestrated: bool) -> i
         if orchestrated and hasattr(module, "run"):
             module.run(args, settings)  # the outcome is recorded by the job, not an exit code
             return 0
+        if not orchestrated:
+            if settings.spark.log_level is None:
+                spark = dataclasses.replace(settings.spark, log_level=console.spark_level(level))
+                settings = settings.replace(spark=spark)
+            log_file = console.add_log_file(settings.home, name)
         return int(module.main(args, settings) or 0)
     except EventlakeError as exc:
         print(f"eventlake {name}: error: {exc}", file=sys.stderr)
+        if log_file:
+            print(f"  full log: {log_file}", file=sys.stderr)
         return exc.exit_code
 
 

@@ -30,6 +30,11 @@ class BucketError(EventlakeError):
     """A bucket or object problem (unsupported URI, missing bucket), with the URI in it."""
 
 
+class SparkJarsError(EventlakeError):
+    """Spark's Ivy resolution of the extra jars (`eventlake jars`) failed; the message names
+    Ivy's log file."""
+
+
 class GateFailed(EventlakeError):
     """A quality or promotion gate stopped the run on purpose (exit code 3 at a terminal)."""
 

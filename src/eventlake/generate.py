@@ -23,12 +23,13 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from random import Random
 from typing import Any
 
+from eventlake import console
 from eventlake.datagen import render as R
 from eventlake.datagen.world import World, allocate, build_world, derive_seed, plan_day
 from eventlake.dates import parse_date
@@ -191,11 +192,13 @@ def generate(
     seed: int,
     fmt: str = "jsonl",
     workers: int | None = None,
+    on_file: Callable[[R.FileResult], None] | None = None,
 ) -> GenerateSummary:
     """Write the raw drops for ``days`` days from ``start`` and say what was written.
 
     ``workers`` > 1 renders files in forked processes; the bytes do not depend on it. By
     default small runs stay in-process and big ones use up to the machine's cores.
+    ``on_file`` is called with each file as it is written (in order), for progress.
     """
     _check(raw_uri, start, days, users, events_per_day, files_per_day, defect_rate, seed, fmt)
     began = time.perf_counter()
@@ -219,19 +222,23 @@ def generate(
     summary = GenerateSummary(raw_uri, fmt, start, days, seed, defect_rate)
     _RUN["run"] = (world, renderer, raw_uri, fmt)
     try:
-        summary.files = list(_run_tasks(tasks, n_workers))
+        for result in _run_tasks(tasks, n_workers):
+            summary.files.append(result)
+            if on_file is not None:
+                on_file(result)
     finally:
         _RUN.clear()
     summary.seconds = time.perf_counter() - began
     return summary
 
 
-def _run_tasks(tasks: list[tuple[int, int]], workers: int) -> Iterable[R.FileResult]:
+def _run_tasks(tasks: list[tuple[int, int]], workers: int) -> Iterator[R.FileResult]:
     if workers <= 1:
-        return [_write_file(task) for task in tasks]
+        yield from (_write_file(task) for task in tasks)
+        return
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        return pool.map(_write_file, tasks, chunksize=1)
+        yield from pool.imap(_write_file, tasks, chunksize=1)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -253,17 +260,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
     raw_uri = args.raw_uri or settings.raw_uri
-    summary = generate(
-        raw_uri=raw_uri,
-        start=parse_date(args.start, "--start"),
-        days=args.days,
-        users=args.users,
-        events_per_day=args.events_per_day,
-        files_per_day=args.files_per_day,
-        defect_rate=args.defect_rate,
-        seed=args.seed,
-        fmt=args.fmt,
-    )
+    with console.progress("generate", total=args.days * args.files_per_day) as bar:
+        summary = generate(
+            raw_uri=raw_uri,
+            start=parse_date(args.start, "--start"),
+            days=args.days,
+            users=args.users,
+            events_per_day=args.events_per_day,
+            files_per_day=args.files_per_day,
+            defect_rate=args.defect_rate,
+            seed=args.seed,
+            fmt=args.fmt,
+            on_file=lambda f: bar.step(f"  {f.uri}  {f.records} records", rows=f.records),
+        )
     log.info(
         "wrote %d records (%d events, %d defective) in %d files under %s: %.1f MB, %.1fs, "
         "%.0f records/s",

@@ -76,7 +76,7 @@ class SparkSettings:
     resolve_packages: bool
     ui: bool
     driver_java_options: str | None
-    log_level: str
+    log_level: str | None
 
 
 @dataclass(frozen=True)
@@ -353,3 +353,14 @@ def load_task_settings(lookup: Callable[[str], str | None] | None = None) -> Set
     if not os.environ.get("EVENTLAKE_ENV") and target != settings.env:
         settings = load_settings(target, lookup=lookup)
     return settings
+
+
+def console_log_level() -> str | None:
+    """EVENTLAKE_LOG_LEVEL: the terminal's log level (`eventlake.console`), read before the
+    settings are, so that a settings error is reported at the level asked for."""
+    return os.environ.get("EVENTLAKE_LOG_LEVEL") or None
+
+
+def in_ci() -> bool:
+    """Whether this runs under CI (`CI` set, as GitHub Actions and most CI systems do)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")

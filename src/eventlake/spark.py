@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from eventlake.settings import Settings
+from eventlake.settings import CONF_DIR, Settings
+
+LOG4J_CONF = CONF_DIR / "log4j2.properties"
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -150,11 +152,25 @@ def spark_confs(settings: Settings, with_s3: bool = True, jars: bool = True) -> 
     if settings.spark.driver_java_options:
         # In local mode the driver JVM runs the tasks too. HotSpot does not compile methods
         # over 8,000 bytes of bytecode, and the ETL's generated projection is one of them.
-        confs["spark.driver.defaultJavaOptions"] = settings.spark.driver_java_options
+        # A driver this project launches also logs through its own Log4j file, at the
+        # settings' level from its first line on (conf/log4j2.properties).
+        confs["spark.driver.defaultJavaOptions"] = " ".join(
+            [
+                settings.spark.driver_java_options,
+                f"-Dlog4j2.configurationFile={LOG4J_CONF.as_uri()}",
+                f"-Deventlake.spark.log.level={log_level(settings)}",
+            ]
+        )
     if jars:
         confs.update(jar_confs(settings, with_s3))
     confs.update(spark_confs_s3_only(settings))
     return confs
+
+
+def log_level(settings: Settings) -> str:
+    """Spark's log level: the settings', else WARN (a DAG task's log; a terminal command sets
+    it from the console's level, see `eventlake.console`)."""
+    return settings.spark.log_level or "WARN"
 
 
 def drop_jar_paths() -> None:
@@ -193,7 +209,7 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
             confs["spark.jars.packages"].split(","),
             spark.sparkContext.getConf().get("spark.jars", ""),
         )
-    spark.sparkContext.setLogLevel(settings.spark.log_level)
+    spark.sparkContext.setLogLevel(log_level(settings))
     return spark
 
 

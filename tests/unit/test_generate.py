@@ -497,10 +497,9 @@ def test_cli_generate_bad_start_date_exits_1_with_message(
 ) -> None:
     code = cli_main(["generate", "--raw-uri", tmp_path.as_uri(), "--start", "2026-02-30"])
     assert code == 1
-    err = capsys.readouterr().err
-    assert err.strip() == (
-        "eventlake generate: error: --start '2026-02-30' is not a valid calendar date"
-    )
+    line, log_line = capsys.readouterr().err.strip().splitlines()
+    assert line == "eventlake generate: error: --start '2026-02-30' is not a valid calendar date"
+    assert log_line.startswith("  full log: ") and log_line.endswith(".log")
 
 
 def test_cli_generate_prints_a_json_summary(

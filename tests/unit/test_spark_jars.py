@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from eventlake.settings import load_settings
 from eventlake.spark import jar_env, record_resolved_jars, spark_confs
@@ -74,7 +75,25 @@ def test_emr_confs_carry_no_jar_settings(state_home, tmp_path):
 
 def test_local_driver_jvm_may_compile_huge_generated_methods(state_home, tmp_path):
     confs = spark_confs(local_settings(tmp_path / "ivy"))
-    assert confs["spark.driver.defaultJavaOptions"] == "-XX:-DontCompileHugeMethods"
+    options = confs["spark.driver.defaultJavaOptions"].split(" ")
+    assert options[0] == "-XX:-DontCompileHugeMethods"
+
+
+def test_local_driver_logs_through_the_packaged_log4j_file_at_the_settings_level(
+    state_home, tmp_path
+):
+    settings = local_settings(tmp_path / "ivy")
+    quiet = settings.replace(spark=dataclasses.replace(settings.spark, log_level="ERROR"))
+    options = spark_confs(quiet)["spark.driver.defaultJavaOptions"].split(" ")
+    conf_file = Path(__file__).parents[2] / "src" / "eventlake" / "conf" / "log4j2.properties"
+    assert options[1:] == [
+        f"-Dlog4j2.configurationFile=file://{conf_file}",
+        "-Deventlake.spark.log.level=ERROR",
+    ]
+    # Unset (a DAG task's job): WARN, Spark's usual level.
+    assert spark_confs(settings)["spark.driver.defaultJavaOptions"].endswith(
+        " -Deventlake.spark.log.level=WARN"
+    )
 
 
 def test_aws_settings_leave_the_driver_jvm_options_to_emr(state_home):

@@ -17,6 +17,7 @@ import argparse
 import logging
 from typing import Any
 
+from eventlake import console
 from eventlake.dates import date_range
 from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.orchestration import steps
@@ -52,9 +53,11 @@ def backfill(
     skip_train: bool = False,
     in_process: bool | None = None,
     keep_going: bool = False,
+    bar: console.Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Run each date in order with these settings (the CLI's: environment and conf, no Airflow
-    Variables); returns one result per date (status, gate summary, error)."""
+    Variables); returns one result per date (status, gate summary, error). With `bar`, each
+    finished date is a line of that progress display."""
     days = date_range(start, end)
     target = settings.airflow.target
     if target != "local":
@@ -67,6 +70,8 @@ def backfill(
     for day in days:
         result: dict[str, Any] = {"date": day, "status": "failed"}
         results.append(result)
+        if bar is not None:
+            bar.describe(day)
         try:
             log.info("backfill %s: raw data at %s", day, steps.require_raw_data(settings, day))
             steps.run_local_job(settings, steps.ETL, day, in_process=in_process)
@@ -86,27 +91,36 @@ def backfill(
             log.error("backfill %s failed: %s", day, exc)
             if not keep_going:
                 break
+        finally:
+            if bar is not None:
+                rows = (result.get("gate") or {}).get("rows_clean") or 0
+                bar.step(result_line(result), rows=rows)
     return results
 
 
-def main(args: argparse.Namespace, settings: Settings) -> int:
-    results = backfill(
-        settings,
-        args.start,
-        args.end,
-        skip_train=args.skip_train,
-        in_process=True if args.in_process else None,
-        keep_going=args.keep_going,
+def result_line(r: dict[str, Any]) -> str:
+    """One date's outcome: `2026-01-05  succeeded  2448 clean, 41 quarantined  <note>`."""
+    gate = r.get("gate") or {}
+    counts = (
+        f"{gate.get('rows_clean')} clean, {gate.get('rows_quarantined')} quarantined"
+        if gate
+        else ""
     )
-    for r in results:
-        gate = r.get("gate") or {}
-        counts = (
-            f"{gate.get('rows_clean')} clean, {gate.get('rows_quarantined')} quarantined"
-            if gate
-            else ""
+    note = r.get("error") or ("training skipped" if r.get("train_skipped") else "")
+    return f"{r['date']}  {r['status']:<9}  {counts}  {note}".rstrip()
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    with console.progress("backfill", total=len(date_range(args.start, args.end))) as bar:
+        results = backfill(
+            settings,
+            args.start,
+            args.end,
+            skip_train=args.skip_train,
+            in_process=True if args.in_process else None,
+            keep_going=args.keep_going,
+            bar=bar,
         )
-        note = r.get("error") or ("training skipped" if r.get("train_skipped") else "")
-        print(f"{r['date']}  {r['status']:<9}  {counts}  {note}".rstrip())
     failed = [r for r in results if r["status"] != "succeeded"]
     skipped = len(date_range(args.start, args.end)) - len(results)
     if skipped:

@@ -530,17 +530,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> EtlResult:
     """The job as the DAG runs it: the run and its gate verdict are recorded in `etl_runs`,
-    and a failed gate is not an error (the DAG's `quality_gate` task reads the verdict)."""
+    and a failed gate is not an error (the DAG's `quality_gate` task reads the verdict).
+    The summary is in the job's log (`run_etl` logs it), once."""
     day = parse_date(args.date, "--date")
     settings = settings.replace(raw_uri=args.raw_uri, lake_uri=args.lake_uri)
-    result = run_etl(settings, day, args.max_reject_ratio)
-    print(json.dumps(summary(result), default=str))
-    return result
+    return run_etl(settings, day, args.max_reject_ratio)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    """`eventlake etl` at a terminal: as `run`, and a failed gate exits 3 with its reason."""
+    """`eventlake etl` at a terminal: as `run`, the summary as one JSON line on stdout, and a
+    failed gate exits 3 with its reason."""
     result = run(args, settings)
+    print(json.dumps(summary(result), default=str))
     if not result.gate_passed:
         raise GateFailed(gate_message(result))
     return 0

@@ -9,7 +9,10 @@ file still exists, this command only lists them (no JVM); `--force` resolves aga
 from __future__ import annotations
 
 import argparse
+import sys
 
+from eventlake import console
+from eventlake.errors import SparkJarsError
 from eventlake.settings import Settings
 from eventlake.spark import get_spark, jars_manifest, packages, resolved_jars
 
@@ -30,9 +33,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if jars is None:
         if args.force:
             manifest.unlink(missing_ok=True)
-        spark = get_spark(settings, app_name="eventlake-jars")
-        print(f"Spark {spark.version}; resolved {', '.join(coordinates)}")
-        spark.stop()
+        # Ivy's resolution report (hundreds of lines) goes to a log file, shown on failure.
+        ivy_log = settings.home / "logs" / "ivy-resolve.log"
+        print(f"resolving {', '.join(coordinates)} with Spark's Ivy (log: {ivy_log})", flush=True)
+        try:
+            with console.output_to(ivy_log):
+                spark = get_spark(settings, app_name="eventlake-jars")
+                version = spark.version
+                spark.stop()
+        except Exception as exc:
+            tail = ivy_log.read_text(errors="replace").splitlines()[-20:]
+            print("\n".join(tail), file=sys.stderr)
+            raise SparkJarsError(
+                f"resolving Spark's jars failed ({type(exc).__name__}); the last lines of "
+                f"Ivy's log are above, the whole log is {ivy_log}. Check that Maven Central "
+                "is reachable, then run `eventlake jars --force`."
+            ) from None
+        print(f"Spark {version}; resolved {', '.join(coordinates)}")
         jars = resolved_jars(settings, coordinates)
         if jars is None:
             print(f"error: Spark resolved the packages but no jar list was written to {manifest}")

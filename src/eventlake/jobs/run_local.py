@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import re
@@ -30,9 +29,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from eventlake import console
 from eventlake.dates import validate_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
@@ -120,39 +119,19 @@ def dags_test(settings: Settings, day: str, log_dir: Path) -> tuple[bool, Path, 
     return proc.returncode == 0, log_file, time.monotonic() - started
 
 
-@contextlib.contextmanager
-def _output_to(log_file: Path) -> Iterator[None]:
-    """Send this process's stdout and stderr (file descriptors 1 and 2) to `log_file`."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with log_file.open("w") as out:
-        os.dup2(out.fileno(), 1)
-        os.dup2(out.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-
-
 def dags_test_in_process(day: str, log_dir: Path) -> tuple[bool, Path, float]:
     """`airflow dags test` through Airflow's own CLI parser, in this process; the tasks' Spark
     jobs then reuse this process's Spark session. Same result triple as `dags_test`."""
-    from airflow.cli import cli_parser
-    from airflow.configuration import write_default_airflow_configuration_if_needed
-
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"dags-test-{day}.log"
     started = time.monotonic()
-    args = cli_parser.get_parser().parse_args(["dags", "test", DAG_ID, day])
-    write_default_airflow_configuration_if_needed()
     ok = True
-    with _output_to(log_file):
+    with console.output_to(log_file):  # Airflow logs from its first import on: to the file
+        from airflow.cli import cli_parser
+        from airflow.configuration import write_default_airflow_configuration_if_needed
+
+        args = cli_parser.get_parser().parse_args(["dags", "test", DAG_ID, day])
+        write_default_airflow_configuration_if_needed()
         try:
             args.func(args)
         except SystemExit as exc:  # "DagRun failed"
@@ -225,17 +204,19 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
         + (f"loading {len(todo)} with `eventlake backfill --skip-train`" if todo else "loaded"),
         flush=True,
     )
-    for day in todo:
-        started = time.monotonic()
-        (result,) = backfill(settings, day, day, skip_train=True, in_process=True)
-        gate = result.get("gate") or {}
-        print(
-            f"  {day}  {result['status']:<9} {time.monotonic() - started:5.0f}s  "
-            f"{gate.get('rows_clean')} clean, {gate.get('rows_quarantined')} quarantined",
-            flush=True,
-        )
-        if result["status"] != "succeeded":
-            raise InputError(f"loading {day} failed: {result.get('error')}")
+    with console.progress("  history", total=len(todo)) as bar:
+        for day in todo:
+            started = time.monotonic()
+            bar.describe(f"etl {day}")
+            (result,) = backfill(settings, day, day, skip_train=True, in_process=True)
+            gate = result.get("gate") or {}
+            bar.step(
+                f"  {day}  {result['status']:<9} {time.monotonic() - started:5.0f}s  "
+                f"{gate.get('rows_clean')} clean, {gate.get('rows_quarantined')} quarantined",
+                rows=gate.get("rows_clean") or 0,
+            )
+            if result["status"] != "succeeded":
+                raise InputError(f"loading {day} failed: {result.get('error')}")
     if keep_session:
         return
     # Free the JVM before the DAG's own spark-submit jobs start.
@@ -302,18 +283,23 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         f"  running DAG {DAG_ID} with `airflow dags test` for {dag_days[0]}..{dag_days[-1]}",
         flush=True,
     )
-    for day in dag_days:
-        ok, log_file, seconds = (
-            dags_test_in_process(day, log_dir) if in_process else dags_test(settings, day, log_dir)
-        )
-        states = task_states(settings, day)
-        shown = " ".join(f"{t}={s}" for t, s in states.items())
-        print(f"  {day}  {'ok    ' if ok else 'FAILED'}  {seconds:5.0f}s  {shown}", flush=True)
-        if not ok:
-            tail = log_file.read_text(errors="replace").splitlines()[-40:]
-            print("\n".join(tail))
-            print(f"\nthe DAG run for {day} failed; full output in {log_file}")
-            return 1
+    with console.progress("  DAG", total=len(dag_days)) as bar:
+        for day in dag_days:
+            bar.describe(f"airflow dags test {day}")
+            ok, log_file, seconds = (
+                dags_test_in_process(day, log_dir)
+                if in_process
+                else dags_test(settings, day, log_dir)
+            )
+            states = task_states(settings, day)
+            shown = " ".join(f"{t}={s}" for t, s in states.items())
+            bar.step(f"  {day}  {'ok    ' if ok else 'FAILED'}  {seconds:5.0f}s  {shown}")
+            if not ok:
+                bar.close()
+                tail = log_file.read_text(errors="replace").splitlines()[-40:]
+                print("\n".join(tail))
+                print(f"\nthe DAG run for {day} failed; full output in {log_file}")
+                return 1
     print(summary(settings, days))
     print(f"\ndone in {time.monotonic() - started:.0f}s")
     return 0
