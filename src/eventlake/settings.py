@@ -56,6 +56,9 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "etl.ip_hash_secret": (("EVENTLAKE_IP_HASH_SECRET",), "eventlake_ip_hash_secret_arn"),
     "lineage.url": (("OPENLINEAGE_URL",), None),
     "lineage.endpoint": (("OPENLINEAGE_ENDPOINT",), None),
+    # The names OpenLineage's integrations use for a parent passed to a child job.
+    "lineage.parent_run": (("OPENLINEAGE_PARENT_ID",), None),
+    "lineage.root_run": (("OPENLINEAGE_ROOT_PARENT_ID",), None),
     "airflow.target": (("EVENTLAKE_TARGET",), "eventlake_target"),
     "airflow.local_runner": (("EVENTLAKE_LOCAL_RUNNER",), None),
     "airflow.sns_topic_arn": (("EVENTLAKE_SNS_TOPIC_ARN",), "eventlake_sns_topic_arn"),
@@ -102,6 +105,8 @@ class LineageSettings:
     url: str | None
     endpoint: str | None
     namespace: str
+    parent_run: str | None
+    root_run: str | None
 
 
 @dataclass(frozen=True)
@@ -325,6 +330,12 @@ def _validate(settings: Settings, where: str) -> None:
             f"Variable or airflow.target in {where}); expected one of {TARGETS}"
         )
     lineage = settings.lineage
+    for key, value in (("parent_run", lineage.parent_run), ("root_run", lineage.root_run)):
+        if value is not None and parse_run_ref(value) is None:
+            raise ConfigurationError(
+                f"{where}: lineage.{key} is {value!r}; expected namespace/name/run_id with a "
+                "UUID run id (OPENLINEAGE_PARENT_ID / OPENLINEAGE_ROOT_PARENT_ID)"
+            )
     if lineage.transport not in LINEAGE_TRANSPORTS:
         raise ConfigurationError(
             f"{where}: lineage.transport is {lineage.transport!r}; use one of "
@@ -353,6 +364,20 @@ def load_task_settings(lookup: Callable[[str], str | None] | None = None) -> Set
     if not os.environ.get("EVENTLAKE_ENV") and target != settings.env:
         settings = load_settings(target, lookup=lookup)
     return settings
+
+
+def parse_run_ref(value: str) -> tuple[str, str, str] | None:
+    """`namespace/name/run_id` -> its parts (the name may hold slashes; the run id is a UUID),
+    or None when it is not one."""
+    import uuid
+
+    namespace, _, rest = value.partition("/")
+    name, _, run_id = rest.rpartition("/")
+    try:
+        uuid.UUID(run_id)
+    except ValueError:
+        return None
+    return (namespace, name, run_id) if namespace and name else None
 
 
 def console_log_level() -> str | None:

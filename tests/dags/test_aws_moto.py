@@ -243,6 +243,10 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
     ):
         assert conf in params
     assert "spark.jars.packages" not in params
+    # The job's OpenLineage parent comes from the provider's macros when the task runs; this
+    # hand-made context has none, so the variables are empty (no parent facet), not an error.
+    assert "--conf spark.emr-serverless.driverEnv.OPENLINEAGE_PARENT_ID= " in params
+    assert "--conf spark.emr-serverless.driverEnv.OPENLINEAGE_ROOT_PARENT_ID= " in params
     # EMRFS serves s3:// on EMR: no S3A override, and no placeholder left unresolved.
     assert "fs.s3.impl" not in params
     assert "@" not in params

@@ -7,6 +7,7 @@ backfilled twice (idempotency), 2026-01-04..07 once, and then Airflow runs the w
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -133,6 +134,28 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         "promotion_outcome": "success",
         "score": "success",
     }
+    # Lineage: Airflow's OpenLineage provider wrote the DAG run and its task runs into the
+    # jobs' own file; the day's ETL and training runs name their task run as parent and the
+    # DAG run as root.
+    lines = Path(settings.lineage.file_path).read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    airflow = [e for e in events if e["job"]["name"].split(".")[0] == DAG_ID]
+    dag_runs = {e["run"]["runId"] for e in airflow if e["job"]["name"] == DAG_ID}
+    assert len(dag_runs) == 1
+    task_runs = {e["job"]["name"]: e["run"]["runId"] for e in airflow if e["job"]["name"] != DAG_ID}
+    assert {f"{DAG_ID}.{t}" for t in ("etl", "quality_gate", "train", "score")} <= set(task_runs)
+    for job, task in (("eventlake.etl", "etl"), ("eventlake.train", "train")):
+        (run,) = {
+            e["run"]["runId"]
+            for e in events
+            if e["job"]["name"] == job and "parent" in e["run"].get("facets", {})
+        }
+        parents = [e["run"]["facets"]["parent"] for e in events if e["run"]["runId"] == run]
+        assert {p["run"]["runId"] for p in parents} == {task_runs[f"{DAG_ID}.{task}"]}, job
+        assert {p["job"]["name"] for p in parents} == {f"{DAG_ID}.{task}"}
+        assert {p["job"]["namespace"] for p in parents} == {"eventlake"}
+        assert {p["root"]["run"]["runId"] for p in parents} == dag_runs
+        assert {p["root"]["job"]["name"] for p in parents} == {DAG_ID}
     lake = lake_home["lake"]
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
     day_runs = runs[runs["processing_date"].astype(str) == DAYS[7]]

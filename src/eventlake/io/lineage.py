@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from eventlake.errors import ConfigurationError
-from eventlake.settings import Settings
+from eventlake.settings import Settings, parse_run_ref
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,11 @@ class LineageRun:
             return
         from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
 
+        facets = {**parent_facet(self.settings), **(run_facets or {})}
         event = RunEvent(
             eventType=getattr(RunState, state),
             eventTime=datetime.now(UTC).isoformat(),
-            run=Run(runId=self.run_id, facets=run_facets or {}),
+            run=Run(runId=self.run_id, facets=facets),
             job=Job(namespace=self.settings.lineage.namespace, name=self.job_name),
             producer=PRODUCER,
             inputs=[_dataset(r, output=False) for r in inputs],
@@ -186,6 +187,28 @@ class LineageRun:
             )
         }
         self._emit("FAIL", inputs, outputs, facets)
+
+
+def parent_facet(settings: Settings) -> dict[str, Any]:
+    """{"parent": ParentRunFacet} naming the run that started this job (the Airflow task run)
+    and its root (the DAG run), from `lineage.parent_run` / `root_run`; {} without a parent."""
+    from openlineage.client.generated import parent_run as pr
+
+    parent = settings.lineage.parent_run and parse_run_ref(settings.lineage.parent_run)
+    if not parent:
+        return {}
+    root = settings.lineage.root_run and parse_run_ref(settings.lineage.root_run)
+    return {
+        "parent": pr.ParentRunFacet(
+            run=pr.Run(runId=parent[2]),
+            job=pr.Job(namespace=parent[0], name=parent[1]),
+            root=pr.Root(
+                run=pr.RootRun(runId=root[2]), job=pr.RootJob(namespace=root[0], name=root[1])
+            )
+            if root
+            else None,
+        )
+    }
 
 
 def version_facet(version: object) -> Any:

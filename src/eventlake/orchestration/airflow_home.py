@@ -5,6 +5,7 @@ Used by `eventlake run` (`airflow dags test`) and `eventlake ui` (`airflow api-s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -43,6 +44,10 @@ def airflow_env(settings: Settings) -> dict[str, str]:
             # A local UI on 127.0.0.1 for one developer: no login screen.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            # Airflow's OpenLineage provider: events for the DAG run and each task, into the
+            # same transport as the jobs' own when it is the file (the jobs name these task
+            # runs as their parents); the provider is off for the other transports here.
+            **openlineage_env(settings),
             "EVENTLAKE_HOME": str(settings.home),
             "EVENTLAKE_TARGET": "local",
             "MLFLOW_TRACKING_URI": settings.tracking_uri,
@@ -51,6 +56,25 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         }
     )
     return env
+
+
+def openlineage_env(settings: Settings) -> dict[str, str]:
+    """Airflow's [openlineage] config for a local Airflow: the jobs' namespace, and the file
+    transport when the jobs use it (http: the same URL); the provider is disabled otherwise."""
+    lineage = settings.lineage
+    if lineage.transport == "file":
+        transport = {"type": "file", "log_file_path": lineage.file_path, "append": True}
+        Path(lineage.file_path).parent.mkdir(parents=True, exist_ok=True)
+    elif lineage.transport == "http" and lineage.url:
+        transport = {"type": "http", "url": lineage.url}
+        if lineage.endpoint:
+            transport["endpoint"] = lineage.endpoint
+    else:
+        return {"AIRFLOW__OPENLINEAGE__DISABLED": "True"}
+    return {
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": lineage.namespace,
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+    }
 
 
 def start_migrate(settings: Settings) -> subprocess.Popen[bytes]:

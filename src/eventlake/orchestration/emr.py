@@ -35,6 +35,11 @@ RELEASE_URI = f"{{{{ ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XC
 # Replaced by the operator with the region of its EMR Serverless client (the application's).
 REGION_PLACEHOLDER = "@EVENTLAKE_AWS_REGION@"
 
+OL_MACRO = (
+    "{{{{ macros.OpenLineageProviderPlugin.{}(task_instance) if macros is defined "
+    "and macros.OpenLineageProviderPlugin is defined else '' }}}}"
+).format
+
 # Environment of the driver: which conf the job loads and where data and registry live.
 DRIVER_ENV: dict[str, str] = {
     "EVENTLAKE_ENV": "aws",
@@ -45,6 +50,11 @@ DRIVER_ENV: dict[str, str] = {
     # The ARN of the ip hash key's secret (not the key): the job reads it with its role.
     "EVENTLAKE_IP_HASH_SECRET": VAR("eventlake_ip_hash_secret_arn"),
     "PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,
+    # The job's OpenLineage parent and root: this task run and its DAG run, named as Airflow's
+    # OpenLineage provider names them in its own events (`namespace/name/run_id`); empty, so
+    # no parent facet, where the provider is not installed.
+    "OPENLINEAGE_PARENT_ID": OL_MACRO("lineage_parent_id"),
+    "OPENLINEAGE_ROOT_PARENT_ID": OL_MACRO("lineage_root_parent_id"),
 }
 
 

@@ -7,16 +7,40 @@ A failed gate or a missing `etl_runs` row fails the task without retries
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from eventlake.errors import GateFailed, InputError
 from eventlake.orchestration import steps
 from eventlake.orchestration.config import task_settings
+from eventlake.settings import Settings
 
 
 def local_job_task(command: str, run_date: str) -> None:
-    """Run one Spark job for the date with the task's resolved settings."""
-    steps.run_local_job(task_settings(), command, run_date)
+    """Run one Spark job for the date with the task's resolved settings, the task's run as
+    its OpenLineage parent."""
+    steps.run_local_job(with_lineage_parent(task_settings()), command, run_date)
+
+
+def with_lineage_parent(settings: Settings) -> Settings:
+    """The settings with `lineage.parent_run` / `root_run` naming this Airflow task run and
+    its DAG run, as Airflow's OpenLineage provider names them in its own events (its macros
+    `lineage_parent_id` / `lineage_root_parent_id`). Unchanged without the provider."""
+    try:
+        from airflow.providers.openlineage.plugins.macros import (
+            lineage_parent_id,
+            lineage_root_parent_id,
+        )
+        from airflow.sdk import get_current_context
+    except ImportError:
+        return settings
+    ti = get_current_context()["ti"]
+    lineage = dataclasses.replace(
+        settings.lineage,
+        parent_run=lineage_parent_id(ti),
+        root_run=lineage_root_parent_id(ti),
+    )
+    return settings.replace(lineage=lineage)
 
 
 def quality_gate_task(run_date: str) -> dict[str, Any]:
