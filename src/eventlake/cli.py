@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "maintain": ("eventlake.jobs.maintain", "OPTIMIZE recent partitions, VACUUM old files"),
     "backfill": ("eventlake.jobs.backfill", "run the daily work for each date in a range"),
     "reconcile": ("eventlake.jobs.reconcile", "dates whose raw files changed since their run"),
+    "lineage": ("eventlake.jobs.lineage", "the runs of a date, raw files to predictions"),
     "run": ("eventlake.jobs.run_local", "the whole job locally through the Airflow DAG"),
     "deploy": ("eventlake.jobs.deploy", "publish a release and the DAG to AWS"),
     "bench": ("eventlake.bench", "benchmark ETL and training against references"),

@@ -135,7 +135,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         "score": "success",
     }
     # Lineage: Airflow's OpenLineage provider wrote the DAG run and its task runs into the
-    # jobs' own file; the day's ETL and training runs name their task run as parent and the
+    # jobs' own file; the day's ETL, training and scoring runs name their task run as parent and the
     # DAG run as root.
     lines = Path(settings.lineage.file_path).read_text().splitlines()
     events = [json.loads(line) for line in lines]
@@ -144,7 +144,11 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     assert len(dag_runs) == 1
     task_runs = {e["job"]["name"]: e["run"]["runId"] for e in airflow if e["job"]["name"] != DAG_ID}
     assert {f"{DAG_ID}.{t}" for t in ("etl", "quality_gate", "train", "score")} <= set(task_runs)
-    for job, task in (("eventlake.etl", "etl"), ("eventlake.train", "train")):
+    for job, task in (
+        ("eventlake.etl", "etl"),
+        ("eventlake.train", "train"),
+        ("eventlake.score", "score"),
+    ):
         (run,) = {
             e["run"]["runId"]
             for e in events
@@ -156,6 +160,20 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         assert {p["job"]["namespace"] for p in parents} == {"eventlake"}
         assert {p["root"]["run"]["runId"] for p in parents} == dag_runs
         assert {p["root"]["job"]["name"] for p in parents} == {DAG_ID}
+    # Every run has one START and one terminal event; every parent named is a run in the file;
+    # and the day's chain is connected, raw folder to predictions (`eventlake lineage`).
+    from eventlake.jobs.lineage import chain
+    from eventlake.jobs.lineage import runs as lineage_runs
+
+    views = lineage_runs(events)
+    for view in views.values():
+        assert view.states[0] == "START", view
+        assert [s for s in view.states if s in ("COMPLETE", "FAIL", "ABORT")] == [view.state]
+        if view.parent:
+            assert view.parent.rsplit("/", 1)[1] in views, view
+    day_chain = chain(events, DAYS[7])
+    assert day_chain.links() == dict.fromkeys(day_chain.links(), True)
+    assert day_chain.scored_model_trainer.run_id == day_chain.train.run_id  # version 1 scored
     lake = lake_home["lake"]
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()
     day_runs = runs[runs["processing_date"].astype(str) == DAYS[7]]

@@ -18,6 +18,7 @@ MODEL = "eventlake-high-value"
 
 
 def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monkeypatch, capsys):
+    from deltalake import DeltaTable
     from mlflow import MlflowClient
 
     from eventlake import cli
@@ -56,6 +57,26 @@ def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monk
     table = spark.read.format("delta").load(str(state_home / "bucket" / "lake" / "predictions"))
     assert table.count() == predicted["rows"]
     assert table.filter("probability < 0 or probability > 1").count() == 0
+    # Scoring is a lineage run: inputs the events table at the version read and the model
+    # version, output the predictions table at the version written.
+    lineage_file = state_home / "lineage" / "openlineage.jsonl"
+    events = [json.loads(line) for line in lineage_file.read_text().splitlines()]
+    score = [e for e in events if e["job"]["name"] == "eventlake.score"]
+    assert [e["eventType"] for e in score] == ["START", "COMPLETE"]
+    assert {e["run"]["runId"] for e in score} == {predicted["openlineage_run_id"]}
+    done = score[1]
+    lake = state_home / "bucket" / "lake"
+    assert [(d["namespace"], d["name"]) for d in done["inputs"]] == [
+        ("file", str(lake / "events")),
+        ("mlflow", f"models:/{MODEL}/1"),
+    ]
+    # The version read is the table's latest, as its own log says.
+    latest = DeltaTable(str(lake / "events")).version()
+    assert done["inputs"][0]["facets"]["version"]["datasetVersion"] == str(latest)
+    assert [(d["namespace"], d["name"]) for d in done["outputs"]] == [
+        ("file", str(lake / "predictions"))
+    ]
+    assert done["outputs"][0]["facets"]["version"]["datasetVersion"] == "0"
 
     code = cli.main(["evaluate", "--model", uri, "--start", "2026-01-06", "--end", "2026-01-07"])
     assert code == 0

@@ -9,9 +9,11 @@ server); `http`, POST to `lineage.url` ($OPENLINEAGE_URL, which also selects it)
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -131,10 +133,13 @@ def _dataset(ref: DatasetRef, output: bool) -> Any:
 class LineageRun:
     """One job run's lineage. Emission problems are logged, never fail the data job."""
 
-    def __init__(self, settings: Settings, job_name: str, run_id: str) -> None:
+    def __init__(
+        self, settings: Settings, job_name: str, run_id: str, day: date | None = None
+    ) -> None:
         self.settings = settings
         self.job_name = job_name
         self.run_id = run_id
+        self.day = day  # the date the run is for: the standard `nominalTime` run facet
         self._client = None
         try:
             self._client = _client(settings)
@@ -152,7 +157,8 @@ class LineageRun:
             return
         from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
 
-        facets = {**parent_facet(self.settings), **(run_facets or {})}
+        facets = {**parent_facet(self.settings), **nominal_time_facet(self.day)}
+        facets.update(run_facets or {})
         event = RunEvent(
             eventType=getattr(RunState, state),
             eventTime=datetime.now(UTC).isoformat(),
@@ -187,6 +193,20 @@ class LineageRun:
             )
         }
         self._emit("FAIL", inputs, outputs, facets)
+
+
+def nominal_time_facet(day: date | None) -> dict[str, Any]:
+    """{"nominalTime": ...}: the UTC day a daily run is for, [D 00:00, D+1 00:00); {} without."""
+    if day is None:
+        return {}
+    from openlineage.client.generated.nominal_time_run import NominalTimeRunFacet
+
+    return {
+        "nominalTime": NominalTimeRunFacet(
+            nominalStartTime=f"{day.isoformat()}T00:00:00Z",
+            nominalEndTime=f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
+        )
+    }
 
 
 def parent_facet(settings: Settings) -> dict[str, Any]:
@@ -256,3 +276,37 @@ def mlflow_run_facet(run_id: str | None, experiment_id: str | None) -> Any:
             return f"{FACET_SCHEMAS}/MlflowRunRunFacet.json"
 
     return MlflowRunRunFacet(runId=run_id, experimentId=experiment_id)
+
+
+def with_versions(refs: list[DatasetRef], versions: dict[str, object]) -> list[DatasetRef]:
+    """`refs` with the standard `version` facet on those whose URI has a version (not None)."""
+    return [
+        ref
+        if versions.get(ref.uri) is None
+        else dataclasses.replace(
+            ref, facets={**(ref.facets or {}), "version": version_facet(versions[ref.uri])}
+        )
+        for ref in refs
+    ]
+
+
+def read_events(settings: Settings) -> tuple[str, list[dict[str, Any]]]:
+    """(where, every event this installation's jobs wrote), in the order they were written:
+    the JSON-lines file, or the objects of the `bucket` transport. `http` cannot be read back."""
+    from eventlake.io.bucket import list_objects, read_bytes
+
+    lineage = settings.lineage
+    if lineage.transport == "http":
+        raise ConfigurationError(
+            f"lineage goes to {lineage.url} (lineage.transport http): read it there, e.g. in "
+            "Marquez's UI; `eventlake lineage` reads the file and bucket transports"
+        )
+    if lineage.transport == "bucket":
+        prefix = lineage_prefix(settings)
+        objects = sorted(list_objects(prefix), key=lambda o: o.uri.rsplit("/", 1)[-1])
+        events = [json.loads(read_bytes(o.uri)) for o in objects if o.uri.endswith(".json")]
+        return prefix, events
+    path = Path(lineage.file_path)
+    if not path.is_file():
+        return str(path), []
+    return str(path), [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -31,7 +31,7 @@ from eventlake.contracts.schemas import (
 from eventlake.dates import parse_date
 from eventlake.errors import EventlakeError, GateFailed
 from eventlake.io import lake
-from eventlake.io.lineage import DatasetRef, LineageRun
+from eventlake.io.lineage import DatasetRef, LineageRun, with_versions
 from eventlake.io.paths import raw_day_uri, table_uri
 from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
 from eventlake.io.recordcount import RecordCount, RecordCounts
@@ -264,7 +264,7 @@ def _run_etl(
     duplicates_uri = table_uri(settings, "duplicates")
     day_uri = raw_day_uri(settings, day)
 
-    lineage = LineageRun(settings, "eventlake.etl", run_id)
+    lineage = LineageRun(settings, "eventlake.etl", run_id, day)
     inputs = [DatasetRef(day_uri, tuple((n, "string") for n in RAW_FIELDS))]
     outputs = [
         DatasetRef(
@@ -393,7 +393,8 @@ def _run_etl(
         result.seconds = time.perf_counter() - t0
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
         phase("write_run_record")
-        lineage.complete(inputs, outputs)
+        versions = {events_uri: result.events_version, quarantine_uri: result.quarantine_version}
+        lineage.complete(inputs, with_versions(outputs, versions))
         log.info("etl %s: %s", day_s, json.dumps(summary(result)))
         return result
     except Exception as exc:

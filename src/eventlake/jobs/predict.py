@@ -19,6 +19,41 @@ log = logging.getLogger(__name__)
 
 
 def run_predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
+    """Score `day` with `model_uri`, as an OpenLineage run `eventlake.score`: inputs the model
+    version and the events table at the Delta version read, output the predictions table."""
+    import uuid
+
+    from eventlake.io.lineage import DatasetRef, LineageRun, version_facet
+    from eventlake.io.paths import table_uri
+
+    lineage = LineageRun(settings, "eventlake.score", str(uuid.uuid4()), day)
+    events_uri, predictions_uri = table_uri(settings, "events"), table_uri(settings, "predictions")
+    lineage.start([DatasetRef(events_uri)], [DatasetRef(predictions_uri)])
+    try:
+        result = _predict(settings, day, model_uri)
+    except Exception as exc:
+        lineage.fail(
+            [DatasetRef(events_uri)], [DatasetRef(predictions_uri)], f"{type(exc).__name__}: {exc}"
+        )
+        raise
+    inputs = [
+        DatasetRef(events_uri, facets={"version": version_facet(result["events_version"])}),
+    ]
+    if result["model_version"] is not None:
+        model_name = result["model_name"] or settings.ml.model_name
+        name = f"models:/{model_name}/{result['model_version']}"
+        inputs.append(DatasetRef(name, namespace_name=("mlflow", name)))
+    outputs = [
+        DatasetRef(
+            predictions_uri, facets={"version": version_facet(result["predictions_version"])}
+        )
+    ]
+    lineage.complete(inputs, outputs)
+    result["openlineage_run_id"] = lineage.run_id
+    return result
+
+
+def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
@@ -33,7 +68,9 @@ def run_predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]
     window_days = info.window_days or settings.ml.window_days
 
     spark = get_spark(settings, app_name="eventlake-predict")
-    events_df = data.read_events(spark, table_uri(settings, "events"))
+    events_uri = table_uri(settings, "events")
+    events_version = data.delta_version(spark, events_uri)
+    events_df = data.read_events(spark, events_uri, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
     if first_day is None:
@@ -72,7 +109,12 @@ def run_predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]
     return {
         "date": day.isoformat(),
         "model": model_uri,
+        "model_name": (
+            registry.parse_models_uri(model_uri)[0] if model_uri.startswith("models:/") else None
+        ),
         "model_version": info.version,
+        "events_version": events_version,
+        "predictions_version": data.delta_version(spark, uri),
         "rows": int(stats["rows"]),
         "predicted_positive": int(stats["positives"] or 0),
         "table": uri,

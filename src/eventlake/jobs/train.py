@@ -119,7 +119,7 @@ def run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
     from eventlake.io.paths import table_uri
     from eventlake.ml import registry
 
-    lineage = LineageRun(settings, "eventlake.train", str(uuid.uuid4()))
+    lineage = LineageRun(settings, "eventlake.train", str(uuid.uuid4()), day)
     events_uri = table_uri(settings, "events")
     lineage.start([DatasetRef(events_uri)], [])
     try:
