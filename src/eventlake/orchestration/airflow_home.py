@@ -74,6 +74,10 @@ def openlineage_env(settings: Settings) -> dict[str, str]:
     return {
         "AIRFLOW__OPENLINEAGE__NAMESPACE": lineage.namespace,
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+        # The provider forks a child per task event by default; with the in-process runner
+        # the task's process also holds the Spark driver's py4j socket, and a forked child
+        # reset it once in a measured run ("Connection reset by peer"). A thread shares it.
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
 
 
