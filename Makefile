@@ -12,7 +12,7 @@ export EVENTLAKE_HOME := $(STATE)
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: help setup lock mwaa-constraints tools jars run test lint typecheck bench ui sample release clean
+.PHONY: help setup lock mwaa-constraints tools jars browser run test lint typecheck bench ui sample release clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,16 @@ tools: $(TOOLS)/.installed ## install checkov, zizmor, shellcheck and actionlint
 jars: setup ## resolve Spark's extra jars (Delta, hadoop-aws) into the Ivy cache
 	$(BIN)/eventlake jars
 
+# A real browser for the run report's test (tests/integration/test_dq_report.py): Debian's
+# chromium package, installed when missing and we may (root with apt-get). Elsewhere the test
+# skips saying so, and fails when CI=true.
+browser: ## install Chromium (Debian's package) for the report's browser test, when root
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	else echo "make browser: chromium not found and not root with apt-get: the browser test will skip (fail with CI=true)"; fi
+
 run: setup jars ## run the whole job locally (sample -> Airflow DAG -> lake -> model)
 	$(BIN)/eventlake run $(RUN_ARGS)
 
@@ -81,7 +91,7 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy over src/
 	$(BIN)/mypy
 
-test: setup tools jars lint ## run the test suite (sets itself up first)
+test: setup tools jars browser lint ## run the test suite (sets itself up first)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup jars ## benchmark ETL and training (EVENTS=1000000)
@@ -90,7 +100,7 @@ bench: setup jars ## benchmark ETL and training (EVENTS=1000000)
 sample: setup ## regenerate the shipped sample under tests/fixtures/sample
 	$(BIN)/eventlake generate --raw-uri file://$(CURDIR)/tests/fixtures/sample --start 2026-01-01 --days 14 --users 400 --events-per-day 2500 --files-per-day 2 --defect-rate 0.03 --seed 7
 
-ui: setup ## start the Airflow and MLflow UIs on 127.0.0.1
+ui: setup ## start the Airflow and MLflow UIs and the run reports' index on 127.0.0.1
 	$(BIN)/eventlake ui
 
 release: setup ## build the release (wheel, entry point, deps archive, DAG, manifest) into dist/release

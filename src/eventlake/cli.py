@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("eventlake.generate", "write synthetic gzip raw logs into a bucket"),
     "etl": ("eventlake.jobs.etl", "raw logs for one date -> Delta events, quarantine, etl_runs"),
+    "report": ("eventlake.jobs.report", "write the HTML run reports of a date, and the index"),
     "validate-output": ("eventlake.jobs.validate_output", "check the events schema vs contract"),
     "train": ("eventlake.jobs.train", "train the Spark ML pipeline and register it in MLflow"),
     "evaluate": ("eventlake.jobs.evaluate", "metrics of a registered model on label days"),

@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from random import Random
@@ -31,6 +31,7 @@ from typing import Any
 
 from eventlake import console
 from eventlake.datagen import render as R
+from eventlake.datagen.plant import Plant, parse_plant
 from eventlake.datagen.world import World, allocate, build_world, derive_seed, plan_day
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
@@ -193,12 +194,15 @@ def generate(
     fmt: str = "jsonl",
     workers: int | None = None,
     on_file: Callable[[R.FileResult], None] | None = None,
+    plants: Sequence[Plant] = (),
 ) -> GenerateSummary:
     """Write the raw drops for ``days`` days from ``start`` and say what was written.
 
     ``workers`` > 1 renders files in forked processes; the bytes do not depend on it. By
     default small runs stay in-process and big ones use up to the machine's cores.
     ``on_file`` is called with each file as it is written (in order), for progress.
+    ``plants`` are faults planted in some days' drops (datagen/plant.py, one per day), for
+    the anomaly checks' tests.
     """
     _check(raw_uri, start, days, users, events_per_day, files_per_day, defect_rate, seed, fmt)
     began = time.perf_counter()
@@ -216,7 +220,10 @@ def generate(
         if defect_rate > 0
         else 0.0
     )
-    renderer = R.Renderer(world, fmt, corruption_rate)
+    days_planted = [p.day for p in plants]
+    if len(set(days_planted)) != len(days_planted):
+        raise InputError(f"--plant: at most one fault per day, got {sorted(days_planted)}")
+    renderer = R.Renderer(world, fmt, corruption_rate, plants)
     tasks = [(d, i) for d in range(days) for i in range(files_per_day)]
     n_workers = workers or _default_workers(days * events_per_day, len(tasks))
     summary = GenerateSummary(raw_uri, fmt, start, days, seed, defect_rate)
@@ -256,6 +263,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="same seed, same bytes")
     parser.add_argument("--format", choices=tuple(FORMATS), default="jsonl", dest="fmt")
+    parser.add_argument(
+        "--plant",
+        action="append",
+        default=[],
+        help="(repeatable) plant a fault in one day, e.g. drop:day=2026-01-15,event_type=purchase,"
+        "country=US,keep=0.3 or null:day=2026-01-15,event_type=click,field=product_id,"
+        "from_hour=12 (see eventlake/datagen/plant.py)",
+    )
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -271,6 +286,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             defect_rate=args.defect_rate,
             seed=args.seed,
             fmt=args.fmt,
+            plants=[parse_plant(spec) for spec in args.plant],
             on_file=lambda f: bar.step(f"  {f.uri}  {f.records} records", rows=f.records),
         )
     log.info(

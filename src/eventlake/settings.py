@@ -96,6 +96,9 @@ class EtlSettings:
     severity_overrides: dict[str, str]
     # Secrets Manager secret (name or ARN) holding the ip hash key; None: a local key file.
     ip_hash_secret: str | None
+    # Data-quality metrics, their anomaly checks and the run report (eventlake.quality);
+    # off only to measure what they cost (the bench).
+    dq_metrics: bool = True
 
 
 @dataclass(frozen=True)

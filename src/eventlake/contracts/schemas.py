@@ -141,6 +141,25 @@ QUARANTINE_SCHEMA = T.StructType(
     ]
 )
 
+# The anomaly checks one run evaluated (contracts/checks.py), in its etl_runs row.
+DQ_CHECK_TYPE = T.StructType(
+    [
+        T.StructField("check", T.StringType(), True),
+        T.StructField("metric", T.StringType(), True),
+        T.StructField("segment", T.StringType(), True),
+        T.StructField("severity", T.StringType(), True),
+        # ok | warn | fail | no_history
+        T.StructField("outcome", T.StringType(), True),
+        T.StructField("value", T.DoubleType(), True),
+        T.StructField("baseline", T.DoubleType(), True),
+        # e.g. "median of 4 same-weekday runs" or "median of the last 14 days (9 runs)"
+        T.StructField("baseline_kind", T.StringType(), True),
+        T.StructField("history", T.IntegerType(), True),
+        T.StructField("score", T.DoubleType(), True),
+        T.StructField("change", T.DoubleType(), True),
+    ]
+)
+
 ETL_RUNS_SCHEMA = T.StructType(
     [
         T.StructField("run_id", T.StringType(), False),
@@ -204,6 +223,26 @@ ETL_RUNS_SCHEMA = T.StructType(
         T.StructField("openlineage_run_id", T.StringType(), False),
         T.StructField("raw_uri", T.StringType(), False),
         T.StructField("lake_uri", T.StringType(), False),
+        # every anomaly check the run evaluated (DQ_CHECK_TYPE), and the dq_metrics version
+        # it wrote; null in older rows and with etl.dq_metrics off
+        T.StructField("dq_checks", T.ArrayType(DQ_CHECK_TYPE, True), True),
+        T.StructField("dq_metrics_version", T.LongType(), True),
+    ]
+)
+
+# One row per (processing_date, run_id, metric, segment): the data-quality metrics of each run
+# (eventlake.quality.metrics), computed in the same aggregation as the run's counts. A rerun
+# of D replaces D's rows. `segment` is `all`, or `<dimension>=<value>` (event_type, country,
+# device, file). `value` is null when the metric is undefined (a mean over no purchases).
+DQ_METRICS_SCHEMA = T.StructType(
+    [
+        T.StructField("processing_date", T.DateType(), False),
+        T.StructField("run_id", T.StringType(), False),
+        T.StructField("metric", T.StringType(), False),
+        T.StructField("segment", T.StringType(), False),
+        T.StructField("value", T.DoubleType(), True),
+        # the run passed its quality gate: only such rows are history for the anomaly checks
+        T.StructField("gate_passed", T.BooleanType(), False),
     ]
 )
 

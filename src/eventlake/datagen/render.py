@@ -36,6 +36,7 @@ from eventlake.datagen.world import (
     EPOCH_MS,
     EPOCH_ORDINAL,
     EPOCH_S,
+    HOUR_MS,
     HV_PURCHASE,
     ISO_SPACE_OFFSET,
     ISO_T_OFFSET_MS,
@@ -135,6 +136,8 @@ class FileResult:
     late_events: int = 0
     size: int = 0
     defects: dict[str, int] = field(default_factory=dict)
+    # clean events left out or changed by a planted fault (datagen/plant.py)
+    planted: int = 0
 
 
 @dataclass(slots=True)
@@ -221,8 +224,9 @@ def _uuid(bits: int) -> str:
 class Renderer:
     """Expands sessions to events and renders records for one world and one format."""
 
-    def __init__(self, world: World, fmt: str, corruption_rate: float) -> None:
+    def __init__(self, world: World, fmt: str, corruption_rate: float, plants=()) -> None:
         self.world = world
+        self.plants = tuple(plants)  # datagen.plant.Plant: faults planted in some days
         self.csv = fmt == "csv"
         self.corruption_rate = corruption_rate
         self.users = world.users
@@ -587,8 +591,24 @@ def render_file(
     defects = dict.fromkeys(DEFECT_KINDS, 0)
     rows: list[tuple[int, str]] = []
     events: list[Event] = []
+    plant = next((p for p in renderer.plants if p.day == plan.day), None)
     for session in plan.by_file[index]:
         for ev in renderer.expand(session):
+            if plant is not None and ev[DEFECT] < 0 and ev[ETYPE] == plant.event_type:
+                if plant.kind == "drop":
+                    country = ev[CONTEXT].user.country
+                    if (plant.country in (None, country)) and not plant.keeps(ev[EVENT_ID]):
+                        result.planted += 1
+                        continue
+                elif (ev[T] // HOUR_MS) % 24 >= plant.from_hour:
+                    values = renderer.fields(ev)
+                    values[plant.field] = None
+                    events.append(ev)
+                    rows.append((ev[KEY], renderer.render(values)))
+                    result.planted += 1
+                    if session.late:
+                        result.late_events += 1
+                    continue
             events.append(ev)
             if ev[DEFECT] < 0:
                 rows.append((ev[KEY], renderer.line(ev)))

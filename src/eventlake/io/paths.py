@@ -7,7 +7,15 @@ from datetime import date
 from eventlake.io.bucket import join
 from eventlake.settings import Settings
 
-TABLES = ("events", "quarantine", "duplicates", "etl_runs", "predictions", "model_aliases")
+TABLES = (
+    "events",
+    "quarantine",
+    "duplicates",
+    "etl_runs",
+    "predictions",
+    "model_aliases",
+    "dq_metrics",
+)
 
 
 def table_uri(settings: Settings, name: str) -> str:
@@ -20,6 +28,14 @@ def table_uri(settings: Settings, name: str) -> str:
 def raw_day_uri(settings: Settings, day: date) -> str:
     """`<raw-uri>/dt=YYYY-MM-DD` — the drop folder for one day."""
     return join(settings.raw_uri, f"dt={day.isoformat()}")
+
+
+def report_uri(settings: Settings, day: date | None = None, run_id: str | None = None) -> str:
+    """`<artifacts-uri>/reports/<date>/<run id>.html` (one run's page), or the folder
+    `<artifacts-uri>/reports` without a date (its `index.html` lists all runs)."""
+    if day is None:
+        return join(settings.artifacts_uri, "reports")
+    return join(settings.artifacts_uri, "reports", day.isoformat(), f"{run_id}.html")
 
 
 def model_uri(settings: Settings, model_name: str, run_id: str) -> str:

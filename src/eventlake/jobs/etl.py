@@ -73,6 +73,11 @@ class EtlResult:
     skipped_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    # The anomaly checks evaluated (quality/anomaly.py CheckResult rows), the dq_metrics
+    # version written, and the run report's location (quality/report.py).
+    dq_checks: list[dict[str, object]] = field(default_factory=list)
+    dq_metrics_version: int | None = None
+    report_uri: str | None = None
 
 
 def _new_run_id() -> str:
@@ -122,8 +127,9 @@ def _slim(classified_df):
     )
 
 
-def _stats(flagged_df) -> list[dict[str, object]]:
-    """All the run's counts in one pass, per source file."""
+def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, object]]:
+    """All the run's counts in one pass, per source file; with `dq_groups`, the same pass
+    also computes the data-quality metrics' groups into it (eventlake.quality.metrics)."""
     from pyspark.sql import functions as F
 
     aggs = [
@@ -136,6 +142,12 @@ def _stats(flagged_df) -> list[dict[str, object]]:
     for code in RULE_CODES:
         in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
         aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
+    if dq_groups is not None:
+        from eventlake.quality.metrics import grouped
+
+        per_file, groups = grouped(flagged_df, aggs)
+        dq_groups.extend(groups)
+        return per_file
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
 
 
@@ -183,6 +195,8 @@ def _write_run_record(
         "openlineage_run_id": lineage_run_id,
         "raw_uri": settings.raw_uri,
         "lake_uri": settings.lake_uri,
+        "dq_checks": result.dq_checks or None,
+        "dq_metrics_version": result.dq_metrics_version,
     }
     # mergeSchema: a table made before a column was added gains it (etl_runs only grows).
     runs_df = spark.createDataFrame([row], ETL_RUNS_SCHEMA)
@@ -310,8 +324,9 @@ def _run_etl(
             settings.etl.future_tolerance_days,
         )
         flagged = resolution.flagged_df
+        dq_groups: list | None = [] if settings.etl.dq_metrics else None
         try:
-            per_file = _stats(flagged)
+            per_file = _stats(flagged, dq_groups)
         except Exception as exc:
             read_error = file_read_error(exc, files)
             if read_error is not None:
@@ -340,6 +355,14 @@ def _run_etl(
             for r in effective_rules(settings.etl.severity_overrides)
             if r.severity == "fail" and result.reason_counts.get(r.code, 0) > 0
         ]
+        quality = None
+        if dq_groups is not None:
+            from eventlake.quality.gate import judge
+
+            quality = judge(spark, settings, day, dq_groups)
+            result.dq_checks = [r.as_row() for r in quality.checks]
+            phase("dq_checks")
+        anomalies = quality.failures if quality else []
         before = lake.latest_version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
             _quarantine_df(flagged),
@@ -351,7 +374,19 @@ def _run_etl(
         if mismatch:
             raise AccountingError(mismatch)  # recorded as a failed run below
         phase("write_quarantine")
-        if fail_rules or result.quarantine_ratio > max_ratio:
+        gate_fails = bool(fail_rules or result.quarantine_ratio > max_ratio or anomalies)
+        if quality is not None:
+            from eventlake.io.dq import write_metrics
+
+            result.dq_metrics_version = write_metrics(
+                spark, settings, day, run_id, quality.rows, not gate_fails
+            )
+            if quality.warnings:
+                from eventlake.quality.gate import warning_message
+
+                log.warning("etl %s: %s", day_s, warning_message(quality.warnings))
+            phase("write_dq_metrics")
+        if gate_fails:
             result.status = "failed" if fail_rules else "gate_failed"
             result.gate_passed = False
             result.message = (
@@ -360,12 +395,15 @@ def _run_etl(
                 else f"quarantine ratio {result.quarantine_ratio:.4f} exceeds max_reject_ratio "
                 f"{max_ratio} ({result.rows_quarantined} of {result.rows_read} rows); "
                 f"the events table was not changed — inspect {quarantine_uri}"
+                if result.quarantine_ratio > max_ratio
+                else _anomaly_message(anomalies)
             )
             result.seconds = time.perf_counter() - t0
             _write_run_record(spark, settings, result, started, max_ratio, run_id)
             state["recorded"] = True
             lineage.fail(inputs, outputs, f"GateFailed: {gate_message(result)}")
             log.warning("etl %s: %s", day_s, gate_message(result))
+            _write_report(settings, result)
             return result
 
         before = lake.latest_version(spark, events_uri)
@@ -396,6 +434,7 @@ def _run_etl(
         versions = {events_uri: result.events_version, quarantine_uri: result.quarantine_version}
         lineage.complete(inputs, with_versions(outputs, versions))
         log.info("etl %s: %s", day_s, json.dumps(summary(result)))
+        _write_report(settings, result)
         return result
     except Exception as exc:
         lineage.fail(inputs, outputs, f"{type(exc).__name__}: {exc}")
@@ -419,6 +458,29 @@ def _record_failure(spark, settings, result, started, max_ratio, run_id, exc, t0
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
     except Exception:
         log.exception("etl %s: could not record the failed run %s", result.processing_date, run_id)
+
+
+def _anomaly_message(anomalies) -> str:
+    from eventlake.quality.gate import failure_message
+
+    return f"{failure_message(anomalies)}; the events table was not changed"
+
+
+def _write_report(settings: Settings, result: EtlResult) -> None:
+    """The run's HTML page (quality/report.py). The run's data and record are committed by
+    now: a report that cannot be written is logged, and `eventlake report` makes it again."""
+    if not settings.etl.dq_metrics:
+        return
+    try:
+        from eventlake.quality.report import write_run_report
+
+        result.report_uri = write_run_report(settings, result.processing_date, result.run_id)
+    except Exception:
+        log.exception(
+            "etl %s: could not write the run report; run `eventlake report --date %s`",
+            result.processing_date,
+            result.processing_date,
+        )
 
 
 def _reuse(spark, settings: Settings):
@@ -518,6 +580,10 @@ def summary(result: EtlResult) -> dict[str, object]:
     out = asdict(result)
     out.pop("files")
     out["skipped_files"] = len(result.skipped_files)
+    out["dq_checks"] = {
+        o: sum(1 for c in result.dq_checks if c["outcome"] == o)
+        for o in ("ok", "warn", "fail", "no_history")
+    }
     out["reason_counts"] = {k: v for k, v in result.reason_counts.items() if v}
     return out
 

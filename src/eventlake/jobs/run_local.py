@@ -301,5 +301,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"\nthe DAG run for {day} failed; full output in {log_file}")
                 return 1
     print(summary(settings, days))
+    from eventlake.quality.report import latest_report
+
+    report = latest_report(settings)
+    if report:
+        print(f"\nlatest run report: {report}  (all runs: `make ui`, or the index beside it)")
     print(f"\ndone in {time.monotonic() - started:.0f}s")
     return 0

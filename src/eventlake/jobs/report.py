@@ -1,0 +1,37 @@
+"""`eventlake report --date D`: write the HTML run report of every ETL run of D, and the index
+(eventlake.quality.report). The ETL writes the page of each run itself; this makes them again,
+e.g. for runs made before reports existed or against another lake."""
+
+from __future__ import annotations
+
+import argparse
+
+from eventlake.dates import parse_date
+from eventlake.errors import InputError
+from eventlake.io.dq import query
+from eventlake.settings import Settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", required=True, help="processing date D (YYYY-MM-DD)")
+    parser.add_argument("--lake-uri", help="bucket prefix of the lake")
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    from eventlake.quality.report import write_run_report
+
+    day = parse_date(args.date, "--date")
+    settings = settings.replace(lake_uri=args.lake_uri)
+    runs = query(
+        settings,
+        "etl_runs",
+        f"SELECT run_id FROM etl_runs WHERE processing_date = DATE '{day.isoformat()}'",
+    )
+    if not runs:
+        raise InputError(
+            f"no etl_runs row for {day.isoformat()} in {settings.lake_uri}: run "
+            f"`eventlake etl --date {day.isoformat()}` first"
+        )
+    for r in runs:
+        print(write_run_report(settings, day.isoformat(), r["run_id"]))
+    return 0

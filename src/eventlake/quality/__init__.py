@@ -1,0 +1,1 @@
+"""Data quality: metrics with history, anomaly checks, the run report."""

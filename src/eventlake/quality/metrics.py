@@ -1,0 +1,216 @@
+"""Data-quality metrics of one ETL run, computed in the same aggregation as its counts.
+
+The ETL counts rows per source file in one aggregation over the flagged rows (jobs/etl.py).
+`grouped` runs that aggregation as GROUPING SETS instead: per source file (the counts the
+accounting checks), per event_type, per country, per device and over all rows, with the
+metric aggregates beside the counts. One Spark job, no second scan of the data.
+
+`metric_rows` turns the collected groups into rows of `dq_metrics`: (metric, segment, value).
+Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that reach events):
+
+- volume, every segment: rows_read, rows_clean, rows_quarantined, rows_duplicate,
+  quarantine_ratio, purchases (clean purchase rows; not per event_type). Countries outside
+  the TOP_COUNTRIES largest (by rows read) are summed into `country=other`, and rows whose
+  event_type is not in the contract (all quarantined) into `event_type=other`.
+- completeness, `all` and per event_type: null_rate.<column> = clean rows with the column null
+  / clean rows, for each nullable column of the events contract (the others cannot be null).
+- distribution, `all`: distinct_users and distinct_sessions among clean rows (HyperLogLog++
+  estimates, relative standard deviation DISTINCT_RSD; exact below a few hundred ids), and over
+  clean purchases amount_sum, amount_mean, amount_p50, amount_p95, amount_p99
+  (percentile_approx, accuracy PERCENTILE_ACCURACY: exact for fewer rows than that), and
+  conversion = purchases / distinct_sessions.
+- timeliness, `all`: late_share = clean rows with event_date < processing_date / clean rows,
+  lag_days_p50, lag_days_p95, lag_days_max of processing_date - event_date.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventlake.contracts.schemas import EVENT_TYPES, EVENTS_SCHEMA
+
+# The dimensions of the grouping sets, and the segment prefix each gets in dq_metrics.
+DIMENSIONS: tuple[str, ...] = ("_source_file", "event_type", "country", "device")
+SEGMENT_PREFIX: dict[str, str] = {
+    "_source_file": "file",
+    "event_type": "event_type",
+    "country": "country",
+    "device": "device",
+}
+TOP_COUNTRIES = 10
+DISTINCT_RSD = 0.01
+PERCENTILE_ACCURACY = 10_000
+QUANTILES = (0.5, 0.95, 0.99)
+# Columns of the contract that may be null in events (provenance columns never are).
+NULLABLE_COLUMNS: tuple[str, ...] = tuple(f.name for f in EVENTS_SCHEMA.fields if f.nullable)
+# Metrics that add up over segments (the only ones summed into country=other).
+ADDITIVE = ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "purchases")
+NULL_SEGMENT = "(null)"
+
+_GID = "_dq_gid"
+
+
+def _gid(dims: tuple[str, ...]) -> int:
+    """Spark's grouping_id of the grouping set `dims`: one bit per dimension, the first the
+    most significant, set when the dimension is NOT grouped."""
+    bits = 0
+    for d in DIMENSIONS:
+        bits = (bits << 1) | (0 if d in dims else 1)
+    return bits
+
+
+FILE_GID = _gid(("_source_file",))
+ALL_GID = _gid(())
+
+
+def _metric_aggregates() -> list[Any]:
+    from pyspark.sql import functions as F
+
+    clean = ~F.col("is_quarantined") & ~F.col("is_duplicate")
+    purchase = clean & (F.col("event_type") == F.lit("purchase"))
+    lag = F.datediff(F.col("processing_date"), F.col("event_date"))
+    aggs = [
+        F.sum(purchase.cast("long")).alias("m__purchases"),
+        F.sum((clean & (F.col("event_date") < F.col("processing_date"))).cast("long")).alias(
+            "m__late"
+        ),
+        F.approx_count_distinct(F.when(clean, F.col("user_id")), DISTINCT_RSD).alias("m__users"),
+        F.approx_count_distinct(F.when(clean, F.col("session_id")), DISTINCT_RSD).alias(
+            "m__sessions"
+        ),
+        F.sum(F.when(purchase, F.col("amount"))).alias("m__amount_sum"),
+        F.percentile_approx(
+            F.when(purchase, F.col("amount").cast("double")),
+            list(QUANTILES),
+            PERCENTILE_ACCURACY,
+        ).alias("m__amount_q"),
+        F.percentile_approx(F.when(clean, lag), list(QUANTILES), PERCENTILE_ACCURACY).alias(
+            "m__lag_q"
+        ),
+        F.max(F.when(clean, lag)).alias("m__lag_max"),
+    ]
+    for column in NULLABLE_COLUMNS:
+        aggs.append(
+            F.sum((clean & F.col(column).isNull()).cast("long")).alias(f"m__null__{column}")
+        )
+    return aggs
+
+
+def grouped(flagged_df, count_aggs: list[Any]) -> tuple[list[dict[str, Any]], list[dict]]:
+    """One aggregation over the flagged rows: (the per-file rows of `count_aggs`, as a plain
+    groupBy("_source_file") gives them, and every group with its metric aggregates)."""
+    from pyspark.sql import functions as F
+
+    sets = [[d] for d in DIMENSIONS] + [[]]
+    rows = (
+        flagged_df.groupingSets(sets, *DIMENSIONS)
+        .agg(*count_aggs, *_metric_aggregates(), F.grouping_id(*DIMENSIONS).alias(_GID))
+        .collect()
+    )
+    groups = [r.asDict() for r in rows]
+    other = {_GID, *DIMENSIONS[1:]}
+    per_file = [
+        {k: v for k, v in g.items() if k not in other and not k.startswith("m__")}
+        for g in groups
+        if g[_GID] == FILE_GID
+    ]
+    return per_file, groups
+
+
+def _num(value: Any) -> float:
+    return float(value or 0)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+def _volume(g: dict[str, Any]) -> dict[str, float | None]:
+    read = _num(g["rows_read"])
+    return {
+        "rows_read": read,
+        "rows_clean": _num(g["rows_clean"]),
+        "rows_quarantined": _num(g["rows_quarantined"]),
+        "rows_duplicate": _num(g["duplicates_removed"]),
+        "quarantine_ratio": _ratio(_num(g["rows_quarantined"]), read),
+        "purchases": _num(g["m__purchases"]),
+    }
+
+
+def _completeness(g: dict[str, Any]) -> dict[str, float | None]:
+    clean = _num(g["rows_clean"])
+    return {f"null_rate.{c}": _ratio(_num(g[f"m__null__{c}"]), clean) for c in NULLABLE_COLUMNS}
+
+
+def _quantiles(prefix: str, values: list[float] | None) -> dict[str, float | None]:
+    names = [f"{prefix}_p{round(q * 100)}" for q in QUANTILES]
+    return dict(zip(names, values or [None] * len(QUANTILES), strict=True))
+
+
+def _overall(g: dict[str, Any]) -> dict[str, float | None]:
+    clean = _num(g["rows_clean"])
+    purchases = _num(g["m__purchases"])
+    sessions = _num(g["m__sessions"])
+    amount_sum = float(g["m__amount_sum"]) if g["m__amount_sum"] is not None else None
+    out: dict[str, float | None] = {
+        "distinct_users": _num(g["m__users"]),
+        "distinct_sessions": sessions,
+        "amount_sum": amount_sum if amount_sum is not None else 0.0,
+        "amount_mean": amount_sum / purchases if purchases and amount_sum is not None else None,
+        **_quantiles("amount", g["m__amount_q"]),
+        "conversion": _ratio(purchases, sessions),
+        "late_share": _ratio(_num(g["m__late"]), clean),
+        **_quantiles("lag_days", g["m__lag_q"]),
+        "lag_days_max": float(g["m__lag_max"]) if g["m__lag_max"] is not None else None,
+    }
+    return out
+
+
+def _segment(dim: str, value: Any) -> str:
+    if value is None:
+        return f"{SEGMENT_PREFIX[dim]}={NULL_SEGMENT}"
+    if dim == "_source_file":
+        value = str(value).rstrip("/").rsplit("/", 1)[-1]  # part-00000.jsonl: same every day
+    return f"{SEGMENT_PREFIX[dim]}={value}"
+
+
+def metric_rows(groups: list[dict[str, Any]]) -> list[tuple[str, str, float | None]]:
+    """(metric, segment, value) for every group of `grouped`, as the module docstring says."""
+    out: list[tuple[str, str, float | None]] = []
+
+    def emit(segment: str, metrics: dict[str, float | None]) -> None:
+        out.extend((name, segment, value) for name, value in metrics.items())
+
+    countries, odd_types = [], []
+    for g in sorted(groups, key=lambda g: g[_GID]):
+        gid = g[_GID]
+        if gid == ALL_GID:
+            emit("all", {**_volume(g), **_completeness(g), **_overall(g)})
+            continue
+        dim = next(d for d in DIMENSIONS if gid == _gid((d,)))
+        if dim == "country":
+            countries.append(g)
+            continue
+        if dim == "event_type" and g[dim] not in EVENT_TYPES:
+            odd_types.append(g)  # quarantined rows of an unknown or missing type
+            continue
+        volume = _volume(g)
+        if dim == "event_type":
+            volume.pop("purchases")
+            emit(_segment(dim, g[dim]), {**volume, **_completeness(g)})
+        else:
+            emit(_segment(dim, g[dim]), volume)
+    # The largest countries by rows read, ties by name; the rest summed as `other`.
+    countries.sort(key=lambda g: (-_num(g["rows_read"]), str(g["country"])))
+    for g in countries[:TOP_COUNTRIES]:
+        emit(_segment("country", g["country"]), _volume(g))
+    _emit_other(emit, "country=other", countries[TOP_COUNTRIES:])
+    _emit_other(emit, "event_type=other", odd_types)
+    return out
+
+
+def _emit_other(emit, segment: str, rest: list[dict[str, Any]]) -> None:
+    if rest:
+        summed = {k: sum(_volume(g)[k] or 0.0 for g in rest) for k in ADDITIVE}
+        summed["quarantine_ratio"] = _ratio(summed["rows_quarantined"], summed["rows_read"])
+        emit(segment, summed)

@@ -1,0 +1,418 @@
+"""The run report: one self-contained HTML page per ETL run, and an index of all runs.
+
+`<artifacts>/reports/<date>/<run_id>.html` and `<artifacts>/reports/index.html`. The page
+works offline: CSS inline, charts as static inline SVG, no JavaScript, nothing fetched.
+It is built from the lake's own records, read with `deltalake` (no JVM): the run's `etl_runs`
+row, `dq_metrics` of the last TREND_RUNS dates, and the run's quarantined rows. The examples
+are the quarantine's `raw_record` as stored, which the ETL has already redacted
+(transforms/redact.py, contracts/pii.py); the page adds nothing from elsewhere.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+from typing import Any
+
+from eventlake.io.bucket import join, write_bytes
+from eventlake.io.dq import query
+from eventlake.io.paths import report_uri
+from eventlake.settings import Settings
+
+TREND_RUNS = 30
+EXAMPLES_PER_REASON = 3
+EXAMPLE_CHARS = 300
+TREND_NULL_COLUMNS = ("session_id", "product_id", "product_category", "page", "app_version")
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;
+color:#1b1f23;max-width:1100px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid
+#ddd;padding-bottom:4px}
+table{border-collapse:collapse;font-size:13px;margin:4px 0}td,th{border:1px solid #ddd;
+padding:3px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.verdict{display:inline-block;padding:6px 12px;border-radius:4px;font-weight:600;color:#fff}
+.pass{background:#2da44e}.fail{background:#cf222e}.warn{background:#bf8700}
+.muted{color:#57606a;font-size:12px}code{font-size:12px;word-break:break-all}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    out = ["<table><tr>", *(f"<th>{_e(h)}</th>" for h in head), "</tr>"]
+    for row in rows:
+        cells = "".join(
+            f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(row)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def line_chart(title: str, dates: list[str], series: dict[str, list[float | None]]) -> str:
+    """A static SVG line chart: one polyline per series over `dates`, with a legend."""
+    width, height, left, right, top, bottom = 500, 220, 56, 130, 24, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for vs in series.values() for v in vs if v is not None and math.isfinite(v)]
+    hi = max(values) if values else 1.0
+    lo = min(0.0, *values) if values else 0.0
+    hi = hi if hi > lo else lo + 1.0
+    n = len(dates)
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{_e(title)}">',
+        f'<text x="{left}" y="15" font-size="13" font-weight="600">{_e(title)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#999"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{top + 4}" font-size="10" text-anchor="end">{_num(hi)}</text>',
+        f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">'
+        f"{_num(lo)}</text>",
+    ]
+    if dates:
+        parts.append(
+            f'<text x="{left}" y="{height - 18}" font-size="10">{_e(dates[0])}</text>'
+            f'<text x="{left + plot_w}" y="{height - 18}" font-size="10" text-anchor="end">'
+            f"{_e(dates[-1])}</text>"
+        )
+    for k, (name, vs) in enumerate(series.items()):
+        color = PALETTE[k % len(PALETTE)]
+        points = [
+            f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs) if v is not None and math.isfinite(v)
+        ]
+        if len(points) > 1:
+            parts.append(
+                f'<polyline fill="none" stroke="{color}" stroke-width="1.8" '
+                f'points="{" ".join(points)}"/>'
+            )
+        for p in points:
+            cx, cy = p.split(",")
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="{color}"/>')
+        ly = top + 12 * k + 6
+        parts.append(
+            f'<rect x="{left + plot_w + 10}" y="{ly - 7}" width="10" height="3" fill="{color}"/>'
+            f'<text x="{left + plot_w + 24}" y="{ly}" font-size="10">{_e(name)}</text>'
+        )
+    parts.append("</svg>")
+    return '<div class="chart">' + "".join(parts) + "</div>"
+
+
+def _read(settings: Settings, day: str, run_id: str) -> dict[str, Any]:
+    iso = date.fromisoformat(day).isoformat()
+    runs = query(settings, "etl_runs", "SELECT * FROM etl_runs")
+    mine = [r for r in runs if r["run_id"] == run_id]
+    if not mine:
+        raise LookupError(f"no etl_runs row for run {run_id} of {iso}")
+    # The trend: the latest run of each of the last TREND_RUNS dates up to this run's date.
+    latest: dict[str, dict[str, Any]] = {}
+    for r in sorted(runs, key=lambda r: r["finished_at"]):
+        if r["processing_date"].isoformat() <= iso:
+            latest[r["processing_date"].isoformat()] = r
+    trend_runs = [latest[d] for d in sorted(latest)[-TREND_RUNS:]]
+    since = trend_runs[0]["processing_date"].isoformat() if trend_runs else iso
+    metrics = query(
+        settings,
+        "dq_metrics",
+        "SELECT processing_date, run_id, metric, segment, value FROM dq_metrics "
+        f"WHERE processing_date >= DATE '{since}' AND processing_date <= DATE '{iso}'",
+    )
+    safe_run = run_id.replace("'", "")
+    quarantined = query(
+        settings,
+        "quarantine",
+        "SELECT reasons, raw_record, _source_file FROM quarantine "
+        f"WHERE processing_date = DATE '{iso}' AND _run_id = '{safe_run}'",
+    )
+    return {
+        "run": mine[-1],
+        "trend_runs": trend_runs,
+        "metrics": metrics,
+        "quarantined": quarantined,
+    }
+
+
+def _examples(quarantined: list[dict[str, Any]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for row in quarantined:
+        for reason in row["reasons"] or []:
+            seen = out.setdefault(reason, [])
+            if len(seen) < EXAMPLES_PER_REASON:
+                text = row["raw_record"] or ""
+                seen.append(text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…")
+    return out
+
+
+def _trends(data: dict[str, Any]) -> str:
+    days = [r["processing_date"].isoformat() for r in data["trend_runs"]]
+    by: dict[tuple[str, str], dict[str, float | None]] = {}
+    for m in data["metrics"]:
+        by.setdefault((m["metric"], m["segment"]), {})[m["processing_date"].isoformat()] = m[
+            "value"
+        ]
+
+    def series(metric: str, segment: str) -> list[float | None]:
+        return [by.get((metric, segment), {}).get(d) for d in days]
+
+    event_types = sorted(s for (m, s) in by if m == "rows_clean" and s.startswith("event_type="))
+    ratio = {
+        "quarantine_ratio": [
+            float(r["quarantine_ratio"]) if r["quarantine_ratio"] is not None else None
+            for r in data["trend_runs"]
+        ]
+    }
+    charts = [
+        line_chart(
+            "clean rows per event_type",
+            days,
+            {s.split("=", 1)[1]: series("rows_clean", s) for s in event_types},
+        ),
+        line_chart("quarantine ratio", days, ratio),
+        line_chart(
+            "null rate (all events)",
+            days,
+            {c: series(f"null_rate.{c}", "all") for c in TREND_NULL_COLUMNS},
+        ),
+        line_chart(
+            "purchase amount quantiles",
+            days,
+            {q: series(f"amount_{q}", "all") for q in ("p50", "p95", "p99")},
+        ),
+    ]
+    return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _score(check: dict[str, Any]) -> str:
+    # A flat history's infinite score is stored as null (quality/anomaly.py).
+    if check["score"] is None:
+        return "inf" if check["outcome"] in ("ok", "warn", "fail") else ""
+    return _num(check["score"])
+
+
+def render_run(data: dict[str, Any]) -> str:
+    run = data["run"]
+    day = run["processing_date"].isoformat()
+    checks = run.get("dq_checks") or []
+    warns = [c for c in checks if c["outcome"] == "warn"]
+    fails = [c for c in checks if c["outcome"] == "fail"]
+    if run["gate_passed"]:
+        verdict = ("warn", "PASSED with warnings") if warns else ("pass", "PASSED")
+    else:
+        verdict = ("fail", f"STOPPED ({run['status']})")
+    counts = run["reason_counts"] or {}
+    # deltalake gives a Delta map as a list of (key, value) pairs
+    reasons = {k: v for k, v in (counts if isinstance(counts, list) else counts.items()) if v}
+    examples = _examples(data["quarantined"])
+    accounted = run["rows_clean"] + run["rows_quarantined"] + run["duplicates_removed"]
+    equation = (
+        f"rows_read {run['rows_read']} = rows_clean {run['rows_clean']} + rows_quarantined "
+        f"{run['rows_quarantined']} + duplicates_removed {run['duplicates_removed']} "
+        f"{'(holds)' if accounted == run['rows_read'] else f'(does NOT hold: {accounted})'}"
+    )
+    files = [
+        [f"<code>{_e(f['path'])}</code>", _e(f["format"]), _num(f["size"]), _num(f["records"])]
+        for f in run["files"] or []
+    ]
+    reason_rows = [
+        [
+            f"<code>{_e(code)}</code>",
+            _num(count),
+            "<br>".join(f"<code>{_e(x)}</code>" for x in examples.get(code, []))
+            or '<span class="muted">no example (not a quarantine reason, or replaced by a '
+            "later run)</span>",
+        ]
+        for code, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    shown = [c for c in checks if c["outcome"] in ("fail", "warn") or c["segment"] == "all"]
+    order = {"fail": 0, "warn": 1, "ok": 2, "no_history": 3}
+    check_rows = [
+        [
+            f'<span class="{c["outcome"] if c["outcome"] in ("fail", "warn") else ""}">'
+            f"{_e(c['outcome'])}</span>",
+            _e(c["check"]),
+            f"<code>{_e(c['metric'])}</code>",
+            f"<code>{_e(c['segment'])}</code>",
+            _num(c["value"]),
+            _num(c["baseline"]),
+            _e(c["baseline_kind"]),
+            _score(c),
+            _num(c["change"]),
+            _e(c["severity"]),
+        ]
+        for c in sorted(
+            shown, key=lambda c: (order.get(c["outcome"], 9), c["metric"], c["segment"])
+        )
+    ]
+    versions = [
+        ["events", _num(run.get("events_version")), _num(run.get("events_rows_written"))],
+        [
+            "quarantine",
+            _num(run.get("quarantine_version")),
+            _num(run.get("quarantine_rows_written")),
+        ],
+        ["dq_metrics", _num(run.get("dq_metrics_version")), ""],
+    ]
+    body = [
+        f"<h1>ETL run for {_e(day)}</h1>",
+        f'<p class="muted">run <code>{_e(run["run_id"])}</code> · started '
+        f"{_e(run['started_at'])} · finished {_e(run['finished_at'])} · lake "
+        f"<code>{_e(run['lake_uri'])}</code></p>",
+        f'<p><span class="verdict {verdict[0]}" id="verdict">{_e(verdict[1])}</span></p>',
+        f'<p id="why">{_e(run["message"])}</p>',
+        "<h2>Counts</h2>",
+        _table(
+            [
+                "rows read",
+                "clean",
+                "quarantined",
+                "duplicates",
+                "restored",
+                "quarantine ratio",
+                "max reject ratio",
+            ],
+            [
+                [
+                    _num(run["rows_read"]),
+                    _num(run["rows_clean"]),
+                    _num(run["rows_quarantined"]),
+                    _num(run["duplicates_removed"]),
+                    _num(run.get("rows_restored")),
+                    _num(run["quarantine_ratio"]),
+                    _num(run["max_reject_ratio"]),
+                ]
+            ],
+            set(range(7)),
+        ),
+        f'<p id="equation"><code>{_e(equation)}</code></p>',
+        "<h2>Files read</h2>",
+        _table(["path", "format", "bytes", "records"], files, {2, 3}),
+        f'<p class="muted">{len(run.get("skipped_files") or [])} objects of the folder skipped</p>',
+        "<h2>Reasons</h2>",
+        _table(["reason", "rows", "examples (redacted as stored)"], reason_rows, {1})
+        if reason_rows
+        else "<p>No row matched a rule.</p>",
+        f"<h2>Anomaly checks ({len(fails)} fail, {len(warns)} warn, {len(checks)} evaluated)</h2>",
+        '<p class="muted">Shown: every check that fired and every check on segment '
+        "<code>all</code>. Baselines and thresholds: contracts/checks.py.</p>",
+        _table(
+            [
+                "outcome",
+                "check",
+                "metric",
+                "segment",
+                "value",
+                "baseline",
+                "baseline from",
+                "score",
+                "change",
+                "severity",
+            ],
+            check_rows,
+            {4, 5, 7, 8},
+        )
+        if check_rows
+        else "<p>No anomaly checks were evaluated (etl.dq_metrics off).</p>",
+        f"<h2>Trends over the last {len(data['trend_runs'])} runs</h2>",
+        _trends(data),
+        "<h2>Delta versions written</h2>",
+        _table(["table", "version", "rows written"], versions, {1, 2}),
+        "<h2>Lineage</h2>",
+        f"<p>OpenLineage run id <code>{_e(run['openlineage_run_id'])}</code></p>",
+    ]
+    return _page(f"eventlake ETL {day} {run['run_id']}", "".join(body))
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{CSS}</style></head><body>{body}</body></html>\n"
+    )
+
+
+def render_index(runs: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            _e(r["processing_date"].isoformat()),
+            f'<a href="{_e(r["processing_date"].isoformat())}/{_e(r["run_id"])}.html">'
+            f"{_e(r['run_id'])}</a>",
+            f'<span class="{"pass" if r["gate_passed"] else "fail"} verdict">'
+            f"{_e(r['status'])}</span>",
+            _num(r["rows_read"]),
+            _num(r["quarantine_ratio"]),
+            _e(r["finished_at"]),
+        ]
+        for r in sorted(runs, key=lambda r: r["finished_at"], reverse=True)
+    ]
+    body = "<h1>eventlake ETL runs</h1>" + _table(
+        ["date", "run", "status", "rows read", "quarantine ratio", "finished"], rows, {3, 4}
+    )
+    return _page("eventlake ETL runs", body)
+
+
+def write_index(settings: Settings) -> str:
+    runs = query(
+        settings,
+        "etl_runs",
+        "SELECT run_id, processing_date, status, gate_passed, rows_read, quarantine_ratio, "
+        "finished_at FROM etl_runs",
+    )
+    uri = join(report_uri(settings), "index.html")
+    write_bytes(uri, render_index(runs).encode("utf-8"))
+    return uri
+
+
+def latest_report(settings: Settings) -> str | None:
+    """The page of the latest ETL run (by finished_at), or None before any run."""
+    runs = query(settings, "etl_runs", "SELECT run_id, processing_date, finished_at FROM etl_runs")
+    if not runs:
+        return None
+    last = max(runs, key=lambda r: r["finished_at"])
+    return report_uri(settings, last["processing_date"], last["run_id"])
+
+
+def write_run_report(settings: Settings, day: str, run_id: str) -> str:
+    """Write the run's page and the index; returns the page's URI."""
+    page = render_run(_read(settings, day, run_id))
+    uri = report_uri(settings, date.fromisoformat(day), run_id)
+    write_bytes(uri, page.encode("utf-8"))
+    write_index(settings)
+    return uri

@@ -1,0 +1,94 @@
+"""Data-quality metrics of a real ETL run of the shipped sample, a rerun replacing them, and
+the run report opened in a real headless browser.
+
+Expected counts are the sample's, written by hand in test_etl_sample.py's docstring: 2026-01-01
+holds 2500 records, 41 invalid (8 malformed, ...) and 16 duplicates, 2443 clean, in two files.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from browser import render
+from deltalake import DeltaTable
+
+from eventlake.jobs.etl import run_etl
+from eventlake.settings import load_settings
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
+D1 = date(2026, 1, 1)
+
+
+def _metrics(lake: Path) -> dict[tuple[str, str], float | None]:
+    rows = DeltaTable(str(lake / "dq_metrics")).to_pyarrow_table().to_pylist()
+    return {(r["metric"], r["segment"]): r["value"] for r in rows}, rows
+
+
+def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
+    settings = load_settings("local").replace(raw_uri=f"file://{SAMPLE_DIR}")
+    first = run_etl(settings, D1, spark=spark)
+    second = run_etl(settings, D1, spark=spark)  # a rerun of D replaces D's metrics
+    lake = state_home / "bucket" / "lake"
+
+    metrics, rows = _metrics(lake)
+    assert {r["run_id"] for r in rows} == {second.run_id}
+    assert len(rows) == len(metrics)  # one row per (metric, segment) for the date
+    assert {r["processing_date"] for r in rows} == {D1}
+    assert metrics[("rows_read", "all")] == 2500
+    assert metrics[("rows_clean", "all")] == 2443
+    assert metrics[("rows_quarantined", "all")] == 41
+    assert metrics[("rows_duplicate", "all")] == 16
+    assert metrics[("quarantine_ratio", "all")] == pytest.approx(41 / 2500)
+    # per file: Spark's rows in the grouping set = the records counted from the file's bytes
+    by_file = {f["path"].rsplit("/", 1)[-1]: f["records"] for f in second.files}
+    assert sorted(by_file) == ["part-00000.jsonl.gz", "part-00001.jsonl.gz"]
+    assert sum(by_file.values()) == 2500
+    for name, records in by_file.items():
+        assert metrics[("rows_read", f"file={name}")] == records
+    # every clean row has a session and an app version in the sample; clicks never an amount
+    assert metrics[("null_rate.session_id", "all")] == 0.0
+    assert metrics[("null_rate.amount", "event_type=click")] == 1.0
+    # no history yet: every check says so, none fires
+    assert {c["outcome"] for c in second.dq_checks} == {"no_history"}
+    assert second.gate_passed
+
+    reports = state_home / "bucket" / "artifacts" / "reports"
+    pages = sorted(p.name for p in (reports / "2026-01-01").iterdir())
+    assert pages == sorted([f"{first.run_id}.html", f"{second.run_id}.html"])
+    index = (reports / "index.html").read_text()
+    assert first.run_id in index and second.run_id in index
+
+    page = render(reports / "2026-01-01" / f"{second.run_id}.html", "report-sample.png")
+    assert page.console == []
+    text = re.sub(r"<[^>]+>", " ", page.dom)
+    assert re.search(
+        r"rows_read 2500 = rows_clean 2443 \+ rows_quarantined 41 \+ "
+        r"duplicates_removed 16 \(holds\)",
+        text,
+    )
+    for reason, count in (
+        ("malformed_record", 8),
+        ("missing_user_id", 9),
+        ("invalid_event_time", 9),
+        ("negative_amount", 3),
+    ):
+        assert re.search(rf"{reason}\s*</code>\s*</td>\s*<td[^>]*>{count}</td>", page.dom), reason
+    assert "PASSED" in text and second.run_id in text
+    # the charts draw: inline SVGs with plotted points, and nothing fetched from elsewhere
+    assert page.dom.count("<svg") == 4 and "<circle" in page.dom
+    assert "http://" not in page.dom.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page.dom
+    assert page.screenshot.stat().st_size > 10_000
+
+
+def test_browser_check_sees_console_errors(tmp_path):
+    """The console check above can fail: a page that throws is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<html><body><p>x</p><script>undefinedFn();</script></body></html>")
+    page = render(bad, "console-error.png", height=200)
+    assert any("undefinedFn" in line for line in page.console)
