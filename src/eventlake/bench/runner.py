@@ -126,12 +126,19 @@ class Bench:
         self.profiler = SparkProfiler(self.spark)
         return seconds
 
-    def etl_run(self, ds: Any, i: int, tag: str) -> dict[str, Any]:
+    def etl_run(self, ds: Any, i: int, tag: str, dq: bool = True) -> dict[str, Any]:
+        """One timed ETL run; `dq` False turns the data-quality metrics, checks and report off
+        (etl.dq_metrics), to measure what they cost."""
+        import dataclasses
+
         from eventlake.errors import GateFailed
         from eventlake.jobs.etl import gate_message, run_etl
 
         lake = self.work / f"{tag}-lake-{i}"
         settings = self.settings.replace(raw_uri=ds.raw_uri, lake_uri=lake.as_uri())
+        if not dq:
+            etl_conf = dataclasses.replace(settings.etl, dq_metrics=False)
+            settings = dataclasses.replace(settings, etl=etl_conf)
         self.memory.set_label("etl")
         mark = self.profiler.mark()
         cpu0 = cpu_snapshot()
@@ -381,10 +388,12 @@ class Bench:
 
             # Rounds interleave the three versions, so a change in the machine's load hits
             # them alike instead of one whole series.
-            etl, duck, naive = [], [], []
+            etl, duck, naive, no_dq = [], [], [], []
             naive_runs = a.runs if a.naive_runs is None else a.naive_runs
             for i in range(a.runs):
                 etl.append(self.etl_run(ds, i, "etl"))
+                if not a.skip_dq_cost:
+                    no_dq.append(self.etl_run(ds, i, "etl-nodq", dq=False))
                 if not a.skip_duckdb:
                     duck.append(self.duckdb_run(ds, i))
                 if i < naive_runs:
@@ -404,6 +413,7 @@ class Bench:
             if naive:
                 counts["naive"] = naive[0]["counts"]
             timings["etl"] = self._series(etl)
+            timings["etl_without_dq"] = self._series(no_dq) if no_dq else None
             timings["duckdb"] = self._series(duck) if duck else None
             timings["naive"] = self._series(naive) if naive else None
 
@@ -480,6 +490,9 @@ class Bench:
             "naive_vs_etl_cpu": report.ratio(cpu("naive"), cpu("etl")),
             "naive_seconds": med("naive"),
             "naive_vs_etl": report.ratio(med("naive"), etl),
+            "etl_without_dq_seconds": med("etl_without_dq"),
+            # ETL time with the data-quality metrics, checks and report / without them
+            "dq_cost_ratio": report.ratio(etl, med("etl_without_dq")),
             "etl_scaled_seconds": med("etl_scaled"),
             "scale_ratio": report.ratio(med("etl_scaled"), etl),
             "train_seconds": med("train"),
@@ -509,6 +522,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", default="2026-01-01", help="the drop's processing date")
     parser.add_argument("--naive-runs", type=int, help="runs of the naive version (default --runs)")
     parser.add_argument("--skip-duckdb", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--skip-dq-cost",
+        action="store_true",
+        help="skip the ETL runs without data-quality metrics (their cost; on by default)",
+    )
     parser.add_argument(
         "--train", action=argparse.BooleanOptionalAction, default=True, help="time training"
     )
