@@ -7,6 +7,7 @@ holds 2500 records, 41 invalid (8 malformed, ...) and 16 duplicates, 2443 clean,
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from browser import render
 from deltalake import DeltaTable
+from openlineage_schema import validate
 
 from eventlake.jobs.etl import run_etl
 from eventlake.settings import load_settings
@@ -84,6 +86,25 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
     assert "http://" not in page.dom.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page.dom
     assert page.screenshot.stat().st_size > 10_000
+
+    # every OpenLineage event of both runs validates against the spec's schemas, and the
+    # COMPLETE events carry the data-quality facets with the run's numbers
+    events = [
+        json.loads(line)
+        for line in Path(settings.lineage.file_path).read_text().split("\n")
+        if line
+    ]
+    assert len(events) == 4  # START and COMPLETE of each run
+    for event in events:
+        validate(event)
+    complete = [e for e in events if e["eventType"] == "COMPLETE"][-1]
+    outputs = {o["name"].rsplit("/", 1)[-1]: o for o in complete["outputs"]}
+    assert outputs["events"]["facets"]["dataQualityMetrics"]["rowCount"] == 2443
+    assert outputs["events"]["facets"]["dataQualityMetrics"]["fileCount"] == 2
+    assert outputs["quarantine"]["facets"]["dataQualityMetrics"]["rowCount"] == 41
+    assertions = complete["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"]
+    malformed = next(a for a in assertions if a["name"] == "rule:malformed_record")
+    assert (malformed["success"], malformed["actual"]) == (False, "8")
 
 
 def test_browser_check_sees_console_errors(tmp_path):

@@ -34,6 +34,7 @@ class DatasetRef:
     input_uri: str | None = None  # the dataset column lineage points at
     namespace_name: tuple[str, str] | None = None  # instead of the one derived from `uri`
     facets: dict[str, Any] | None = None  # more dataset facets (OpenLineage facet objects)
+    input_facets: dict[str, Any] | None = None  # an input's inputFacets (e.g. assertions)
 
 
 def dataset_name(uri: str) -> tuple[str, str]:
@@ -125,6 +126,10 @@ def _dataset(ref: DatasetRef, output: bool) -> Any:
                 )
                 for out, sources in ref.column_sources.items()
             }
+        )
+    if not output and ref.input_facets:
+        return InputDataset(
+            namespace=namespace, name=name, facets=facets, inputFacets=dict(ref.input_facets)
         )
     cls = OutputDataset if output else InputDataset
     return cls(namespace=namespace, name=name, facets=facets)

@@ -401,7 +401,8 @@ def _run_etl(
             result.seconds = time.perf_counter() - t0
             _write_run_record(spark, settings, result, started, max_ratio, run_id)
             state["recorded"] = True
-            lineage.fail(inputs, outputs, f"GateFailed: {gate_message(result)}")
+            ins, outs = _quality_facets(inputs, outputs, result, quality, settings)
+            lineage.fail(ins, outs, f"GateFailed: {gate_message(result)}")
             log.warning("etl %s: %s", day_s, gate_message(result))
             _write_report(settings, result)
             return result
@@ -432,7 +433,8 @@ def _run_etl(
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
         phase("write_run_record")
         versions = {events_uri: result.events_version, quarantine_uri: result.quarantine_version}
-        lineage.complete(inputs, with_versions(outputs, versions))
+        outputs = with_versions(outputs, versions)
+        lineage.complete(*_quality_facets(inputs, outputs, result, quality, settings))
         log.info("etl %s: %s", day_s, json.dumps(summary(result)))
         _write_report(settings, result)
         return result
@@ -458,6 +460,15 @@ def _record_failure(spark, settings, result, started, max_ratio, run_id, exc, t0
         _write_run_record(spark, settings, result, started, max_ratio, run_id)
     except Exception:
         log.exception("etl %s: could not record the failed run %s", result.processing_date, run_id)
+
+
+def _quality_facets(inputs, outputs, result, quality, settings):
+    """The lineage datasets with the OpenLineage data-quality facets (quality/facets.py)."""
+    if quality is None:
+        return inputs, outputs
+    from eventlake.quality.facets import with_quality_facets
+
+    return with_quality_facets(inputs, outputs, result, quality, settings)
 
 
 def _anomaly_message(anomalies) -> str:

@@ -144,7 +144,8 @@ def _completeness(g: dict[str, Any]) -> dict[str, float | None]:
 
 def _quantiles(prefix: str, values: list[float] | None) -> dict[str, float | None]:
     names = [f"{prefix}_p{round(q * 100)}" for q in QUANTILES]
-    return dict(zip(names, values or [None] * len(QUANTILES), strict=True))
+    found: list[float | None] = list(values) if values else [None] * len(QUANTILES)
+    return dict(zip(names, found, strict=True))
 
 
 def _overall(g: dict[str, Any]) -> dict[str, float | None]:
@@ -211,6 +212,10 @@ def metric_rows(groups: list[dict[str, Any]]) -> list[tuple[str, str, float | No
 
 def _emit_other(emit, segment: str, rest: list[dict[str, Any]]) -> None:
     if rest:
-        summed = {k: sum(_volume(g)[k] or 0.0 for g in rest) for k in ADDITIVE}
-        summed["quarantine_ratio"] = _ratio(summed["rows_quarantined"], summed["rows_read"])
+        summed: dict[str, float | None] = {
+            k: sum(_volume(g)[k] or 0.0 for g in rest) for k in ADDITIVE
+        }
+        summed["quarantine_ratio"] = _ratio(
+            summed["rows_quarantined"] or 0.0, summed["rows_read"] or 0.0
+        )
         emit(segment, summed)
