@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
+from eventlake.contracts.drift import RESCUED_TYPE_CHANGE, UNKNOWN_FIELD, policy
 from eventlake.contracts.rules import RULE_CODES, RuleContext, effective_rules
 from eventlake.contracts.schemas import (
     COLUMN_SOURCES,
@@ -37,11 +38,14 @@ from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_f
 from eventlake.io.recordcount import RecordCount, RecordCounts
 from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
+from eventlake.transforms.drift import drift_codes
 
 log = logging.getLogger(__name__)
 
 # Counted in etl_runs.reason_counts: a duplicate whose payload differs from its winner's.
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
+# Counted in etl_runs.reason_counts too: the drift policy's codes (contracts/drift.py).
+DRIFT_CODES = (UNKNOWN_FIELD, RESCUED_TYPE_CHANGE)
 
 
 class AccountingError(EventlakeError):
@@ -65,6 +69,8 @@ class EtlResult:
     rows_restored: int = 0
     quarantine_ratio: float = 0.0
     reason_counts: dict[str, int] = field(default_factory=dict)
+    # rescued field name -> rows of the run that carried it (contracts/drift.py)
+    rescued_fields: dict[str, int] = field(default_factory=dict)
     events_version: int | None = None
     quarantine_version: int | None = None
     events_rows_written: int | None = None
@@ -85,12 +91,14 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     """Cleanse, type, derive and validate: every raw row, with `reasons` and flags."""
     from eventlake.transforms import derive
     from eventlake.transforms.cleanse import enrich_cleansed
+    from eventlake.transforms.drift import with_drift_codes, with_type_drift
     from eventlake.transforms.validate import with_reasons
 
     rules = effective_rules(settings.etl.severity_overrides)
+    drift = policy(settings.etl.drift_policy)
     ctx = RuleContext(day.isoformat(), settings.etl.future_tolerance_days)
     return (
-        raw_df.transform(derive.with_invalid_type_flag)
+        raw_df.transform(with_type_drift, drift)
         .transform(enrich_cleansed)
         .transform(derive.with_event_time)
         .transform(derive.with_amount)
@@ -99,6 +107,7 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
         .transform(derive.with_personal_fields_protected, ip_key)
         .transform(derive.with_provenance, day.isoformat(), run_id, ingested_at)
         .transform(with_reasons, rules, ctx)
+        .transform(with_drift_codes, drift)
     )
 
 
@@ -133,10 +142,25 @@ def _stats(flagged_df) -> list[dict[str, object]]:
         F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
         F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{CONFLICTING_DUPLICATE}"),
     ]
-    for code in RULE_CODES:
+    for code in (*RULE_CODES, *DRIFT_CODES):
         in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
         aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
+
+
+def _rescued_counts(flagged_df) -> dict[str, int]:
+    """Rescued field name -> the rows of the run that carried it (any outcome: clean,
+    duplicate or quarantined by another rule)."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        flagged_df.where(F.col("_rescued").isNotNull())
+        .select(F.explode(F.map_keys("_rescued")).alias("field"))
+        .groupBy("field")
+        .count()
+        .collect()
+    )
+    return {str(r["field"]): int(r["count"]) for r in sorted(rows, key=lambda r: r["field"])}
 
 
 def _quarantine_df(flagged_df):
@@ -174,6 +198,7 @@ def _write_run_record(
         "quarantine_ratio": result.quarantine_ratio,
         "max_reject_ratio": float(max_ratio),
         "reason_counts": result.reason_counts,
+        "rescued_fields": result.rescued_fields,
         "files": result.files,
         "skipped_files": result.skipped_files,
         "events_version": result.events_version,
@@ -323,6 +348,7 @@ def _run_etl(
         result.reason_counts[CONFLICTING_DUPLICATE] = sum(
             int(r[f"reason__{CONFLICTING_DUPLICATE}"] or 0) for r in per_file
         )
+        result.rescued_fields = _rescued_counts(flagged)
         result.phase_seconds = phases
         result.skipped_files = skipped
         phase("parse_validate_count")
@@ -335,10 +361,12 @@ def _run_etl(
         lake.ensure_table(spark, runs_uri, ETL_RUNS_SCHEMA)
         phase("ensure_tables")
 
+        severities = {r.code: r.severity for r in effective_rules(settings.etl.severity_overrides)}
+        severities.update(drift_codes(policy(settings.etl.drift_policy)))
         fail_rules = [
-            r.code
-            for r in effective_rules(settings.etl.severity_overrides)
-            if r.severity == "fail" and result.reason_counts.get(r.code, 0) > 0
+            code
+            for code, severity in severities.items()
+            if severity == "fail" and result.reason_counts.get(code, 0) > 0
         ]
         before = lake.latest_version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
@@ -486,7 +514,7 @@ def _account(
     result.rows_clean = total("rows_clean")
     result.rows_quarantined = total("rows_quarantined")
     result.duplicates_removed = total("duplicates_removed")
-    result.reason_counts = {code: total(f"reason__{code}") for code in RULE_CODES}
+    result.reason_counts = {code: total(f"reason__{code}") for code in (*RULE_CODES, *DRIFT_CODES)}
     result.quarantine_ratio = (
         result.rows_quarantined / result.rows_read if result.rows_read else 0.0
     )

@@ -67,7 +67,7 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
     (events_from, events_to), (duplicates_from, duplicates_to) = window
     parts = []
     if lake.table_exists(spark, events_uri):
-        ev = lake.read_table(spark, events_uri).where(
+        ev = lake.read_as(spark, events_uri, EVENTS_SCHEMA).where(
             F.col("event_date").between(F.lit(events_from), F.lit(events_to))
             & (F.col("processing_date") != F.lit(day))
         )
@@ -82,7 +82,7 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
             )
         )
     if lake.table_exists(spark, duplicates_uri):
-        dp = lake.read_table(spark, duplicates_uri).where(
+        dp = lake.read_as(spark, duplicates_uri, DUPLICATES_SCHEMA).where(
             F.col("processing_date").between(F.lit(duplicates_from), F.lit(duplicates_to))
             & (F.col("processing_date") != F.lit(day))
         )
