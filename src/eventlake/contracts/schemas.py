@@ -208,6 +208,11 @@ ETL_RUNS_SCHEMA = T.StructType(
         # null when not written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),
+        # the duplicates commits' version (the last) and rows written (numOutputRows less
+        # numCopiedRows, summed), reconciled with duplicates_removed plus the other dates'
+        # copies the contest moves; null in rows written before the columns existed
+        T.StructField("duplicates_version", T.LongType(), True),
+        T.StructField("duplicates_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),
         T.StructField("raw_uri", T.StringType(), False),
         T.StructField("lake_uri", T.StringType(), False),

@@ -75,6 +75,8 @@ class EtlResult:
     quarantine_version: int | None = None
     events_rows_written: int | None = None
     quarantine_rows_written: int | None = None
+    duplicates_version: int | None = None
+    duplicates_rows_written: int | None = None
     files: list[dict[str, object]] = field(default_factory=list)
     skipped_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -205,6 +207,8 @@ def _write_run_record(
         "quarantine_version": result.quarantine_version,
         "events_rows_written": result.events_rows_written,
         "quarantine_rows_written": result.quarantine_rows_written,
+        "duplicates_version": result.duplicates_version,
+        "duplicates_rows_written": result.duplicates_rows_written,
         "openlineage_run_id": lineage_run_id,
         "raw_uri": settings.raw_uri,
         "lake_uri": settings.lake_uri,
@@ -245,6 +249,41 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
         f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a bug: "
         f"report it with the run_id, and restore the table to version {version - 1} if needed"
     )
+
+
+def _reconcile_duplicates(result: EtlResult, uri: str, commits) -> str | None:
+    """Set `duplicates_version` and `duplicates_rows_written` from the duplicates commits
+    (jobs/replay.py `Written.duplicates_commits`); a message when a commit wrote another
+    number of rows (numOutputRows less numCopiedRows) than the run counted for it: the
+    first, duplicates_removed plus the other dates' copies the contest keeps there; the
+    restore commit, the copies that stay."""
+    total = 0
+    for i, (before, version, lake_rows) in enumerate(commits):
+        metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
+        # A commit that only deletes (the restore commit when no copy stays) adds no file and
+        # reports no numOutputRows: it wrote 0 rows. Any other missing metric is -1.
+        no_files = metrics.get("numFiles", "0") == "0"
+        output = metrics.get("numOutputRows", "0" if no_files else "-1")
+        written = int(output) - int(metrics.get("numCopiedRows", "0"))
+        total += written
+        result.duplicates_version = version
+        result.duplicates_rows_written = total
+        if i == 0:
+            expected = result.duplicates_removed + lake_rows
+            counted = (
+                f"duplicates_removed {result.duplicates_removed} + {lake_rows} other dates' "
+                f"copies kept in duplicates"
+            )
+        else:
+            expected, counted = lake_rows, f"{lake_rows} other dates' copies that stay"
+        if written != expected:
+            return (
+                f"the duplicates commit (version {version} of {uri}) wrote {written} rows "
+                f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a "
+                f"bug: report it with the run_id, and restore the table to version "
+                f"{version - 1} if needed"
+            )
+    return None
 
 
 def run_etl(
@@ -409,7 +448,9 @@ def _run_etl(
         # Counted from the contest's outcome, before the commit; the commit's own metrics
         # are the other side of the check.
         result.rows_restored = written.restored
-        mismatch = _reconcile(result, "events", events_uri, before)
+        mismatch = _reconcile(result, "events", events_uri, before) or _reconcile_duplicates(
+            result, duplicates_uri, written.duplicates_commits
+        )
         if mismatch:
             raise AccountingError(mismatch)  # recorded as a failed run below
         if written.restored or written.demoted:
