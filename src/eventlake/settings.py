@@ -94,6 +94,8 @@ class EtlSettings:
     lease_wait_seconds: float
     lease_ttl_seconds: float
     severity_overrides: dict[str, str]
+    # Laid over the contract's drift policy (contracts/drift.py): new_field, type_change.
+    drift_policy: dict[str, Any]
     # Secrets Manager secret (name or ARN) holding the ip hash key; None: a local key file.
     ip_hash_secret: str | None
     # Data-quality metrics, their anomaly checks and the run report (eventlake.quality);

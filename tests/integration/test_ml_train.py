@@ -64,6 +64,7 @@ def world_rows(seed: int = 7, users: int = USERS, days: int = DAYS, start: date 
                 f"raw/dt={day.isoformat()}/part-0.json.gz",
                 f"etl-{day.isoformat()}",
                 ingested,
+                None,  # _rescued
             )
         )
 

@@ -82,6 +82,10 @@ EVENTS_SCHEMA = T.StructType(
         T.StructField("_source_file", T.StringType(), False),
         T.StructField("_run_id", T.StringType(), False),
         T.StructField("_ingested_at", T.TimestampType(), False),
+        # The record's fields the contract does not name (and, by the drift policy, rescued
+        # type changes): field name -> its JSON text; null when there are none
+        # (contracts/drift.py). Last, so that a table made before it gains it in place.
+        T.StructField("_rescued", T.MapType(T.StringType(), T.StringType(), True), True),
     ]
 )
 EVENTS_PARTITION_COLUMNS: tuple[str, ...] = ("event_date",)
@@ -180,6 +184,9 @@ ETL_RUNS_SCHEMA = T.StructType(
         T.StructField("quarantine_ratio", T.DoubleType(), False),
         T.StructField("max_reject_ratio", T.DoubleType(), False),
         T.StructField("reason_counts", T.MapType(T.StringType(), T.LongType(), True), False),
+        # rescued field name -> the rows of the run that carried it (contracts/drift.py);
+        # null in rows written before the column existed
+        T.StructField("rescued_fields", T.MapType(T.StringType(), T.LongType(), True), True),
         T.StructField(
             "files",
             T.ArrayType(
@@ -220,6 +227,11 @@ ETL_RUNS_SCHEMA = T.StructType(
         # null when not written
         T.StructField("events_rows_written", T.LongType(), True),
         T.StructField("quarantine_rows_written", T.LongType(), True),
+        # the duplicates commits' version (the last) and rows written (numOutputRows less
+        # numCopiedRows, summed), reconciled with duplicates_removed plus the other dates'
+        # copies the contest moves; null in rows written before the columns existed
+        T.StructField("duplicates_version", T.LongType(), True),
+        T.StructField("duplicates_rows_written", T.LongType(), True),
         T.StructField("openlineage_run_id", T.StringType(), False),
         T.StructField("raw_uri", T.StringType(), False),
         T.StructField("lake_uri", T.StringType(), False),

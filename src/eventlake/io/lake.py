@@ -21,15 +21,54 @@ def ensure_table(
 ) -> None:
     """Create the Delta table at `uri` with the contract's schema (NOT NULL columns are then
     enforced by Delta on every write) and table `properties`, unless it exists. An existing
-    table keeps its properties (change them with ALTER TABLE ... SET TBLPROPERTIES)."""
+    table keeps its properties (change them with ALTER TABLE ... SET TBLPROPERTIES), and
+    gains the contract's nullable columns it lacks, at its end (`add_missing_columns`)."""
     from delta.tables import DeltaTable
 
+    if table_exists(spark, uri):
+        add_missing_columns(spark, uri, schema)
+        return
     builder = DeltaTable.createIfNotExists(spark).location(to_spark_path(uri)).addColumns(schema)
     if partition_by:
         builder = builder.partitionedBy(*partition_by)
     for key, value in (properties or {}).items():
         builder = builder.property(key, value)
     builder.execute()
+
+
+def add_missing_columns(spark: SparkSession, uri: str, schema: StructType) -> list[str]:
+    """Additive schema evolution of a table made before a column joined the contract:
+    `ALTER TABLE ADD COLUMNS` (one metadata commit, no data rewritten) for each nullable
+    contract column the table lacks. Returns their names. The contract only adds nullable
+    columns at the end, so an evolved table has the schema of a new one."""
+    from eventlake.errors import InputError
+
+    existing = set(read_table(spark, uri).columns)
+    missing = [f for f in schema.fields if f.name not in existing]
+    if not missing:
+        return []
+    required = [f.name for f in missing if not f.nullable]
+    if required:
+        raise InputError(
+            f"the table at {uri} lacks NOT NULL columns {required} of the contract; it was "
+            f"made by another version of eventlake: migrate it or point the lake elsewhere"
+        )
+    columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
+    spark.sql(f"ALTER TABLE delta.`{to_spark_path(uri)}` ADD COLUMNS ({columns})")
+    return [f.name for f in missing]
+
+
+def read_as(spark: SparkSession, uri: str, schema: StructType) -> DataFrame:
+    """The table's rows with every column of `schema`: a contract column the stored table
+    does not have yet (see add_missing_columns) reads as null."""
+    from pyspark.sql import functions as F
+
+    df = read_table(spark, uri)
+    have = set(df.columns)
+    for f in schema.fields:
+        if f.name not in have:
+            df = df.withColumn(f.name, F.lit(None).cast(f.dataType))
+    return df
 
 
 def table_exists(spark: SparkSession, uri: str) -> bool:

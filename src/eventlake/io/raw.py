@@ -1,6 +1,6 @@
 """Extract: find a day's raw objects, read CSV headers, and read every record into one
-DataFrame of text columns with `_raw_record`, `_is_malformed`, `_is_invalid_encoding` and
-`_source_file`.
+DataFrame of text columns with `_raw_record`, `_is_malformed`, `_is_invalid_encoding`,
+`_source_file`, and `_rescued` (the fields the contract does not name: contracts/drift.py).
 
 JSON is read as lines (a non-blank line is a record), CSV with every column and the
 corrupt-record column selected, so no parse pruning drops a row; io.recordcount counts the
@@ -40,6 +40,8 @@ SUFFIX_FORMATS: dict[str, str] = {
 # Suffixes that copy tools and uploaders give an object still being written.
 PARTIAL_SUFFIXES = ("._copying_", ".tmp", ".temp", ".part", ".partial", ".filepart", ".crdownload")
 CORRUPT = "_corrupt_record"
+# Fields the contract does not name: field name -> JSON text (contracts/drift.py).
+RESCUED = "_rescued"
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def inspect_file(obj: ObjectInfo, fmt: str) -> RawFile:
             )
         extra = [h for h in header if h not in RAW_FIELDS]
         if extra:
-            log.warning("%s: ignoring extra CSV columns %s", obj.uri, extra)
+            log.info("%s: extra CSV columns %s go to _rescued", obj.uri, extra)
     return RawFile(obj.uri, obj.size, obj.checksum, fmt, header)
 
 
@@ -169,6 +171,8 @@ def _source_file_col():
 def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
+
+    known_keys = F.array(*[F.lit(n) for n in RAW_FIELDS])
 
     from eventlake.transforms.text import is_blank, strip_whitespace
 
@@ -218,17 +222,51 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
         # U+FFFD is valid UTF-8 and passes); io.recordcount counts the same lines.
         (~F.is_valid_utf8("_raw_record")).alias("_is_invalid_encoding"),
         "_source_file",
+        # The keys the contract does not name (null: not a JSON object).
+        F.array_except(F.json_object_keys("_raw_record"), known_keys).alias("_unknown_keys"),
     )
+    has_unknown = ~F.col("_is_malformed") & F.coalesce(F.size("_unknown_keys") > 0, F.lit(False))
     return flagged.select(
         *[F.when(~F.col("_is_malformed"), F.col(f"_j.{n}")).alias(n) for n in RAW_FIELDS],
         "_raw_record",
         "_is_malformed",
         "_is_invalid_encoding",
         "_source_file",
+        F.when(has_unknown, _rescued_json(F.col("_raw_record"))).alias(RESCUED),
+        has_unknown.alias("_has_unknown_field"),
     )
 
 
-def _flag_csv(df: DataFrame, source_file) -> DataFrame:
+def _rescued_json(raw_record):
+    """The record's fields that the contract does not name, each as its JSON text
+    (`"s"`, `1`, `{"b":[1,2]}`, `null`). Parsed only for records that have one."""
+    from pyspark.sql import functions as F
+
+    fields = F.from_json(raw_record, "map<string,variant>")
+    unknown = F.map_filter(fields, lambda k, _: ~k.isin(*RAW_FIELDS))
+    return F.transform_values(unknown, lambda _, v: F.to_json(v))
+
+
+def _json_text(col):
+    """A CSV field as a JSON string (`"7"`), or `null` for an empty field."""
+    from pyspark.sql import functions as F
+
+    listed = F.to_json(F.array(col))  # ["7"] or [null]
+    return F.substring(listed, F.lit(2), F.length(listed) - 2)
+
+
+def _extra_columns(header: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(frame column, rescued name) for each header column the contract does not name; a
+    name that repeats is told apart by its position (`name#3`)."""
+    names = [h for h in header if h not in RAW_FIELDS]
+    return [
+        (f"_extra_{i}", h if names.count(h) == 1 else f"{h}#{i}")
+        for i, h in enumerate(header)
+        if h not in RAW_FIELDS
+    ]
+
+
+def _flag_csv(df: DataFrame, source_file, extras: list[tuple[str, str]]) -> DataFrame:
     """Text columns, `_raw_record`, `_is_malformed`, `_is_invalid_encoding` and `_source_file`
     from a CSV frame with the corrupt-record column.
 
@@ -239,12 +277,29 @@ def _flag_csv(df: DataFrame, source_file) -> DataFrame:
 
     is_malformed = F.col(CORRUPT).isNotNull()
     raw_record = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*[F.col(n) for n in RAW_FIELDS])))
+    # Extra header columns are rescued like a JSON line's unknown fields, as JSON strings
+    # (CSV has no types); an extra field holding U+FFFD marks the row invalid_encoding too.
+    rescued = (
+        F.when(
+            ~is_malformed,
+            F.create_map(*[x for col, name in extras for x in (F.lit(name), _json_text(col))]),
+        )
+        if extras
+        else F.lit(None).cast("map<string,string>")
+    )
+    bad_text = raw_record.contains("\ufffd")
+    for col, _ in extras:
+        bad_text = bad_text | (
+            ~is_malformed & F.coalesce(F.col(col).contains("\ufffd"), F.lit(False))
+        )
     return df.select(
         *[F.when(~is_malformed, F.col(n)).alias(n) for n in RAW_FIELDS],
         raw_record.alias("_raw_record"),
         is_malformed.alias("_is_malformed"),
-        raw_record.contains("\ufffd").alias("_is_invalid_encoding"),
+        bad_text.alias("_is_invalid_encoding"),
         source_file.alias("_source_file"),
+        rescued.alias(RESCUED),
+        (~is_malformed if extras else F.lit(False)).alias("_has_unknown_field"),
     )
 
 
@@ -254,9 +309,10 @@ def csv_rows_python(f: RawFile, cuts: tuple[int, ...]) -> Iterator[tuple[str | N
     the corrupt-record column), every other record is split into fields as Spark's reader
     would (`""` is a quote, a CRLF inside quotes becomes LF, an empty field is null, a row
     with another number of fields than the header is malformed). Yields RAW_FIELDS values
-    then the corrupt record."""
+    then the extra columns' values (`_extra_columns`), then the corrupt record."""
     position = {name: i for i, name in enumerate(f.header) if name in RAW_FIELDS}
-    malformed_row = (None,) * len(RAW_FIELDS)
+    extra = [int(col.removeprefix("_extra_")) for col, _ in _extra_columns(f.header)]
+    malformed_row = (None,) * (len(RAW_FIELDS) + len(extra))
     records = csv_records(f.uri, cuts, f.size)
     next(records, None)  # the header, already read by inspect_file
     for raw, is_cut in records:
@@ -268,7 +324,11 @@ def csv_rows_python(f: RawFile, cuts: tuple[int, ...]) -> Iterator[tuple[str | N
         if len(fields) != len(f.header):
             yield (*malformed_row, text)
             continue
-        yield (*[fields[position[n]] or None for n in RAW_FIELDS], None)
+        yield (
+            *[fields[position[n]] or None for n in RAW_FIELDS],
+            *[fields[i] or None for i in extra],
+            None,
+        )
 
 
 def read_csv_python(spark: SparkSession, f: RawFile, cuts: tuple[int, ...]) -> DataFrame:
@@ -276,9 +336,11 @@ def read_csv_python(spark: SparkSession, f: RawFile, cuts: tuple[int, ...]) -> D
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    schema = T.StructType([T.StructField(n, T.StringType()) for n in (*RAW_FIELDS, CORRUPT)])
+    extras = _extra_columns(f.header)
+    names = (*RAW_FIELDS, *[col for col, _ in extras], CORRUPT)
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in names])
     df = spark.createDataFrame(list(csv_rows_python(f, cuts)), schema)
-    return _flag_csv(df, F.lit(f.uri))
+    return _flag_csv(df, F.lit(f.uri), extras)
 
 
 def read_csv(
@@ -313,7 +375,7 @@ def read_csv(
             .option("encoding", "UTF-8")
             .csv([to_spark_path(f.uri) for f in group])
         )
-        frames.append(_flag_csv(df, _source_file_col()))
+        frames.append(_flag_csv(df, _source_file_col(), _extra_columns(header)))
     if not frames:
         return None
     out = frames[0]
@@ -347,6 +409,8 @@ def read_raw(
                 T.StructField("_is_malformed", T.BooleanType()),
                 T.StructField("_is_invalid_encoding", T.BooleanType()),
                 T.StructField("_source_file", T.StringType()),
+                T.StructField(RESCUED, T.MapType(T.StringType(), T.StringType())),
+                T.StructField("_has_unknown_field", T.BooleanType()),
             ]
         )
         return spark.createDataFrame([], schema)

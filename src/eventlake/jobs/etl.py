@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
+from eventlake.contracts.drift import RESCUED_TYPE_CHANGE, UNKNOWN_FIELD, policy
 from eventlake.contracts.rules import RULE_CODES, RuleContext, effective_rules
 from eventlake.contracts.schemas import (
     COLUMN_SOURCES,
@@ -37,11 +38,14 @@ from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_f
 from eventlake.io.recordcount import RecordCount, RecordCounts
 from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
+from eventlake.transforms.drift import drift_codes
 
 log = logging.getLogger(__name__)
 
 # Counted in etl_runs.reason_counts: a duplicate whose payload differs from its winner's.
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
+# Counted in etl_runs.reason_counts too: the drift policy's codes (contracts/drift.py).
+DRIFT_CODES = (UNKNOWN_FIELD, RESCUED_TYPE_CHANGE)
 
 
 class AccountingError(EventlakeError):
@@ -65,10 +69,14 @@ class EtlResult:
     rows_restored: int = 0
     quarantine_ratio: float = 0.0
     reason_counts: dict[str, int] = field(default_factory=dict)
+    # rescued field name -> rows of the run that carried it (contracts/drift.py)
+    rescued_fields: dict[str, int] = field(default_factory=dict)
     events_version: int | None = None
     quarantine_version: int | None = None
     events_rows_written: int | None = None
     quarantine_rows_written: int | None = None
+    duplicates_version: int | None = None
+    duplicates_rows_written: int | None = None
     files: list[dict[str, object]] = field(default_factory=list)
     skipped_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -90,12 +98,14 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     """Cleanse, type, derive and validate: every raw row, with `reasons` and flags."""
     from eventlake.transforms import derive
     from eventlake.transforms.cleanse import enrich_cleansed
+    from eventlake.transforms.drift import with_drift_codes, with_type_drift
     from eventlake.transforms.validate import with_reasons
 
     rules = effective_rules(settings.etl.severity_overrides)
+    drift = policy(settings.etl.drift_policy)
     ctx = RuleContext(day.isoformat(), settings.etl.future_tolerance_days)
     return (
-        raw_df.transform(derive.with_invalid_type_flag)
+        raw_df.transform(with_type_drift, drift)
         .transform(enrich_cleansed)
         .transform(derive.with_event_time)
         .transform(derive.with_amount)
@@ -104,6 +114,7 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
         .transform(derive.with_personal_fields_protected, ip_key)
         .transform(derive.with_provenance, day.isoformat(), run_id, ingested_at)
         .transform(with_reasons, rules, ctx)
+        .transform(with_drift_codes, drift)
     )
 
 
@@ -139,7 +150,7 @@ def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, object]]
         F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
         F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{CONFLICTING_DUPLICATE}"),
     ]
-    for code in RULE_CODES:
+    for code in (*RULE_CODES, *DRIFT_CODES):
         in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
         aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
     if dq_groups is not None:
@@ -149,6 +160,21 @@ def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, object]]
         dq_groups.extend(groups)
         return per_file
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
+
+
+def _rescued_counts(flagged_df) -> dict[str, int]:
+    """Rescued field name -> the rows of the run that carried it (any outcome: clean,
+    duplicate or quarantined by another rule)."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        flagged_df.where(F.col("_rescued").isNotNull())
+        .select(F.explode(F.map_keys("_rescued")).alias("field"))
+        .groupBy("field")
+        .count()
+        .collect()
+    )
+    return {str(r["field"]): int(r["count"]) for r in sorted(rows, key=lambda r: r["field"])}
 
 
 def _quarantine_df(flagged_df):
@@ -186,12 +212,15 @@ def _write_run_record(
         "quarantine_ratio": result.quarantine_ratio,
         "max_reject_ratio": float(max_ratio),
         "reason_counts": result.reason_counts,
+        "rescued_fields": result.rescued_fields,
         "files": result.files,
         "skipped_files": result.skipped_files,
         "events_version": result.events_version,
         "quarantine_version": result.quarantine_version,
         "events_rows_written": result.events_rows_written,
         "quarantine_rows_written": result.quarantine_rows_written,
+        "duplicates_version": result.duplicates_version,
+        "duplicates_rows_written": result.duplicates_rows_written,
         "openlineage_run_id": lineage_run_id,
         "raw_uri": settings.raw_uri,
         "lake_uri": settings.lake_uri,
@@ -234,6 +263,41 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
         f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a bug: "
         f"report it with the run_id, and restore the table to version {version - 1} if needed"
     )
+
+
+def _reconcile_duplicates(result: EtlResult, uri: str, commits) -> str | None:
+    """Set `duplicates_version` and `duplicates_rows_written` from the duplicates commits
+    (jobs/replay.py `Written.duplicates_commits`); a message when a commit wrote another
+    number of rows (numOutputRows less numCopiedRows) than the run counted for it: the
+    first, duplicates_removed plus the other dates' copies the contest keeps there; the
+    restore commit, the copies that stay."""
+    total = 0
+    for i, (before, version, lake_rows) in enumerate(commits):
+        metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
+        # A commit that only deletes (the restore commit when no copy stays) adds no file and
+        # reports no numOutputRows: it wrote 0 rows. Any other missing metric is -1.
+        no_files = metrics.get("numFiles", "0") == "0"
+        output = metrics.get("numOutputRows", "0" if no_files else "-1")
+        written = int(output) - int(metrics.get("numCopiedRows", "0"))
+        total += written
+        result.duplicates_version = version
+        result.duplicates_rows_written = total
+        if i == 0:
+            expected = result.duplicates_removed + lake_rows
+            counted = (
+                f"duplicates_removed {result.duplicates_removed} + {lake_rows} other dates' "
+                f"copies kept in duplicates"
+            )
+        else:
+            expected, counted = lake_rows, f"{lake_rows} other dates' copies that stay"
+        if written != expected:
+            return (
+                f"the duplicates commit (version {version} of {uri}) wrote {written} rows "
+                f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a "
+                f"bug: report it with the run_id, and restore the table to version "
+                f"{version - 1} if needed"
+            )
+    return None
 
 
 def run_etl(
@@ -338,6 +402,7 @@ def _run_etl(
         result.reason_counts[CONFLICTING_DUPLICATE] = sum(
             int(r[f"reason__{CONFLICTING_DUPLICATE}"] or 0) for r in per_file
         )
+        result.rescued_fields = _rescued_counts(flagged)
         result.phase_seconds = phases
         result.skipped_files = skipped
         phase("parse_validate_count")
@@ -350,10 +415,12 @@ def _run_etl(
         lake.ensure_table(spark, runs_uri, ETL_RUNS_SCHEMA)
         phase("ensure_tables")
 
+        severities = {r.code: r.severity for r in effective_rules(settings.etl.severity_overrides)}
+        severities.update(drift_codes(policy(settings.etl.drift_policy)))
         fail_rules = [
-            r.code
-            for r in effective_rules(settings.etl.severity_overrides)
-            if r.severity == "fail" and result.reason_counts.get(r.code, 0) > 0
+            code
+            for code, severity in severities.items()
+            if severity == "fail" and result.reason_counts.get(code, 0) > 0
         ]
         quality = None
         if dq_groups is not None:
@@ -420,7 +487,9 @@ def _run_etl(
         # Counted from the contest's outcome, before the commit; the commit's own metrics
         # are the other side of the check.
         result.rows_restored = written.restored
-        mismatch = _reconcile(result, "events", events_uri, before)
+        mismatch = _reconcile(result, "events", events_uri, before) or _reconcile_duplicates(
+            result, duplicates_uri, written.duplicates_commits
+        )
         if mismatch:
             raise AccountingError(mismatch)  # recorded as a failed run below
         if written.restored or written.demoted:
@@ -559,7 +628,7 @@ def _account(
     result.rows_clean = total("rows_clean")
     result.rows_quarantined = total("rows_quarantined")
     result.duplicates_removed = total("duplicates_removed")
-    result.reason_counts = {code: total(f"reason__{code}") for code in RULE_CODES}
+    result.reason_counts = {code: total(f"reason__{code}") for code in (*RULE_CODES, *DRIFT_CODES)}
     result.quarantine_ratio = (
         result.rows_quarantined / result.rows_read if result.rows_read else 0.0
     )

@@ -67,7 +67,7 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
     (events_from, events_to), (duplicates_from, duplicates_to) = window
     parts = []
     if lake.table_exists(spark, events_uri):
-        ev = lake.read_table(spark, events_uri).where(
+        ev = lake.read_as(spark, events_uri, EVENTS_SCHEMA).where(
             F.col("event_date").between(F.lit(events_from), F.lit(events_to))
             & (F.col("processing_date") != F.lit(day))
         )
@@ -82,7 +82,7 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
             )
         )
     if lake.table_exists(spark, duplicates_uri):
-        dp = lake.read_table(spark, duplicates_uri).where(
+        dp = lake.read_as(spark, duplicates_uri, DUPLICATES_SCHEMA).where(
             F.col("processing_date").between(F.lit(duplicates_from), F.lit(duplicates_to))
             & (F.col("processing_date") != F.lit(day))
         )
@@ -231,6 +231,10 @@ class Written:
     # from events to duplicates (deleted by it).
     restored: int = 0
     demoted: int = 0
+    # Each duplicates commit: (version before it, its version, the lake rows it writes as
+    # counted from the contest's outcome). The run's own duplicates (duplicates_removed)
+    # are the rest of the first commit's rows; jobs/etl.py reconciles both.
+    duplicates_commits: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def write(
@@ -262,9 +266,12 @@ def write(
     dups = dups.unionByName(
         _as_duplicates(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)), True)
     )
+    before = lake.latest_version(spark, duplicates_uri)
     out.duplicates_version = lake.replace_where(
         dups, duplicates_uri, predicate(day, dup_pairs), metadata("duplicates")
     )
+    kept = sum(1 for c in changes if c["_fate"] in (DUPLICATE, KEEP))
+    out.duplicates_commits.append((before, out.duplicates_version, kept + len(restored)))
 
     # 2. events: D's winners and the restored copies; demoted rows and D's old rows go. An
     #    other date's winner that keeps its place is not rewritten, so the commit writes
@@ -287,7 +294,15 @@ def write(
                 (F.col("processing_date") == F.lit(d).cast("date")) & (F.col("event_id") == i)
             )
         rest = lake_rows.where(in_pairs & fate.isin(DUPLICATE, KEEP))
+        before = lake.latest_version(spark, duplicates_uri)
         out.duplicates_version = lake.replace_where(
             _as_duplicates(rest), duplicates_uri, predicate(None, pairs), metadata("restore")
         )
+        stay = sum(
+            1
+            for c in changes
+            if c["_fate"] in (DUPLICATE, KEEP)
+            and (c["processing_date"].isoformat(), str(c["event_id"])) in keys  # type: ignore[attr-defined]
+        )
+        out.duplicates_commits.append((before, out.duplicates_version, stay))
     return out

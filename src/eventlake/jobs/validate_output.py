@@ -39,6 +39,8 @@ def _delta_type(t: object) -> str:
     """delta-rs type JSON -> Spark simpleString."""
     if isinstance(t, str):
         return _DELTA_TYPES.get(t, t).replace("decimal(", "decimal(").replace(" ", "")
+    if isinstance(t, dict) and t.get("type") == "map":
+        return f"map<{_delta_type(t['keyType'])},{_delta_type(t['valueType'])}>"
     raise InputError(f"nested column type {t!r} is not expected in the events table")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import MapType
 
 from eventlake.contracts.schemas import DUPLICATE_PAYLOAD_EXCLUDED, EVENTS_SCHEMA
 
@@ -36,10 +37,17 @@ def payload_hash(columns: tuple[str, ...] = PAYLOAD_COLUMNS) -> Column:
     Each value is tagged with its column's position, so (a, null) and (null, a) differ.
     """
     types = {f.name: f.dataType for f in EVENTS_SCHEMA.fields}
-    parts = [
-        F.concat(F.lit(f"{i}:"), F.col(c).cast(types[c]).cast("string"))
-        for i, c in enumerate(columns)
-    ]
+
+    def text(c: str) -> Column:
+        typed = F.col(c).cast(types[c])
+        if isinstance(types[c], MapType):
+            # `_rescued`: the same fields in another order are the same payload
+            return F.sort_array(F.map_entries(typed)).cast("string")
+        return typed.cast("string")
+
+    # A null value adds nothing to the hash: a copy without rescued fields hashes as it did
+    # before the `_rescued` column existed.
+    parts = [F.concat(F.lit(f"{i}:"), text(c)) for i, c in enumerate(columns)]
     return F.xxhash64(*parts)
 
 

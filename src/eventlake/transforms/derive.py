@@ -6,10 +6,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.pii import DROPPED, HASHED
-from eventlake.contracts.schemas import EVENT_CATEGORY, RAW_FIELDS
+from eventlake.contracts.schemas import EVENT_CATEGORY
 from eventlake.transforms.cleanse import _map_literal
 from eventlake.transforms.keyed_hash import HmacKey
-from eventlake.transforms.parse import has_json_container, parse_amount, parse_event_time
+from eventlake.transforms.parse import parse_amount, parse_event_time
 
 
 def with_event_time(df: DataFrame) -> DataFrame:
@@ -75,9 +75,3 @@ def with_provenance(
         .withColumn("_run_id", F.lit(run_id))
         .withColumn("_ingested_at", F.to_timestamp(F.lit(ingested_at)))
     )
-
-
-def with_invalid_type_flag(df: DataFrame) -> DataFrame:
-    """`_has_invalid_type`: a contract field holds a JSON object or array (see
-    transforms.parse.has_json_container). Runs on the raw text, before cleansing."""
-    return df.withColumn("_has_invalid_type", has_json_container(F.col("_raw_record"), RAW_FIELDS))

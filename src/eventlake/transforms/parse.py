@@ -67,6 +67,22 @@ def _starts_container(value: Column) -> Column:
     return value.startswith("{") | value.startswith("[")
 
 
+def json_container_flags(raw_record: Column, fields: Sequence[str]) -> dict[str, Column]:
+    """Per field of `fields`: True when it holds a JSON object or array in `raw_record`
+    (never null; see has_json_container for how). Only rows where a field's text starts with
+    `{` or `[` parse the record a second time."""
+    variant = F.try_parse_json(raw_record)
+
+    def is_container(name: str) -> Column:
+        kind = F.schema_of_variant(F.variant_get(variant, f"$.{name}", "variant"))
+        return kind.startswith("OBJECT") | kind.startswith("ARRAY")
+
+    return {
+        name: F.coalesce(F.when(_starts_container(F.col(name)), is_container(name)), F.lit(False))
+        for name in fields
+    }
+
+
 def has_json_container(raw_record: Column, fields: Sequence[str]) -> Column:
     """True when one of `fields` holds a JSON object or array in `raw_record` (never null).
 

@@ -54,4 +54,5 @@ def ev(
         "raw/part-0.json.gz",
         "etl-1",
         datetime(2026, 2, 1),
+        None,  # _rescued
     )
