@@ -42,7 +42,11 @@ DISTINCT_RSD = 0.01
 PERCENTILE_ACCURACY = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 # Columns of the contract that may be null in events (provenance columns never are).
-NULLABLE_COLUMNS: tuple[str, ...] = tuple(f.name for f in EVENTS_SCHEMA.fields if f.nullable)
+# The contract's own nullable fields: not the `_` bookkeeping columns such as `_rescued` (the
+# unknown fields a producer sends; they come and go under the drift policy, not this gate).
+NULLABLE_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in EVENTS_SCHEMA.fields if f.nullable and not f.name.startswith("_")
+)
 # Metrics that add up over segments (the only ones summed into country=other).
 ADDITIVE = ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "purchases")
 NULL_SEGMENT = "(null)"
