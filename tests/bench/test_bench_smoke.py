@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SMOKE_ARGS = [
-    "--events", "2000", "--files", "2", "--runs", "1", "--no-make-run",
+    "--events", "2000", "--files", "2", "--runs", "1", "--process-runs", "1", "--no-make-run",
     "--train-users", "200", "--train-events-per-day", "600", "--train-label-days", "4",
     "--train-window-days", "1", "--train-min-rows", "20",
     "--train-classifiers", "logistic_regression",
@@ -49,6 +49,10 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "ETL / DuckDB" in proc.stdout
+    # The table leads with the whole-process ratio to the reference.
+    table_rows = [x for x in proc.stdout.splitlines() if x.strip()]
+    header = next(i for i, x in enumerate(table_rows) if x.startswith("measure"))
+    assert table_rows[header + 2].startswith("ETL as a fresh process / DuckDB")
 
     files = sorted((home / "bench").glob("results-*.json"))
     assert len(files) == 1
@@ -68,7 +72,7 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     assert duck == etl
     assert naive == etl
 
-    for step in ("etl", "duckdb", "naive", "train"):
+    for step in ("etl_process", "etl", "duckdb", "naive", "train"):
         series = results["timings"][step]
         assert len(series["runs"]) == 1
         assert series["min"] <= series["median"] <= series["max"]
@@ -77,15 +81,19 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     assert phases
     assert all(isinstance(v, int | float) for v in phases.values())
     assert results["timings"]["etl"]["spark_profiles"][0]["jobs"] > 0
+    process_phases = results["timings"]["etl_process"]["phases_median"]
+    assert {"process_start", "spark_session", "parse_validate_count"} <= set(process_phases)
 
     metrics = results["metrics"]
     assert metrics["etl_rows_per_second"] > 0
     assert metrics["etl_vs_duckdb"] > 0
+    assert metrics["etl_process_vs_duckdb"] > 0
     assert metrics["naive_vs_etl"] > 0
     assert metrics["peak_memory_mb"] > 0
     assert metrics["scale_ratio"] is None
     targets = {t["metric"]: t for t in results["targets"]}
     assert set(targets) == {
+        "etl_process_vs_duckdb",
         "etl_vs_duckdb",
         "naive_vs_etl",
         "scale_ratio",

@@ -161,6 +161,64 @@ class Bench:
             "profile": profile,
         }
 
+    def etl_process_run(self, ds: Any, i: int) -> dict[str, Any]:
+        """`eventlake etl` as a fresh process, as the scheduler runs it (JVM start, session
+        start, cold JIT and all), into a fresh state dir and lake. The wall time is the
+        process's; the phases and counts are the run's own, from the JSON summary it prints."""
+        import json
+
+        home = self.work / f"etl-process-{i}"
+        home.mkdir(parents=True)
+        exe = Path(sys.executable).with_name("eventlake")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "eventlake.cli"]
+        cmd += [
+            "etl",
+            "--date",
+            ds.day.isoformat(),
+            "--raw-uri",
+            ds.raw_uri,
+            "--lake-uri",
+            (home / "lake").as_uri(),
+        ]
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+        }
+        env["EVENTLAKE_HOME"] = str(home)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
+        env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        log_file = self.bench_dir / "logs" / f"{self.work.name}-etl-process-{i}.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.memory.set_label("etl_process")
+        t0 = time.perf_counter()
+        with log_file.open("w") as err:
+            proc = subprocess.run(
+                cmd, check=False, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=err
+            )
+        seconds = time.perf_counter() - t0
+        self.memory.set_label("idle")
+        out = proc.stdout.decode("utf-8", errors="replace")
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"eventlake etl (fresh process) exited {proc.returncode}; see {log_file}"
+            )
+        summary = json.loads([x for x in out.splitlines() if x.startswith("{")][-1])
+        if not self.args.keep_outputs:
+            shutil.rmtree(home, ignore_errors=True)
+        phases = dict(summary["phase_seconds"])
+        # Before the run's own clock starts: interpreter start, imports, settings.
+        phases["process_start"] = round(seconds - float(summary["seconds"]), 3)
+        log.info("bench: etl process run %d: %.1f s %s", i, seconds, phases)
+        reasons = summary.get("reason_counts") or {}
+        return {
+            "seconds": seconds,
+            "phases": phases,
+            "counts": counts_of(
+                argparse.Namespace(**{k: summary[k] for k in COUNT_KEYS}, reason_counts=reasons)
+            ),
+        }
+
     def duckdb_run(self, ds: Any, i: int) -> dict[str, Any]:
         from eventlake.bench.duck import run_duckdb
 
@@ -388,9 +446,15 @@ class Bench:
 
             # Rounds interleave the three versions, so a change in the machine's load hits
             # them alike instead of one whole series.
-            etl, duck, naive, no_dq = [], [], [], []
+            etl, duck, naive, no_dq, process = [], [], [], [], []
             naive_runs = a.runs if a.naive_runs is None else a.naive_runs
-            for i in range(a.runs):
+            process_runs = max(a.runs, 3) if a.process_runs is None else a.process_runs
+            for i in range(max(a.runs, process_runs)):
+                if i < process_runs:
+                    process.append(self.etl_process_run(ds, i))
+                if i >= a.runs:
+                    self.note_load(f"round {i}")
+                    continue
                 etl.append(self.etl_run(ds, i, "etl"))
                 if not a.skip_dq_cost:
                     no_dq.append(self.etl_run(ds, i, "etl-nodq", dq=False))
@@ -407,6 +471,10 @@ class Bench:
                 self.mismatches += compare_counts(
                     f"etl run {i}", etl[0]["counts"], etl[-1]["counts"]
                 )
+            for i, run in enumerate(process):
+                self.mismatches += compare_counts(
+                    f"etl process run {i}", etl[0]["counts"], run["counts"]
+                )
             counts["etl"] = etl[0]["counts"]
             if duck:
                 counts["duckdb"] = duck[0]["counts"]
@@ -414,6 +482,7 @@ class Bench:
                 counts["naive"] = naive[0]["counts"]
             timings["etl"] = self._series(etl)
             timings["etl_without_dq"] = self._series(no_dq) if no_dq else None
+            timings["etl_process"] = self._series(process) if process else None
             timings["duckdb"] = self._series(duck) if duck else None
             timings["naive"] = self._series(naive) if naive else None
 
@@ -478,10 +547,14 @@ class Bench:
 
         rows = results["dataset"]["records"]
         etl = med("etl")
+        process = med("etl_process")
         driver_peaks = [
             results["memory_mb"][k]["total"] for k in ("etl", "train") if k in results["memory_mb"]
         ]
         return {
+            "etl_process_seconds": process,
+            "etl_process_vs_duckdb": report.ratio(process, med("duckdb")),
+            "etl_process_rows_per_second": round(rows / process) if process else None,
             "etl_seconds": etl,
             "etl_rows_per_second": round(rows / etl) if etl else None,
             "duckdb_seconds": med("duckdb"),
@@ -510,6 +583,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--files", type=int, default=8, help="gzip files in the drop (8)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each step (3)")
+    parser.add_argument(
+        "--process-runs", type=int,
+        help="runs of `eventlake etl` as a fresh process (default: --runs, at least 3)",
+    )  # fmt: skip
     parser.add_argument(
         "--scale", action="store_true",
         help="also time the ETL on --scale-factor times the events (the 4M/1M ratio)",

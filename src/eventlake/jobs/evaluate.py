@@ -51,18 +51,32 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     model = registry.load_model(model_uri)
     threshold = get_threshold(model)
     labelled_df = build_user_day_features(events_df, start, end, window_days, with_label=True)
-    y, p = training.scores(model, labelled_df)
-    if not y or min(y) == max(y):
-        raise InputError(
-            f"label days {start}..{end} give {len(y)} rows with a single class: "
-            "ROC-AUC is undefined; widen the range"
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    # Aggregated in Spark (ml/metrics.py): the driver holds no row-sized list.
+    scored_df = training.scored(model, labelled_df).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        rows, positives = metrics.frame_class_counts(scored_df)
+        if not rows or positives in (0, rows):
+            raise InputError(
+                f"label days {start}..{end} give {rows} rows with a single class: "
+                "ROC-AUC is undefined; widen the range"
+            )
+        constant = info.train_positive_rate
+        if constant is None:
+            constant = positives / rows
+        model_metrics = metrics.frame_metrics(scored_df, threshold)
+        baseline = metrics.frame_metrics(
+            scored_df.select("y", F.lit(float(constant)).alias("p")), threshold
         )
-    constant = info.train_positive_rate
-    if constant is None:
-        constant = sum(y) / len(y)
+    finally:
+        scored_df.unpersist()
+    model_metrics.pop("best_f1_threshold")
+    baseline.pop("best_f1_threshold")
     result: dict[str, Any] = {
-        **metrics.classification_metrics(y, p, threshold),
-        **metrics.with_prefix("baseline_", metrics.baseline_metrics(y, constant, threshold)),
+        **model_metrics,
+        **metrics.with_prefix("baseline_", baseline),
         "threshold": threshold,
     }
     result["rows"] = int(result["rows"])

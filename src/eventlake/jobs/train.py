@@ -516,8 +516,8 @@ def _gate(
         uri = f"models:/{ml.model_name}@{registry.CHAMPION}"
         try:
             model = mlflow.spark.load_model(uri)
-            y, p = training.scores(model, training.filter_label_days(labelled_df, plan.holdout))
-            champion_auc = metrics.roc_auc(y, p)
+            holdout_df = training.filter_label_days(labelled_df, plan.holdout)
+            champion_auc = metrics.frame_metrics(training.scored(model, holdout_df))["roc_auc"]
         except Exception as exc:  # the champion must not be replaced on a scoring accident
             log.exception("champion %s failed to score the holdout", uri)
             return registry.GateDecision(

@@ -158,16 +158,13 @@ def check_splits(counts: dict[str, SplitCounts], plan: SplitPlan, min_train_rows
         raise InputError("cannot train: " + "; ".join(problems))
 
 
-def scores(model: PipelineModel, df: DataFrame) -> tuple[list[float], list[float]]:
-    """(labels, probability of class 1) of `df` scored by `model`, collected to the driver."""
-    rows = (
-        model.transform(df)
-        .select(
-            F.col(LABEL_COLUMN).alias("y"), vector_to_array("probability").getItem(1).alias("p")
-        )
-        .collect()
+def scored(model: PipelineModel, df: DataFrame) -> DataFrame:
+    """`df` scored by `model`: label `y` and probability of class 1 `p`, one row per input
+    row, for the Spark metrics of ml/metrics.py (nothing is collected to the driver)."""
+    return model.transform(df).select(
+        F.col(LABEL_COLUMN).cast("double").alias("y"),
+        vector_to_array("probability").getItem(1).alias("p"),
     )
-    return [r["y"] for r in rows], [r["p"] for r in rows]
 
 
 @dataclass
@@ -204,19 +201,28 @@ def fit_and_select(
     holdout_df = filter_label_days(labelled_df, plan.holdout)
 
     candidates = []
-    val_scores: dict[str, tuple[list[float], list[float]]] = {}
+    thresholds: dict[str, float] = {}
     for kind in kinds:
         model = build_pipeline(kind, params).fit(train_df)
-        y, p = scores(model, val_df)
-        val_scores[kind] = (y, p)
-        candidates.append(Candidate(kind, model, M.roc_auc(y, p), M.average_precision(y, p)))
+        val = M.frame_metrics(scored(model, val_df))
+        thresholds[kind] = val["best_f1_threshold"]
+        candidates.append(Candidate(kind, model, val["roc_auc"], val["pr_auc"]))
     best = max(candidates, key=lambda c: (c.validation_roc_auc, c.validation_pr_auc))
-    threshold = M.best_f1_threshold(*val_scores[best.kind])
+    threshold = thresholds[best.kind]
     model = set_threshold(best.model, threshold)
 
-    y, p = scores(model, holdout_df)
-    holdout = M.classification_metrics(y, p, threshold)
-    baseline = M.baseline_metrics(y, train_positive_rate, threshold)
+    from pyspark import StorageLevel
+
+    holdout_scored = scored(model, holdout_df).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        holdout = M.frame_metrics(holdout_scored, threshold)
+        baseline = M.frame_metrics(
+            holdout_scored.select("y", F.lit(float(train_positive_rate)).alias("p")), threshold
+        )
+    finally:
+        holdout_scored.unpersist()
+    holdout.pop("best_f1_threshold")
+    baseline.pop("best_f1_threshold")
     metrics: dict[str, float] = {
         **M.with_prefix("holdout_", holdout),
         **M.with_prefix("baseline_", baseline),
