@@ -72,7 +72,7 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     assert duck == etl
     assert naive == etl
 
-    for step in ("etl_process", "etl", "duckdb", "naive", "train"):
+    for step in ("etl_process", "etl", "etl_without_dq", "duckdb", "naive", "train"):
         series = results["timings"][step]
         assert len(series["runs"]) == 1
         assert series["min"] <= series["median"] <= series["max"]
@@ -88,6 +88,7 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     assert metrics["etl_rows_per_second"] > 0
     assert metrics["etl_vs_duckdb"] > 0
     assert metrics["etl_process_vs_duckdb"] > 0
+    assert metrics["dq_cost_ratio"] > 0
     assert metrics["naive_vs_etl"] > 0
     assert metrics["peak_memory_mb"] > 0
     assert metrics["scale_ratio"] is None
