@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DIR
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
 
 # A log4j line from the JVM (`26/12/02 06:10:14 WARN Utils: ...`), a Python logging line
 # (`2026-12-02 06:10:13,227 INFO py4j.clientserver: ...`), and Spark's shell banner.
