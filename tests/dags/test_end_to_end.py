@@ -167,7 +167,10 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
 
     views = lineage_runs(events)
     for view in views.values():
-        assert view.states[0] == "START", view
+        # `airflow dags test` runs the DAG run without the scheduler, so the provider sends
+        # only the DAG run's terminal event; every other run starts with START.
+        if view.job != DAG_ID:
+            assert view.states[0] == "START", view
         assert [s for s in view.states if s in ("COMPLETE", "FAIL", "ABORT")] == [view.state]
         if view.parent:
             assert view.parent.rsplit("/", 1)[1] in views, view

@@ -147,9 +147,10 @@ def render(c: Chain, where: str) -> str:
     for out in c.etl.outputs:
         lines.append(f"     ├─ {_name(out)}")
     if c.train is not None:
-        lines.append(f"     └─ {_run_line(c.train)}")
+        last = c.score is None
+        lines.append(f"     {'└─' if last else '├─'} {_run_line(c.train)}")
         for out in c.train.outputs:
-            lines.append(f"        └─ {_name(out)}")
+            lines.append(f"     {'   ' if last else '│  '}└─ {_name(out)}")
     if c.score is not None:
         model = next((d for d in c.score.inputs if d[0] == "mlflow"), None)
         trained = (
