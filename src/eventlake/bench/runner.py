@@ -93,6 +93,20 @@ def _median_profile(profiles: list[dict[str, Any]]) -> dict[str, dict[str, float
     return out
 
 
+def _fresh_env(home: Path) -> dict[str, str]:
+    """The environment of a child eventlake process with its own state dir `home`: none of
+    this process's eventlake settings or tracking URI, this interpreter for PySpark."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+    }
+    env["EVENTLAKE_HOME"] = str(home)
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    return env
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace, settings: Settings) -> None:
         self.args = args
@@ -180,14 +194,7 @@ class Bench:
             "--lake-uri",
             (home / "lake").as_uri(),
         ]
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
-        }
-        env["EVENTLAKE_HOME"] = str(home)
-        env.setdefault("PYSPARK_PYTHON", sys.executable)
-        env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        env = _fresh_env(home)
         log_file = self.bench_dir / "logs" / f"{self.work.name}-etl-process-{i}.log"
         log_file.parent.mkdir(parents=True, exist_ok=True)
         self.memory.set_label("etl_process")
@@ -350,14 +357,7 @@ class Bench:
             home.mkdir(parents=True)
             log_file = self.bench_dir / "logs" / f"{self.work.name}-make-run-{i}.log"
             log_file.parent.mkdir(parents=True, exist_ok=True)
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
-            }
-            env["EVENTLAKE_HOME"] = str(home)
-            env.setdefault("PYSPARK_PYTHON", sys.executable)
-            env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+            env = _fresh_env(home)
             self.memory.set_label("make_run")
             t0 = time.perf_counter()
             with log_file.open("w") as out:

@@ -52,7 +52,6 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     threshold = get_threshold(model)
     labelled_df = build_user_day_features(events_df, start, end, window_days, with_label=True)
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
     # Aggregated in Spark (ml/metrics.py): the driver holds no row-sized list.
     scored_df = training.scored(model, labelled_df).persist(StorageLevel.MEMORY_AND_DISK)
@@ -66,14 +65,9 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
         constant = info.train_positive_rate
         if constant is None:
             constant = positives / rows
-        model_metrics = metrics.frame_metrics(scored_df, threshold)
-        baseline = metrics.frame_metrics(
-            scored_df.select("y", F.lit(float(constant)).alias("p")), threshold
-        )
+        model_metrics, baseline = metrics.model_and_baseline(scored_df, threshold, constant)
     finally:
         scored_df.unpersist()
-    model_metrics.pop("best_f1_threshold")
-    baseline.pop("best_f1_threshold")
     result: dict[str, Any] = {
         **model_metrics,
         **metrics.with_prefix("baseline_", baseline),

@@ -248,3 +248,17 @@ def frame_class_counts(df: DataFrame) -> tuple[int, int]:
         F.sum(F.when(F.col("y") == 1, 1).otherwise(0)).alias("positives"),
     ).first()
     return (int(row["rows"]), int(row["positives"] or 0)) if row is not None else (0, 0)
+
+
+def model_and_baseline(
+    df: DataFrame, threshold: float, base_rate: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(the model's metrics, those of a constant score `base_rate`) on the same scored rows
+    (`y`, `p`), at `threshold`; the selection-only `best_f1_threshold` left out of both."""
+    from pyspark.sql import functions as F
+
+    model = frame_metrics(df, threshold)
+    baseline = frame_metrics(df.select("y", F.lit(float(base_rate)).alias("p")), threshold)
+    model.pop("best_f1_threshold")
+    baseline.pop("best_f1_threshold")
+    return model, baseline

@@ -215,14 +215,9 @@ def fit_and_select(
 
     holdout_scored = scored(model, holdout_df).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        holdout = M.frame_metrics(holdout_scored, threshold)
-        baseline = M.frame_metrics(
-            holdout_scored.select("y", F.lit(float(train_positive_rate)).alias("p")), threshold
-        )
+        holdout, baseline = M.model_and_baseline(holdout_scored, threshold, train_positive_rate)
     finally:
         holdout_scored.unpersist()
-    holdout.pop("best_f1_threshold")
-    baseline.pop("best_f1_threshold")
     metrics: dict[str, float] = {
         **M.with_prefix("holdout_", holdout),
         **M.with_prefix("baseline_", baseline),
