@@ -47,11 +47,12 @@ def quality_gate(run_date: str) -> dict[str, Any]:
 
 
 @task(task_id="promotion_outcome", execution_timeout=timedelta(minutes=10))
-def promotion_outcome() -> dict[str, Any]:
-    """Log the model versions holding the champion and challenger aliases."""
+def promotion_outcome(run_date: str) -> dict[str, Any]:
+    """Log the model versions holding the champion and challenger aliases, and write the
+    day's run report again with its training section."""
     from eventlake.orchestration.tasks import promotion_task
 
-    return promotion_task()
+    return promotion_task(run_date)
 
 
 @task(task_id="etl", execution_timeout=timedelta(hours=3))
@@ -157,4 +158,4 @@ with DAG(
         train = train_local(RUN_DATE)
         score = score_local(RUN_DATE)
 
-    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(), score)
+    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(RUN_DATE), score)

@@ -8,6 +8,7 @@ backfilled twice (idempotency), 2026-01-04..07 once, and then Airflow runs the w
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -195,6 +196,19 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     assert set(predictions["as_of_date"].astype(str)) == {DAYS[7]}
     assert set(predictions["model_version"]) == {"1"}
     assert len(predictions) > 0
+    # promotion_outcome wrote the day's run report again, with the training section: the
+    # version trained for the date and the gate's decision (no champion before it).
+    run_id = day_runs.iloc[0]["run_id"]
+    page = (
+        Path(settings.artifacts_uri.removeprefix("file://"))
+        / "reports"
+        / DAYS[7]
+        / f"{run_id}.html"
+    ).read_text()
+    training = re.sub(r"<[^>]+>", " ", page.split('id="training"', 1)[1].split("<h2>", 1)[0])
+    assert re.search(r"Model\s+eventlake-high-value\s+version 1\b", training), training
+    assert "promoted to champion" in training
+    assert "aliases now: champion = 1, challenger = 1" in training
 
 
 def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):

@@ -9,9 +9,11 @@ enough for the purchases check's min_baseline of 20), days 2026-02-01 .. 2026-02
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
+from browser import render
 from deltalake import DeltaTable
 
 from eventlake.datagen.plant import parse_plant
@@ -88,3 +90,10 @@ def test_planted_faults_stop_their_day_and_clean_days_pass(spark, state_home):
         state_home / "bucket" / "artifacts" / "reports" / str(DROP_DAY) / f"{dropped.run_id}.html"
     )
     assert "STOPPED" in page.read_text()
+    # ... and it is the README's screenshot: `docs/report.png` is a copy of this artifact
+    # (build/test-artifacts/report-planted-drop.png), taken in a real headless browser.
+    shown = render(page, "report-planted-drop.png", height=2000)
+    assert shown.console == []
+    text = re.sub(r"<[^>]+>", " ", shown.dom)
+    assert "STOPPED (gate_failed)" in text and "country=US" in text
+    assert shown.dom.count("<svg") == 4 and shown.screenshot.stat().st_size > 10_000

@@ -63,7 +63,19 @@ def rescued(tmp_path_factory, spark):
         result = run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
         events = {r["event_id"]: r["_rescued"] for r in _table(spark, root, "events").collect()}
         runs = _table(spark, root, "etl_runs").collect()
-        yield {"root": root, "settings": settings, "result": result, "events": events, "runs": runs}
+        schema_metrics = {
+            (r["metric"], r["segment"]): r["value"]
+            for r in _table(spark, root, "dq_metrics").collect()
+            if r["metric"].startswith("unknown_field")
+        }
+        yield {
+            "root": root,
+            "settings": settings,
+            "result": result,
+            "events": events,
+            "runs": runs,
+            "schema_metrics": schema_metrics,
+        }
 
 
 def test_unknown_fields_go_to_rescued_as_json_text(rescued):
@@ -92,6 +104,17 @@ def test_rescued_fields_are_counted_per_field_and_warned(rescued):
     assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (6, 5, 1)
     (run,) = rescued["runs"]
     assert run["rescued_fields"] == expected
+    # the schema metrics of dq_metrics: 7 unknown names, and each one's rows (issue 17)
+    assert rescued["schema_metrics"] == {
+        ("unknown_fields", "all"): 7.0,
+        ("unknown_field_rows", "field=x_new"): 2.0,
+        ("unknown_field_rows", "field=score"): 1.0,
+        ("unknown_field_rows", "field=meta"): 1.0,
+        ("unknown_field_rows", "field=gone"): 1.0,
+        ("unknown_field_rows", "field=Event_ID"): 1.0,
+        ("unknown_field_rows", "field=campaign"): 2.0,
+        ("unknown_field_rows", "field=ref"): 2.0,
+    }
 
 
 def test_validate_output_passes_with_rescued(rescued, capsys):

@@ -82,7 +82,7 @@ def backfill(
                 log.info("backfill %s: training skipped: %s", day, gap)
             elif not skip_train:
                 steps.run_local_job(settings, steps.TRAIN, day, in_process=in_process)
-                result["promotion"] = steps.promotion(settings)
+                result["promotion"] = steps.promotion(settings, day)
                 steps.run_local_job(settings, steps.SCORE, day, in_process=in_process)
                 result["scored"] = True
             result["status"] = "succeeded"

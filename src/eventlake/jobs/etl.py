@@ -426,7 +426,7 @@ def _run_etl(
         if dq_groups is not None:
             from eventlake.quality.gate import judge
 
-            quality = judge(spark, settings, day, dq_groups)
+            quality = judge(spark, settings, day, dq_groups, result.rescued_fields)
             result.dq_checks = [r.as_row() for r in quality.checks]
             phase("dq_checks")
         anomalies = quality.failures if quality else []

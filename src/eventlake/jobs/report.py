@@ -1,13 +1,15 @@
 """`eventlake report --date D`: write the HTML run report of every ETL run of D, and the index
-(eventlake.quality.report). The ETL writes the page of each run itself; this makes them again,
-e.g. for runs made before reports existed or against another lake."""
+(eventlake.quality.report). The ETL writes the page of each run itself, and the promotion step
+writes the page of the run in charge again with its training; this makes them again, e.g. for
+runs made before reports existed or against another lake. The page of the run in charge of D
+(the quality gate's run) gets the training section."""
 
 from __future__ import annotations
 
 import argparse
 
 from eventlake.dates import parse_date
-from eventlake.errors import InputError
+from eventlake.errors import EventlakeError, InputError
 from eventlake.io.dq import query
 from eventlake.settings import Settings
 
@@ -32,6 +34,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             f"no etl_runs row for {day.isoformat()} in {settings.lake_uri}: run "
             f"`eventlake etl --date {day.isoformat()}` first"
         )
+    from eventlake.orchestration.gate import latest_run
+
+    try:
+        in_charge = latest_run(settings, day.isoformat())["run_id"]
+    except EventlakeError:  # the run in charge left no row (killed): no page has training
+        in_charge = None
     for r in runs:
-        print(write_run_report(settings, day.isoformat(), r["run_id"]))
+        with_training = r["run_id"] == in_charge
+        print(write_run_report(settings, day.isoformat(), r["run_id"], with_training=with_training))
     return 0

@@ -62,3 +62,59 @@ def describe(outcome: dict[str, Any]) -> str:
         else "  the latest version is not the champion"
     )
     return "\n".join(lines)
+
+
+# Per-run figures of a training, shown on the day's run report (MLflow run metrics).
+TRAINING_METRICS = (
+    "holdout_roc_auc",
+    "holdout_pr_auc",
+    "holdout_log_loss",
+    "holdout_f1",
+    "baseline_roc_auc",
+    "baseline_pr_auc",
+    "champion_holdout_roc_auc",
+)
+
+
+def trained_for(tracking_uri: str, model_name: str, day: str) -> dict[str, Any] | None:
+    """The latest version of `model_name` trained for `day` (its `run_date` tag), with its
+    holdout metrics, the champion it was judged against and the gate's decision; None when no
+    version was trained for that date. MLflow errors propagate to the caller."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri=tracking_uri or None)
+    try:
+        versions = client.search_model_versions(f"name='{model_name}'")
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+    mine = [v for v in versions if (v.tags or {}).get("run_date") == day]
+    if not mine:
+        return None
+    mv = max(mine, key=lambda v: int(v.version))
+    run = client.get_run(mv.run_id) if mv.run_id else None
+    metrics = dict(run.data.metrics) if run else {}
+    run_tags = dict(run.data.tags) if run else {}
+    aliases: dict[str, str | None] = {}
+    for alias in ALIASES:
+        try:
+            aliases[alias] = str(client.get_model_version_by_alias(model_name, alias).version)
+        except MlflowException:
+            aliases[alias] = None
+    tags = mv.tags or {}
+    return {
+        "model_name": model_name,
+        "version": str(mv.version),
+        "run_id": mv.run_id,
+        "classifier": tags.get("classifier"),
+        "threshold": tags.get("threshold"),
+        "holdout": tags.get("holdout"),
+        # no gate tag: the gate of this version never finished (a retry of train finishes it)
+        "decision": tags.get("gate_decision"),
+        "reason": tags.get("gate_reason"),
+        "champion_before": run_tags.get("champion_version_before"),
+        "metrics": {k: metrics[k] for k in TRAINING_METRICS if k in metrics},
+        "aliases": aliases,
+    }

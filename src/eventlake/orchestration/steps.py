@@ -88,12 +88,23 @@ def quality_gate(settings: Settings, day: str) -> dict[str, Any]:
     return summary
 
 
-def promotion(settings: Settings) -> dict[str, Any]:
-    """Log and return which model versions are champion and challenger after training."""
+def promotion(settings: Settings, day: str) -> dict[str, Any]:
+    """Log and return which model versions are champion and challenger after training, and
+    write the day's run report again with its training section. A report that cannot be
+    written is logged (`eventlake report --date D` makes it again), as in the ETL."""
     from eventlake.orchestration.registry import describe, promotion_outcome
 
     outcome = promotion_outcome(settings.tracking_uri, settings.ml.model_name)
     log.info("promotion outcome:\n%s", describe(outcome))
+    if settings.etl.dq_metrics:
+        try:
+            from eventlake.quality.report import write_day_report
+
+            outcome["report_uri"] = write_day_report(settings, day)
+        except Exception:
+            log.exception(
+                "could not write the run report of %s; run `eventlake report --date %s`", day, day
+            )
     return outcome
 
 

@@ -67,8 +67,8 @@ def reconcile_check_task(run_date: str) -> dict[str, Any]:
         raise AirflowFailException(str(exc)) from exc
 
 
-def promotion_task() -> dict[str, Any]:
-    return steps.promotion(task_settings())
+def promotion_task(run_date: str) -> dict[str, Any]:
+    return steps.promotion(task_settings(), run_date)
 
 
 def skip_train_without_history(context: Any) -> None:

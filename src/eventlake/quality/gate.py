@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventlake.io import dq
 from eventlake.quality.anomaly import CheckResult, History, evaluate, fired, history_window
-from eventlake.quality.metrics import metric_rows
+from eventlake.quality.metrics import metric_rows, schema_rows
 
 if TYPE_CHECKING:
     from eventlake.settings import Settings
@@ -29,8 +29,14 @@ class Quality:
         return fired(self.checks, "warn")
 
 
-def judge(spark, settings: Settings, day: date, groups: list[dict[str, Any]]) -> Quality:
-    rows = metric_rows(groups)
+def judge(
+    spark,
+    settings: Settings,
+    day: date,
+    groups: list[dict[str, Any]],
+    rescued_fields: dict[str, int] | None = None,
+) -> Quality:
+    rows = metric_rows(groups) + schema_rows(rescued_fields or {})
     past = dq.read_history(spark, settings, history_window(day), day)
     history: History = {}
     for d, metric, segment, value in past:

@@ -21,6 +21,9 @@ Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that
   conversion = purchases / distinct_sessions.
 - timeliness, `all`: late_share = clean rows with event_date < processing_date / clean rows,
   lag_days_p50, lag_days_p95, lag_days_max of processing_date - event_date.
+- schema (`schema_rows`, from the run's `rescued_fields`, counted when `_rescued` is built):
+  unknown_fields on `all` = how many field names the contract does not know were seen, and
+  unknown_field_rows on `field=<name>` = the rows read that carried that field (any outcome).
 """
 
 from __future__ import annotations
@@ -211,6 +214,18 @@ def metric_rows(groups: list[dict[str, Any]]) -> list[tuple[str, str, float | No
         emit(_segment("country", g["country"]), _volume(g))
     _emit_other(emit, "country=other", countries[TOP_COUNTRIES:])
     _emit_other(emit, "event_type=other", odd_types)
+    return out
+
+
+def schema_rows(rescued_fields: dict[str, int]) -> list[tuple[str, str, float | None]]:
+    """The schema metrics: the unknown fields of the run (`etl_runs.rescued_fields`)."""
+    out: list[tuple[str, str, float | None]] = [
+        ("unknown_fields", "all", float(len(rescued_fields)))
+    ]
+    out.extend(
+        ("unknown_field_rows", f"field={name}", float(rows))
+        for name, rows in sorted(rescued_fields.items())
+    )
     return out
 
 

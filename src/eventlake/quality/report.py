@@ -3,7 +3,8 @@
 `<artifacts>/reports/<date>/<run_id>.html` and `<artifacts>/reports/index.html`. The page
 works offline: CSS inline, charts as static inline SVG, no JavaScript, nothing fetched.
 It is built from the lake's own records, read with `deltalake` (no JVM): the run's `etl_runs`
-row, `dq_metrics` of the last TREND_RUNS dates, and the run's quarantined rows. The examples
+row, `dq_metrics` of the last TREND_RUNS dates, and the run's quarantined rows; the training
+section comes from the MLflow registry (the version trained for the date, if any). The examples
 are the quarantine's `raw_record` as stored, which the ETL has already redacted
 (transforms/redact.py, contracts/pii.py); the page adds nothing from elsewhere.
 """
@@ -136,7 +137,7 @@ def line_chart(title: str, dates: list[str], series: dict[str, list[float | None
     return '<div class="chart">' + "".join(parts) + "</div>"
 
 
-def _read(settings: Settings, day: str, run_id: str) -> dict[str, Any]:
+def _read(settings: Settings, day: str, run_id: str, with_training: bool) -> dict[str, Any]:
     iso = date.fromisoformat(day).isoformat()
     runs = query(settings, "etl_runs", "SELECT * FROM etl_runs")
     mine = [r for r in runs if r["run_id"] == run_id]
@@ -167,7 +168,21 @@ def _read(settings: Settings, day: str, run_id: str) -> dict[str, Any]:
         "trend_runs": trend_runs,
         "metrics": metrics,
         "quarantined": quarantined,
+        "training": _training(settings, iso) if with_training else None,
     }
+
+
+def _training(settings: Settings, day: str) -> dict[str, Any]:
+    """{"model": the version trained for `day` or None} or {"error": why it could not be read}.
+    A registry that cannot be read must not stop the page: it says so instead."""
+    if not settings.tracking_uri:
+        return {"error": "no MLflow tracking URI is configured (ml.tracking_uri)"}
+    try:
+        from eventlake.orchestration.registry import trained_for
+
+        return {"model": trained_for(settings.tracking_uri, settings.ml.model_name, day)}
+    except Exception as exc:  # reported on the page, never with the URI (it may hold a secret)
+        return {"error": f"the MLflow registry could not be read ({type(exc).__name__})"}
 
 
 def _examples(quarantined: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -225,6 +240,57 @@ def _score(check: dict[str, Any]) -> str:
     if check["score"] is None:
         return "inf" if check["outcome"] in ("ok", "warn", "fail") else ""
     return _num(check["score"])
+
+
+def _training_section(training: dict[str, Any] | None) -> str:
+    if training is None:  # the ETL's own page: its training has not run yet
+        return (
+            '<p id="training" class="muted">Training runs after the ETL; its promotion step '
+            "writes this page again with the model trained for this date.</p>"
+        )
+    if "error" in training:
+        return f'<p class="muted" id="training">{_e(training["error"])}</p>'
+    model = training["model"]
+    if model is None:
+        return (
+            '<p id="training">No model version was trained for this date yet. Training runs '
+            "after the ETL; its promotion step writes this page again.</p>"
+        )
+    m = model["metrics"]
+    decision = {"promoted": "promoted to champion", "kept_champion": "champion kept"}.get(
+        model["decision"] or "", "gate not finished (a retry of train finishes it)"
+    )
+    aliases = ", ".join(f"{a} = {v or 'none'}" for a, v in model["aliases"].items())
+    head = [
+        "version",
+        "classifier",
+        "holdout ROC-AUC",
+        "PR-AUC",
+        "log loss",
+        "F1",
+        "baseline PR-AUC",
+        "champion before",
+        "champion's ROC-AUC",
+    ]
+    row = [
+        _e(model["version"]),
+        _e(model["classifier"]),
+        _num(m.get("holdout_roc_auc")),
+        _num(m.get("holdout_pr_auc")),
+        _num(m.get("holdout_log_loss")),
+        _num(m.get("holdout_f1")),
+        _num(m.get("baseline_pr_auc")),
+        _e(model["champion_before"] or "none"),
+        _num(m.get("champion_holdout_roc_auc")),
+    ]
+    return (
+        f'<div id="training"><p>Model <code>{_e(model["model_name"])}</code> version '
+        f"{_e(model['version'])}, holdout {_e(model['holdout'])}: <b>{_e(decision)}</b>. "
+        f"{_e(model['reason'] or '')}</p>"
+        + _table(head, [row], {2, 3, 4, 5, 6, 8})
+        + f'<p class="muted">aliases now: {_e(aliases)} · MLflow run '
+        f"<code>{_e(model['run_id'])}</code></p></div>"
+    )
 
 
 def render_run(data: dict[str, Any]) -> str:
@@ -354,6 +420,8 @@ def render_run(data: dict[str, Any]) -> str:
         _trends(data),
         "<h2>Delta versions written</h2>",
         _table(["table", "version", "rows written"], versions, {1, 2}),
+        "<h2>Training</h2>",
+        _training_section(data.get("training")),
         "<h2>Lineage</h2>",
         f"<p>OpenLineage run id <code>{_e(run['openlineage_run_id'])}</code></p>",
     ]
@@ -409,9 +477,21 @@ def latest_report(settings: Settings) -> str | None:
     return report_uri(settings, last["processing_date"], last["run_id"])
 
 
-def write_run_report(settings: Settings, day: str, run_id: str) -> str:
-    """Write the run's page and the index; returns the page's URI."""
-    page = render_run(_read(settings, day, run_id))
+def write_day_report(settings: Settings, day: str) -> str:
+    """Write again, with its training section, the page of the run in charge of `day` (the
+    quality gate's run: orchestration/gate.latest_run), and the index."""
+    from eventlake.orchestration.gate import latest_run
+
+    iso = date.fromisoformat(day).isoformat()
+    return write_run_report(settings, iso, latest_run(settings, iso)["run_id"], with_training=True)
+
+
+def write_run_report(
+    settings: Settings, day: str, run_id: str, *, with_training: bool = False
+) -> str:
+    """Write the run's page and the index; returns the page's URI. `with_training` adds the
+    model trained for the date, read from the MLflow registry."""
+    page = render_run(_read(settings, day, run_id, with_training))
     uri = report_uri(settings, date.fromisoformat(day), run_id)
     write_bytes(uri, page.encode("utf-8"))
     write_index(settings)

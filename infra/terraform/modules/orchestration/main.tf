@@ -171,6 +171,14 @@ data "aws_iam_policy_document" "execution" {
     ]
   }
 
+  # promotion_outcome writes the day's run report again, with its training section
+  # (quality/report.py, put_object); the page and the index live under reports/.
+  statement {
+    sid       = "WriteRunReports"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.bucket_arns["artifacts"]}/reports/*"]
+  }
+
   statement {
     sid = "WriteAirflowLogs"
     actions = [
