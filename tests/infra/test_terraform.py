@@ -180,6 +180,17 @@ def test_plan_mwaa_is_private_airflow3_with_logs(plan: tuple[str, dict]) -> None
     assert options["secrets.backend"].endswith("SystemsManagerParameterStoreBackend")
     kwargs = json.loads(options["secrets.backend_kwargs"])
     assert kwargs["variables_prefix"] == f"/eventlake/{env}/variables"
+    # Airflow's OpenLineage provider is on (a transport is set), its events in the CloudWatch
+    # task and scheduler logs, under the jobs' namespace; the client builds that transport.
+    from openlineage.client.transport import get_default_factory
+    from openlineage.client.transport.console import ConsoleTransport
+
+    from eventlake.settings import load_settings
+
+    transport = json.loads(options["openlineage.transport"])
+    assert transport == {"type": "console"}
+    assert isinstance(get_default_factory().create(transport), ConsoleTransport)
+    assert options["openlineage.namespace"] == load_settings("aws").lineage.namespace
 
 
 def test_plan_emr_serverless_application(plan: tuple[str, dict]) -> None:

@@ -65,6 +65,15 @@ resource "aws_mwaa_environment" "this" {
       config_prefix      = null
     })
     "core.load_examples" = "False"
+    # Airflow's OpenLineage provider (2.6.1 with openlineage-python 1.37.0 in MWAA 3.0.6's
+    # constraints) is disabled without a transport, and then its macros name no parent for the
+    # jobs. That client has no S3 transport (its file transport writes a local file, which an
+    # MWAA container loses) and no lineage server is deployed, so the events go to the console
+    # transport: one JSON line per event in the task's log (task runs) or the scheduler's log
+    # (DAG runs), both in CloudWatch Logs. The jobs' own events are objects under
+    # s3://<artifacts>/lineage/; their parent facets name these runs (same namespace).
+    "openlineage.transport" = jsonencode({ type = "console" })
+    "openlineage.namespace" = var.lineage_namespace
   }
 
   network_configuration {

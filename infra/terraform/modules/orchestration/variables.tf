@@ -23,6 +23,12 @@ variable "airflow_version" {
   }
 }
 
+variable "lineage_namespace" {
+  description = "OpenLineage namespace of Airflow's own events: the jobs' lineage.namespace (src/eventlake/conf/base.yaml), so the parent a job names is found under it."
+  type        = string
+  default     = "eventlake"
+}
+
 variable "environment_class" {
   description = "MWAA environment class."
   type        = string
