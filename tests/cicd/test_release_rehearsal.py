@@ -19,31 +19,52 @@ OpenSSL, so with it the rehearsal proves the archive's contents (every import th
 from the archive and nowhere else), not that it runs on EMR's Amazon Linux 2023. Neither
 available: skipped here, failed under CI=true.
 
+The jobs, in order, one spark-submit each, as the DAG submits them to EMR:
+`etl --date 2026-01-01`, then `train --date 2026-01-06` and `predict --date 2026-01-06` (the
+champion). Between the ETL and training, the test loads 2026-01-02..06 itself with the same ETL
+code (`run_etl` in the test's Spark session, the dev venv, against the same buckets): training
+for D needs the lake's events of every day up to D (its holdout is 2 label days, validation 1,
+and at least 200 training user-days), and a job run per day by the archive would only repeat
+the first one, at a JVM start each (~40 s, ~5 min on a loaded machine). Every job's stdout and
+stderr are kept under `<tmp>/logs/` and their tails printed, so a failure shows the job's error.
+
+MLflow: on EMR the jobs reach the SageMaker MLflow tracking server by its ARN through the
+archive's `sagemaker-mlflow` plugin. Here the ARN is the jobs' MLFLOW_TRACKING_URI too, and the
+plugin's SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT sends its signed requests to a real `mlflow server`
+on loopback (the dev venv's MLflow, not SageMaker's 3.0 server: the closest substitute that
+runs here, as in tests/integration/test_mlflow_sagemaker_arn.py), whose artifact root is
+`s3://<artifacts>/mlflow` on moto with no artifact proxy: the job writes the model's artifacts
+to S3 itself, as against SageMaker's server.
+
 Not rehearsed, with the reason: EMRFS (open-source Spark has none; S3A serves s3:// as
 `eventlake.spark` sets it), the S3DynamoDBLogStore (its jar is not in the Ivy cache, so its
-confs are left out), the SageMaker MLflow server (a local sqlite store instead), and Spark
-unpacking `spark.archives` itself (in local mode the driver's Python starts before Spark could
-unpack anything, so the test unpacks it as EMR does, into ./environment).
+confs are left out), SageMaker's own MLflow server (above), and Spark unpacking
+`spark.archives` itself (in local mode the driver's Python starts before Spark could unpack
+anything, so the test unpacks it as EMR does, into ./environment).
 
-Training is not rehearsed yet: it needs a full feature window in the lake first
-(orchestration.steps.first_trainable_date: 2026-01-08 for a lake that starts on 2026-01-01),
-and a first attempt (six days loaded by the dev venv, then `train --date 2026-01-08` by the
-archive) exited 1 and took ~20 minutes on a loaded machine.
-
-Expected ETL counts are written by hand from the generator's defect log of the sample (seed 7),
-as in tests/integration/test_etl_sample.py: 2026-01-01 holds 2500 records, 41 invalid and 16
-duplicates, so 2443 clean rows.
+Expected values are written by hand. ETL counts from the generator's defect log of the sample
+(seed 7), as in tests/integration/test_etl_sample.py: 2026-01-01 holds 2500 records, 41 invalid
+and 16 duplicates, so 2443 clean rows. Scored users: predict for D scores every user with an
+event in D's 7-day window; counted from the raw files of dt=2026-01-01..06 alone (a short
+script reading the JSON lines, not eventlake): 342 distinct well-formed user ids with an event
+time (any of the sample's formats, in UTC) from 2025-12-31 to 2026-01-06.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tarfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -61,7 +82,14 @@ RAW, LAKE, ARTIFACTS = (
     "eventlake-rehearsal-lake",
     "eventlake-rehearsal-art",
 )
-ETL_DAY = "2026-01-01"
+# Six days, so that training for the sixth has its holdout (2 label days), validation (1)
+# and enough training rows (>= training.MIN_TRAIN_ROWS = 200 user-days).
+ETL_DAYS = [f"2026-01-0{d}" for d in range(1, 7)]
+TRAIN_DAY = ETL_DAYS[-1]
+MODEL_NAME = "eventlake-high-value"
+TRACKING_ARN = "arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/eventlake-rehearsal"
+# Users scored for TRAIN_DAY: see the module docstring.
+SCORED_USERS = 342
 SECRET_NAME = "eventlake-rehearsal-ip-hash-key"
 # Rehearse this pyspark_deps.tar.gz instead of building one.
 ARCHIVE_VARIABLE = "EVENTLAKE_REHEARSAL_DEPS_ARCHIVE"
@@ -275,9 +303,111 @@ def release_dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
     return dist, what, times
 
 
-def test_release_archive_runs_the_etl_job_as_emr_does(release_dist, s3_env, tmp_path):
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real `mlflow server` on loopback, started now and waited for only when training
+    needs it (creating its SQLite schema takes a minute or two on a loaded machine, which the
+    archive build and the ETL days overlap). Its artifact root is the artifacts bucket's
+    `mlflow/` prefix on moto, served by nobody (`--no-serve-artifacts`): the job writes the
+    model's artifacts to S3 itself, as against SageMaker's server."""
+    exe = VENV_BIN / "mlflow"
+    if not exe.exists():
+        reason = f"mlflow not installed at {exe}; run `make setup`"
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp("rehearsal-mlflow")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    log = tmp / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                str(exe),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                f"sqlite:///{tmp}/server.db",
+                "--default-artifact-root",
+                f"s3://{ARTIFACTS}/mlflow",
+                "--no-serve-artifacts",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # Its own process group: the server starts uvicorn workers, stopped with it.
+            start_new_session=True,
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        )
+    yield f"http://127.0.0.1:{port}", log
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_for(url: str, log: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"mlflow server did not start on {url}:\n{log.read_text()[-3000:]}")
+
+
+class Jobs:
+    """The rehearsal's spark-submit runs: each one's stdout and stderr kept in a file under
+    `logs/` and its tail printed (pytest shows it when the test fails), and its wall time."""
+
+    def __init__(self, workdir: Path, dist: Path, jars: list[str], confs: dict[str, str], env):  # type: ignore[no-untyped-def]
+        self.workdir, self.dist, self.jars, self.confs, self.env = workdir, dist, jars, confs, env
+        self.logs = workdir.parent / "logs"
+        self.logs.mkdir(exist_ok=True)
+        self.times: dict[str, float] = {}
+
+    def run(self, step: str, *args: str) -> subprocess.CompletedProcess:
+        done, self.times[step] = submit(
+            self.workdir, self.dist, self.jars, self.confs, self.env, *args
+        )
+        (self.logs / f"{step}.stdout").write_text(done.stdout)
+        (self.logs / f"{step}.stderr").write_text(done.stderr)
+        print(
+            f"--- {step}: `{' '.join(args)}` exit {done.returncode} in {self.times[step]:.0f} s"
+            f" (logs: {self.logs}/{step}.*)\nstdout:\n{done.stdout[-2000:]}\n"
+            f"stderr (tail):\n{done.stderr[-4000:]}"
+        )
+        assert done.returncode == 0, (
+            f"{step} exited {done.returncode}\nstdout:\n{done.stdout[-3000:]}\n"
+            f"stderr:\n{done.stderr[-6000:]}"
+        )
+        return done
+
+
+def last_json(stdout: str) -> dict:
+    """The JSON summary a job prints last (train and predict print one)."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    assert lines, f"no JSON summary in the job's stdout:\n{stdout[-2000:]}"
+    return json.loads(lines[-1])
+
+
+# A build and four Spark drivers: ~6 minutes on an idle 2-core machine, 25 and more when it is
+# shared (load 16-18 measured), beyond the suite's 20-minute default.
+@pytest.mark.timeout(3000)
+def test_release_archive_runs_etl_train_and_predict_as_emr_does(
+    release_dist, mlflow_server, spark, s3_env, tmp_path
+):
     import boto3
     from deltalake import DeltaTable
+    from mlflow import MlflowClient
 
     from eventlake.spark import packages, resolved_jars
 
@@ -287,12 +417,13 @@ def test_release_archive_runs_the_etl_job_as_emr_does(release_dist, s3_env, tmp_
         f"archive python: {what}; {archive.stat().st_size / 1e6:.1f} MB; built in "
         f"{times['build_s']:.0f} s"
     )
+    tracking_url, tracking_log = mlflow_server
 
-    # S3: the day's raw files, the lake and artifacts buckets; the ip hash key's secret.
+    # S3: the days' raw files, the lake and artifacts buckets; the ip hash key's secret.
     s3 = boto3.client("s3")
     for bucket in (RAW, LAKE, ARTIFACTS):
         s3.create_bucket(Bucket=bucket)
-    for day in [ETL_DAY]:
+    for day in ETL_DAYS:
         for path in sorted((SAMPLE_DIR / f"dt={day}").glob("*.gz")):
             s3.upload_file(str(path), RAW, f"raw/dt={day}/{path.name}")
     secret_arn = boto3.client("secretsmanager").create_secret(
@@ -314,7 +445,10 @@ def test_release_archive_runs_the_etl_job_as_emr_does(release_dist, s3_env, tmp_
         "EVENTLAKE_LAKE_URI": f"s3://{LAKE}/lake",
         "EVENTLAKE_ARTIFACTS_URI": f"s3://{ARTIFACTS}",
         "EVENTLAKE_IP_HASH_SECRET": secret_arn,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db",
+        # As on EMR: the tracking server's ARN, which the archive's sagemaker-mlflow plugin
+        # resolves and signs for; the plugin's custom endpoint sends it to the local server.
+        "MLFLOW_TRACKING_URI": TRACKING_ARN,
+        "SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT": tracking_url,
         "OPENLINEAGE_NAMESPACE": "eventlake",
         "PYSPARK_PYTHON": "./environment/bin/python",
         "PYSPARK_DRIVER_PYTHON": "./environment/bin/python",
@@ -377,28 +511,82 @@ def test_release_archive_runs_the_etl_job_as_emr_does(release_dist, s3_env, tmp_
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
-    confs = spark_submit_confs(settings)
+    jobs = Jobs(workdir, dist, jars, spark_submit_confs(settings), env)
 
-    # The ETL job of one day, by the archive.
-    etl, times["etl_s"] = submit(workdir, dist, jars, confs, env, "etl", "--date", ETL_DAY)
-    assert etl.returncode == 0, etl.stdout[-3000:] + etl.stderr[-5000:]
+    # The ETL job of the first day, by the archive.
+    jobs.run("etl", "etl", "--date", ETL_DAYS[0])
+    # The other days of the training window, loaded by the same ETL code in this process
+    # (the test session's Spark, the dev venv): a job run per day by the archive would only
+    # repeat the first one, at a JVM start and ~40 s each (~5 min on a loaded machine).
+    from eventlake.jobs.etl import run_etl
+
+    assert spark is not None  # the session run_etl reuses, pointed at moto by get_spark
+    loader = settings.replace(etl=dataclasses.replace(settings.etl, ip_hash_secret=secret_arn))
+    started = time.monotonic()
+    for day in ETL_DAYS[1:]:
+        assert run_etl(loader, date.fromisoformat(day)).gate_passed
+    times["etl_in_process_s"] = time.monotonic() - started
     opts = storage_options(s3_env)
     runs = DeltaTable(f"s3://{LAKE}/lake/etl_runs", storage_options=opts).to_pandas()
+    first = runs[runs.processing_date.astype(str) == ETL_DAYS[0]]
     assert [
-        (
-            str(r.processing_date),
-            r.rows_read,
-            r.rows_clean,
-            r.rows_quarantined,
-            r.duplicates_removed,
-        )
-        for r in runs.itertuples()
-    ] == [(ETL_DAY, 2500, 2443, 41, 16)]
-    events = DeltaTable(f"s3://{LAKE}/lake/events", storage_options=opts)
-    assert events.to_pyarrow_table().num_rows == 2443
-    quarantine = DeltaTable(f"s3://{LAKE}/lake/quarantine", storage_options=opts)
-    assert quarantine.to_pyarrow_table().num_rows == 41
-    lineage = s3.list_objects_v2(Bucket=ARTIFACTS, Prefix="lineage/").get("KeyCount", 0)
-    assert lineage >= 2  # the job's START and COMPLETE events, through the bucket transport
+        (r.rows_read, r.rows_clean, r.rows_quarantined, r.duplicates_removed, r.gate_passed)
+        for r in first.itertuples()
+    ] == [(2500, 2443, 41, 16, True)]
+    assert sorted(runs.processing_date.astype(str)) == ETL_DAYS
+    assert runs.gate_passed.all()
+    quarantine = DeltaTable(f"s3://{LAKE}/lake/quarantine", storage_options=opts).to_pandas()
+    assert (quarantine.processing_date.astype(str) == ETL_DAYS[0]).sum() == 41
 
+    # Training for the last day, by the archive, registering in the tracking server.
+    wait_for(tracking_url, tracking_log)
+    train = jobs.run("train", "train", "--date", TRAIN_DAY)
+    summary = last_json(train.stdout)
+    assert (summary["model"], summary["version"], summary["champion"]) == (
+        MODEL_NAME,
+        "1",
+        True,
+    )
+    client = MlflowClient(tracking_uri=tracking_url)
+    (version,) = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    assert version.version == "1"
+    assert version.run_id == summary["run_id"]
+    assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == "1"
+    assert version.tags["run_date"] == TRAIN_DAY
+    # The PipelineModel in the bucket, where paths.model_uri puts it, and MLflow's copy of the
+    # model under the server's artifact root: both written by the job to (moto) S3.
+    model_prefix = f"models/{MODEL_NAME}/{summary['run_id']}/"
+    assert summary["pipeline_model_uri"] == f"s3://{ARTIFACTS}/{model_prefix}".rstrip("/")
+    pipeline_keys = [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=ARTIFACTS, Prefix=model_prefix).get("Contents", [])
+    ]
+    assert f"{model_prefix}metadata/_SUCCESS" in pipeline_keys
+    assert any(k.startswith(f"{model_prefix}stages/") for k in pipeline_keys)
+    run = client.get_run(summary["run_id"])
+    assert run.info.artifact_uri.startswith(f"s3://{ARTIFACTS}/mlflow/")
+    mlflow_keys = s3.list_objects_v2(Bucket=ARTIFACTS, Prefix="mlflow/").get("KeyCount", 0)
+    assert mlflow_keys > 0
+
+    # Scoring the same day with the champion, by the archive.
+    predict = jobs.run("predict", "predict", "--date", TRAIN_DAY)
+    scored = last_json(predict.stdout)
+    assert (scored["model_version"], scored["rows"]) == ("1", SCORED_USERS)
+    predictions = DeltaTable(f"s3://{LAKE}/lake/predictions", storage_options=opts).to_pandas()
+    assert len(predictions) == SCORED_USERS
+    assert set(predictions.as_of_date.astype(str)) == {TRAIN_DAY}
+    assert set(predictions.model_version) == {"1"}
+    assert predictions.user_id.is_unique
+
+    # Every job's OpenLineage events went through the bucket transport.
+    jobs_with_events = {
+        key.split("/")[1]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=ARTIFACTS, Prefix="lineage/"
+        )
+        for key in (o["Key"] for o in page.get("Contents", []))
+    }
+    assert {"eventlake.etl", "eventlake.train", "eventlake.score"} <= jobs_with_events
+
+    times.update({f"{k}_s": v for k, v in jobs.times.items()})
     print("rehearsal times (s): " + ", ".join(f"{k}={v:.0f}" for k, v in times.items()))
