@@ -91,7 +91,7 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy over src/
 	$(BIN)/mypy
 
-test: setup tools jars browser lint ## run the test suite (sets itself up first)
+test: setup tools jars browser lint typecheck ## run the test suite (sets itself up first; lint and mypy first)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup jars ## benchmark ETL and training (EVENTS=1000000)

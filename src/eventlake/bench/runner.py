@@ -351,7 +351,7 @@ class Bench:
         """`eventlake run` (what `make run` runs after set-up) in a fresh state dir."""
         exe = Path(sys.executable).with_name("eventlake")
         cmd = [str(exe), "run"] if exe.exists() else [sys.executable, "-m", "eventlake.cli", "run"]
-        runs = []
+        runs: list[dict[str, Any]] = []
         for i in range(self.args.make_run_runs or self.args.runs):
             home = self.work / f"make-run-{i}"
             home.mkdir(parents=True)

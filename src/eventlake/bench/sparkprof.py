@@ -64,7 +64,7 @@ class SparkProfiler:
         return Mark(max(jobs, default=-1), max(stages, default=-1))
 
     def since(self, mark: Mark, top: int = 8) -> dict[str, Any]:
-        jobs = []
+        jobs: list[dict[str, Any]] = []
         for j in self._jobs():
             if j.jobId() <= mark.job_id:
                 continue
@@ -80,7 +80,7 @@ class SparkProfiler:
                     "tasks": int(j.numTasks()),
                 }
             )
-        stages = []
+        stages: list[dict[str, Any]] = []
         for s in self._stages():
             if s.stageId() <= mark.stage_id:
                 continue
@@ -99,7 +99,7 @@ class SparkProfiler:
                 }
             )
         jobs.sort(key=lambda j: j["job_id"])
-        by_kind: dict[str, dict[str, float]] = {}
+        by_kind: dict[str, dict[str, Any]] = {}
         for j in jobs:
             k = by_kind.setdefault(j["kind"], {"jobs": 0, "seconds": 0.0, "tasks": 0})
             k["jobs"] += 1

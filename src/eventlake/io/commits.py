@@ -43,7 +43,9 @@ def parse_commit(table: str, info: dict[str, Any]) -> Commit | None:
     if not isinstance(meta, dict) or "run_id" not in meta or "processing_date" not in meta:
         return None
     ts = info.get("timestamp")
-    millis = int(ts.timestamp() * 1000) if hasattr(ts, "timestamp") else int(ts or 0)
+    millis = (
+        int(ts.timestamp() * 1000) if ts is not None and hasattr(ts, "timestamp") else int(ts or 0)
+    )
     return Commit(
         table,
         int(info.get("version", -1)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -283,7 +284,7 @@ def mlflow_run_facet(run_id: str | None, experiment_id: str | None) -> Any:
     return MlflowRunRunFacet(runId=run_id, experimentId=experiment_id)
 
 
-def with_versions(refs: list[DatasetRef], versions: dict[str, object]) -> list[DatasetRef]:
+def with_versions(refs: list[DatasetRef], versions: Mapping[str, object]) -> list[DatasetRef]:
     """`refs` with the standard `version` facet on those whose URI has a version (not None)."""
     return [
         ref

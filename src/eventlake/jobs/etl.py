@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from eventlake.contracts.drift import RESCUED_TYPE_CHANGE, UNKNOWN_FIELD, policy
 from eventlake.contracts.rules import RULE_CODES, RuleContext, effective_rules
@@ -138,7 +139,7 @@ def _slim(classified_df):
     )
 
 
-def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, object]]:
+def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, Any]]:
     """All the run's counts in one pass, per source file; with `dq_groups`, the same pass
     also computes the data-quality metrics' groups into it (eventlake.quality.metrics)."""
     from pyspark.sql import functions as F
@@ -572,7 +573,7 @@ def _reuse(spark, settings: Settings):
 
 def _account(
     files: list[RawFile],
-    per_file: list[dict[str, object]],
+    per_file: list[dict[str, Any]],
     counted: dict[str, RecordCount],
     run_id: str,
     day_s: str,
@@ -619,7 +620,7 @@ def _account(
         )
 
     def total(key: str) -> int:
-        return sum(int(r[key] or 0) for r in per_file)  # type: ignore[call-overload]
+        return sum(int(r[key] or 0) for r in per_file)
 
     result = EtlResult(
         run_id=run_id, processing_date=day_s, status="succeeded", gate_passed=True, message="ok"

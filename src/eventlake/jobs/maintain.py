@@ -44,9 +44,9 @@ RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 PIN_MARGIN_HOURS = 1.0
 DEFAULT_LOG_RETENTION_DAYS = 30.0  # delta.logRetentionDuration's default
 LOG_RETENTION = "delta.logRetentionDuration"
-# table -> the partition column OPTIMIZE selects on (None: the whole table); predictions are
-# vacuumed only.
-OPTIMIZED: dict[str, str | None] = {"events": "event_date", "quarantine": "processing_date"}
+# table -> the partition column OPTIMIZE selects on; OPTIMIZED_WHOLE are optimized whole;
+# predictions are vacuumed only.
+OPTIMIZED: dict[str, str] = {"events": "event_date", "quarantine": "processing_date"}
 OPTIMIZED_WHOLE = ("etl_runs",)
 VACUUMED = ("events", "quarantine", "etl_runs", "predictions")
 

@@ -90,7 +90,7 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
             "user_id",
             "as_of_date",
             F.date_add("as_of_date", 1).alias("target_date"),
-            vector_to_array("probability").getItem(1).alias("probability"),
+            vector_to_array(F.col("probability")).getItem(1).alias("probability"),
             F.col("prediction").cast("int").alias("prediction"),
             F.lit(model_uri).alias("model_uri"),
             F.lit(info.version).cast("string").alias("model_version"),

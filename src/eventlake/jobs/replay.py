@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from eventlake.contracts.schemas import (
     DUPLICATES_PARTITION_COLUMNS,
@@ -43,6 +44,9 @@ from eventlake.transforms.dedupe import (
     with_replay_rank,
 )
 
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
 Pairs = dict[str, set[str]]  # processing_date (ISO) -> event ids
 
 
@@ -51,7 +55,7 @@ class Resolution:
     """The run's rows, flagged, and the lake rows of other dates whose place changes."""
 
     slim_df: object  # persisted: the run's rows before ranking
-    ranked_df: object  # persisted: the run's clean rows and the contested lake rows, ranked
+    ranked_df: DataFrame  # persisted: the run's clean rows and the contested lake rows, ranked
     flagged_df: object  # every row of the run: is_duplicate, is_conflicting, ...
     changes: list[dict[str, object]] = field(default_factory=list)
 
@@ -169,7 +173,7 @@ def resolve(
 
 def release(resolution: Resolution | None) -> None:
     if resolution is not None:
-        resolution.ranked_df.unpersist()  # type: ignore[attr-defined]
+        resolution.ranked_df.unpersist()
         resolution.slim_df.unpersist()  # type: ignore[attr-defined]
 
 
@@ -298,11 +302,13 @@ def write(
         out.duplicates_version = lake.replace_where(
             _as_duplicates(rest), duplicates_uri, predicate(None, pairs), metadata("restore")
         )
-        stay = sum(
-            1
-            for c in changes
-            if c["_fate"] in (DUPLICATE, KEEP)
-            and (c["processing_date"].isoformat(), str(c["event_id"])) in keys  # type: ignore[attr-defined]
+        stay = len(
+            [
+                c
+                for c in changes
+                if c["_fate"] in (DUPLICATE, KEEP)
+                and (c["processing_date"].isoformat(), str(c["event_id"])) in keys  # type: ignore[attr-defined]
+            ]
         )
         out.duplicates_commits.append((before, out.duplicates_version, stay))
     return out

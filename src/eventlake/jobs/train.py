@@ -417,7 +417,10 @@ def _gate_and_tag(
     from eventlake.ml import aliases, registry
 
     ml = settings.ml
-    run_id = mlflow.active_run().info.run_id
+    active = mlflow.active_run()
+    if active is None:
+        raise RuntimeError("the promotion gate runs inside the training's MLflow run")
+    run_id = active.info.run_id
 
     def move(alias: str, reason: str) -> None:
         aliases.move_alias(

@@ -36,7 +36,8 @@ def delta_version(spark: SparkSession, uri: str) -> int | None:
     path = to_spark_path(uri)
     if not DeltaTable.isDeltaTable(spark, path):
         return None
-    return int(DeltaTable.forPath(spark, path).history(1).select("version").first()[0])
+    latest = DeltaTable.forPath(spark, path).history(1).select("version").first()
+    return int(latest[0]) if latest is not None else None
 
 
 def read_events(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:

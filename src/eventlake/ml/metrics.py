@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
     from pyspark.sql import DataFrame
 
 EPS = 1e-15
 
 
-def _arrays(labels: Sequence[float], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(labels: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(labels, dtype=float)
     p = np.asarray(scores, dtype=float)
     if y.shape != p.shape or y.ndim != 1:
@@ -34,7 +35,7 @@ def _arrays(labels: Sequence[float], scores: Sequence[float]) -> tuple[np.ndarra
     return y, p
 
 
-def roc_auc(labels: Sequence[float], scores: Sequence[float]) -> float:
+def roc_auc(labels: ArrayLike, scores: ArrayLike) -> float:
     """P(score of a random positive > score of a random negative), ties count 1/2."""
     y, p = _arrays(labels, scores)
     n_pos = int((y == 1).sum())
@@ -51,7 +52,7 @@ def roc_auc(labels: Sequence[float], scores: Sequence[float]) -> float:
     return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def average_precision(labels: Sequence[float], scores: Sequence[float]) -> float:
+def average_precision(labels: ArrayLike, scores: ArrayLike) -> float:
     """PR-AUC as average precision: sum over score thresholds of (R_k - R_k-1) * P_k."""
     y, p = _arrays(labels, scores)
     n_pos = (y == 1).sum()
@@ -69,15 +70,13 @@ def average_precision(labels: Sequence[float], scores: Sequence[float]) -> float
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-def log_loss(labels: Sequence[float], scores: Sequence[float]) -> float:
+def log_loss(labels: ArrayLike, scores: ArrayLike) -> float:
     y, p = _arrays(labels, scores)
     p = np.clip(p, EPS, 1 - EPS)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def at_threshold(
-    labels: Sequence[float], scores: Sequence[float], threshold: float
-) -> dict[str, float]:
+def at_threshold(labels: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, float]:
     """Precision, recall and F1 when `score > threshold` means positive (0 when undefined)."""
     y, p = _arrays(labels, scores)
     predicted = p > threshold
@@ -90,7 +89,7 @@ def at_threshold(
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def best_f1_threshold(labels: Sequence[float], scores: Sequence[float]) -> float:
+def best_f1_threshold(labels: ArrayLike, scores: ArrayLike) -> float:
     """The threshold with the highest F1 under the `score > threshold` rule.
 
     Candidates sit halfway between consecutive distinct scores (and below the lowest), so the
@@ -109,7 +108,7 @@ def best_f1_threshold(labels: Sequence[float], scores: Sequence[float]) -> float
 
 
 def classification_metrics(
-    labels: Sequence[float], scores: Sequence[float], threshold: float
+    labels: ArrayLike, scores: ArrayLike, threshold: float
 ) -> dict[str, float]:
     """ROC-AUC, PR-AUC, log loss, precision/recall/F1 at `threshold`, rows and positive rate."""
     y, p = _arrays(labels, scores)

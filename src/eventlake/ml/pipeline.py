@@ -53,7 +53,7 @@ CLASSIFIERS: tuple[str, ...] = ("logistic_regression", "gbt")
 
 
 def classifier_stage(kind: str, params: ModelParams) -> Any:
-    common = {"featuresCol": "features", "labelCol": LABEL_COLUMN}
+    common: dict[str, Any] = {"featuresCol": "features", "labelCol": LABEL_COLUMN}
     if kind == "logistic_regression":
         return LogisticRegression(
             maxIter=params.lr_max_iter,

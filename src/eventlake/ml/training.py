@@ -163,7 +163,7 @@ def scored(model: PipelineModel, df: DataFrame) -> DataFrame:
     row, for the Spark metrics of ml/metrics.py (nothing is collected to the driver)."""
     return model.transform(df).select(
         F.col(LABEL_COLUMN).cast("double").alias("y"),
-        vector_to_array("probability").getItem(1).alias("p"),
+        vector_to_array(F.col("probability")).getItem(1).alias("p"),
     )
 
 

@@ -17,6 +17,7 @@ def promotion_outcome(tracking_uri: str, model_name: str) -> dict[str, Any]:
     client = MlflowClient(tracking_uri=tracking_uri or None)
     outcome: dict[str, Any] = {"model_name": model_name, "tracking_uri": tracking_uri}
     latest: str | None = None
+    versions: Any
     try:
         versions = client.search_model_versions(f"name='{model_name}'")
         if versions:
