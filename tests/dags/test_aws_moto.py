@@ -240,6 +240,8 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
         "--conf spark.emr-serverless.driverEnv.MLFLOW_TRACKING_URI=http://mlflow.internal:5000",
         "--conf spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE=eventlake",
         f"--conf spark.emr-serverless.driverEnv.EVENTLAKE_IP_HASH_SECRET={SECRET_ARN}",
+        # the release's commit (RELEASE ends in releases/abc1234): the train job's git_sha
+        "--conf spark.emr-serverless.driverEnv.EVENTLAKE_GIT_SHA=abc1234 ",
     ):
         assert conf in params
     assert "spark.jars.packages" not in params

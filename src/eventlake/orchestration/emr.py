@@ -32,6 +32,12 @@ VAR = "{{{{ var.value.{} }}}}".format
 RELEASE_TASK_ID = "wait_for_raw_data"
 RELEASE_XCOM_KEY = "eventlake_release_uri"
 RELEASE_URI = f"{{{{ ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}') }}}}"
+# The release id is the commit it was built from (`releases/<SHA>`): the jobs record it as
+# their git_sha (the archive has no .git to ask).
+RELEASE_ID = (
+    f"{{{{ (ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}') or '')"
+    ".rstrip('/').rsplit('/', 1)[-1] }}"
+)
 # Replaced by the operator with the region of its EMR Serverless client (the application's).
 REGION_PLACEHOLDER = "@EVENTLAKE_AWS_REGION@"
 
@@ -50,6 +56,7 @@ DRIVER_ENV: dict[str, str] = {
     # The ARN of the ip hash key's secret (not the key): the job reads it with its role.
     "EVENTLAKE_IP_HASH_SECRET": VAR("eventlake_ip_hash_secret_arn"),
     "PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,
+    "EVENTLAKE_GIT_SHA": RELEASE_ID,
     # The job's OpenLineage parent and root: this task run and its DAG run, named as Airflow's
     # OpenLineage provider names them in its own events (`namespace/name/run_id`); empty, so
     # no parent facet, where the provider is not installed.
