@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "tests" / "fixtures" / "sample"
@@ -59,7 +60,7 @@ def moto_server() -> Iterator[str]:
     """moto's server mode on a free loopback port: the S3 (and AWS API) endpoint for tests."""
     exe = VENV_BIN / "moto_server"
     if not exe.exists():
-        pytest.skip(f"moto_server not installed at {exe}; run `make setup`")
+        missing_tool(f"moto_server not installed at {exe}; run `make setup`")
     port = _free_port()
     proc = subprocess.Popen(
         [str(exe), "-H", "127.0.0.1", "-p", str(port)],

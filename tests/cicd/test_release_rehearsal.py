@@ -68,9 +68,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tooling import missing_tool
 
 from eventlake import release
-from eventlake.settings import PROJECT_ROOT, in_ci, load_settings
+from eventlake.settings import PROJECT_ROOT, load_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.s3, pytest.mark.slow]
 
@@ -192,9 +193,7 @@ def archive_python(tmp: Path) -> tuple[Path, str]:
         "no relocatable CPython 3.11 for the archive: `uv python install 3.11` failed "
         f"({standalone_error}) and there is no pyenv 3.11 (with patchelf from `make setup`)"
     )
-    if in_ci():
-        pytest.fail(reason)
-    pytest.skip(reason)
+    missing_tool(reason)
 
 
 # --- the run, as EMR does it ------------------------------------------------------------------
@@ -313,9 +312,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     exe = VENV_BIN / "mlflow"
     if not exe.exists():
         reason = f"mlflow not installed at {exe}; run `make setup`"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing_tool(reason)
     tmp = tmp_path_factory.mktemp("rehearsal-mlflow")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -508,9 +505,7 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
     jars = resolved_jars(settings, packages(True))
     if not jars:
         reason = "the Delta and hadoop-aws jars are not in the Ivy cache: run `make jars`"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing_tool(reason)
     jobs = Jobs(workdir, dist, jars, spark_submit_confs(settings), env)
 
     # The ETL job of the first day, by the archive.

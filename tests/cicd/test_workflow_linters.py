@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
+from tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".venv-tools" / "bin"
@@ -18,7 +18,7 @@ WORKFLOW_FILES = [
 def tool(name: str) -> Path:
     path = TOOLS / name
     if not path.exists():
-        pytest.skip(f"{path} is missing: run `make tools` (it installs {name})")
+        missing_tool(f"{path} is missing: run `make tools` (it installs {name})")
     return path
 
 

@@ -23,15 +23,6 @@ IDEMPOTENCY_DAYS = DAYS[:3]
 RUN_COLUMNS = ("_run_id", "_ingested_at")  # differ per run by design
 
 
-def _jobs_available() -> bool:
-    try:
-        import eventlake.jobs.etl
-        import eventlake.jobs.train  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _table(lake: Path, name: str):
     """A Delta table as sorted pandas rows, without the per-run columns."""
     from deltalake import DeltaTable
@@ -46,10 +37,6 @@ def _table(lake: Path, name: str):
 @pytest.fixture(scope="module")
 def lake_home(tmp_path_factory):
     """EVENTLAKE_HOME with the sample's first five days in the raw bucket, backfilled."""
-    if not _jobs_available():
-        pytest.skip("eventlake.jobs.etl / eventlake.jobs.train have not landed yet")
-    if not (SAMPLE / f"dt={DAYS[0]}").is_dir():
-        pytest.skip(f"the shipped sample is not at {SAMPLE} yet")
     from eventlake.jobs.backfill import backfill
     from eventlake.settings import load_settings
 

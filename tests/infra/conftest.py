@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from infra_helpers import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, provider_in_mirror, terraform_binary
+from tooling import missing_tool
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +26,9 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     """The terraform binary and an environment whose CLI config installs from the local mirror."""
     exe = terraform_binary()
     if exe is None:
-        pytest.skip("terraform binary not found on PATH")
+        missing_tool("terraform binary not found on PATH")
     if not provider_in_mirror():
-        pytest.skip(
+        missing_tool(
             f"hashicorp/aws provider not found in the mirror {PLUGIN_DIR}/{AWS_PROVIDER} "
             "(set TF_PLUGIN_DIR to a filesystem mirror)"
         )
@@ -78,7 +79,7 @@ def moto_endpoint() -> Iterator[str]:
     """A moto server of our own on a free loopback port, stopped at the end of the session."""
     exe = Path(sys.executable).parent / "moto_server"
     if not exe.exists():
-        pytest.skip(f"moto_server not installed at {exe}; run `make setup`")
+        missing_tool(f"moto_server not installed at {exe}; run `make setup`")
     port = _free_port()
     proc = subprocess.Popen(
         [str(exe), "-H", "127.0.0.1", "-p", str(port)],

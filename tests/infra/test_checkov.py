@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from infra_helpers import INFRA, ROOT, checkov_binary
+from tooling import missing_tool
 
 pytestmark = pytest.mark.infra
 
@@ -20,7 +21,7 @@ SKIP_COMMENT = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
 def _checkov(target: Path, *extra: str) -> dict:
     exe = checkov_binary()
     if exe is None:
-        pytest.skip(
+        missing_tool(
             f"checkov not found at {ROOT / '.venv-tools/bin/checkov'} or on PATH; run `make tools`"
         )
     result = subprocess.run(

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from tooling import missing_tool
 
 VENV_BIN = Path(sys.executable).parent
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/eventlake-test"
@@ -34,7 +35,7 @@ def _free_port() -> int:
 def mlflow_server(tmp_path: Path):
     exe = VENV_BIN / "mlflow"
     if not exe.exists():
-        pytest.skip(f"mlflow not installed at {exe}; run `make setup`")
+        missing_tool(f"mlflow not installed at {exe}; run `make setup`")
     port = _free_port()
     proc = subprocess.Popen(
         [

@@ -554,7 +554,8 @@ def test_auc_by_hand() -> None:
 
 def test_sample_has_a_learnable_high_value_signal() -> None:
     """Window features of user-days predict a purchase >= 100 the next day (issue 3)."""
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     events: dict[str, tuple[str, date, int, str, float, str]] = {}
     for day, _, value in _jsonl_records(SAMPLE_DIR):
         if value is None or _problems(value, day):
