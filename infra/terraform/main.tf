@@ -39,6 +39,7 @@ module "network" {
   azs                             = var.azs
   kms_key_arn                     = module.storage.kms_key_arn
   bucket_arns                     = values(module.storage.bucket_arns)
+  dynamodb_table_arns             = [module.storage.delta_log_table_arn]
   interface_endpoints             = var.enable_network_endpoints ? null : []
   enable_mlflow_endpoint          = var.enable_network_endpoints && var.enable_registry
   interface_endpoint_subnet_count = var.interface_endpoint_subnet_count

@@ -626,3 +626,105 @@ def test_emr_failure_rule_matches_failed_runs_of_the_application() -> None:
         'state = ["FAILED"]',
     ):
         assert fragment in re.sub(r"\s+", " ", pattern), (fragment, pattern)
+
+
+# The endpoint each IAM service prefix is reached through from inside the VPC (no NAT, no
+# internet): gateway endpoints by their service suffix, interface endpoints by theirs. None: the
+# action is no network call of the role's own (iam:PassRole is checked by the API it is passed to).
+# Written by hand from AWS's endpoint names; a prefix missing here fails the test below, so a new
+# service in a policy forces the question "how does the call get out of the VPC?".
+SERVICE_ENDPOINT: dict[str, str | None] = {
+    "s3": "s3",
+    "dynamodb": "dynamodb",
+    "secretsmanager": "secretsmanager",
+    "kms": "kms",
+    "logs": "logs",
+    "sts": "sts",
+    "sqs": "sqs",
+    "sns": "sns",
+    "ssm": "ssm",
+    "cloudwatch": "monitoring",
+    "emr-serverless": "emr-serverless",
+    "airflow": "airflow.api",
+    "sagemaker": "sagemaker.api",
+    "sagemaker-mlflow": "experiments",
+    "iam": None,
+}
+
+
+def _vpc_endpoints() -> set[str]:
+    """Service suffixes with an endpoint: the gateway resources and the interface list."""
+    found: set[str] = set()
+    for block in _parse(MODULES / "network" / "endpoints.tf").get("resource", []):
+        for rtype, named in block.items():
+            if _unquote(rtype) != "aws_vpc_endpoint":
+                continue
+            for body in named.values():
+                if _unquote(body["vpc_endpoint_type"]) == "Gateway":
+                    found.add(_unquote(body["service_name"]).rsplit(".", 1)[-1])
+    for variable in _parse(MODULES / "network" / "variables.tf")["variable"]:
+        for name, body in variable.items():
+            if _unquote(name) == "interface_endpoints":
+                found.update(_as_list(body["default"]))
+            if _unquote(name) == "enable_mlflow_endpoint" and body["default"] is True:
+                found.add("experiments")
+    return found
+
+
+def test_every_service_the_vpc_roles_call_has_an_endpoint() -> None:
+    # The EMR job and the MWAA workers run in the private subnets with no internet path: each
+    # AWS service their roles may call must have a VPC endpoint, or the call times out on AWS
+    # (moto, reached on loopback, cannot show this). Secrets Manager (the ETL's ip hash key)
+    # and DynamoDB (Delta's log store) were once missing.
+    endpoints = _vpc_endpoints()
+    roles = {
+        "modules/compute/main.tf:job": MODULES / "compute",
+        "modules/orchestration/main.tf:execution": MODULES / "orchestration",
+    }
+    missing = []
+    for name, module in roles.items():
+        prefixes = {a.split(":")[0] for a in _allowed(_policy_documents(module)[name])}
+        for prefix in sorted(prefixes):
+            assert prefix in SERVICE_ENDPOINT, f"{name}: how does {prefix}:* leave the VPC?"
+            endpoint = SERVICE_ENDPOINT[prefix]
+            if endpoint is not None and endpoint not in endpoints:
+                missing.append(f"{name}: {prefix} (endpoint {endpoint})")
+    assert missing == []
+    assert {"s3", "dynamodb", "secretsmanager", "experiments"} <= endpoints
+
+
+def test_emr_workers_may_reach_dynamodb_through_its_gateway() -> None:
+    # A gateway endpoint is a route, not an ENI: the EMR security group needs an egress rule to
+    # its prefix list, as for S3.
+    rules = {}
+    for block in _parse(MODULES / "network" / "main.tf").get("resource", []):
+        for rtype, named in block.items():
+            if _unquote(rtype) == "aws_vpc_security_group_egress_rule":
+                rules.update({_unquote(n): b for n, b in named.items()})
+    rule = rules["emr_to_dynamodb"]
+    assert rule["security_group_id"] == "${aws_security_group.emr.id}"
+    assert rule["prefix_list_id"] == "${aws_vpc_endpoint.dynamodb.prefix_list_id}"
+    assert (rule["from_port"], rule["to_port"]) == (443, 443)
+
+
+def test_plan_role_can_refresh_every_object_terraform_manages() -> None:
+    # `terraform plan` refreshes each aws_s3_object with HeadObject (s3:GetObject) and
+    # GetObjectTagging under the read-only plan role; plugins.zip was once left out, so every
+    # PR and CD plan would have stopped on AccessDenied.
+    managed = []
+    for path in sorted(TF_DIR.rglob("*.tf")):
+        for block in _parse(path).get("resource", []):
+            for rtype, named in block.items():
+                if _unquote(rtype) != "aws_s3_object":
+                    continue
+                for body in named.values():
+                    bucket = re.search(r'var\.bucket_arns\["(\w+)"\]', body["bucket"])
+                    assert bucket, body["bucket"]
+                    key = _unquote(body["key"])
+                    managed.append(f'${{var.bucket_arns["{bucket.group(1)}"]}}/{key}')
+    assert len(managed) == 2  # requirements.txt and plugins.zip (modules/orchestration)
+    docs = _policy_documents(MODULES / "ci_identity")
+    allowed = _allowed(docs["modules/ci_identity/policies.tf:read"])
+    for arn in managed:
+        assert arn in allowed["s3:GetObject"], arn
+        assert arn in allowed["s3:GetObjectTagging"], arn

@@ -172,7 +172,12 @@ def test_moto_network_has_no_internet_path(applied: dict) -> None:
     assert default_sg["IpPermissions"] == []
     assert default_sg["IpPermissionsEgress"] == []
     endpoints = ec2.describe_vpc_endpoints(Filters=flt)["VpcEndpoints"]
-    assert [e["ServiceName"] for e in endpoints] == ["com.amazonaws.us-east-1.s3"]
+    # the two gateways (moto's tfvars turn the interface endpoints off)
+    assert sorted(e["ServiceName"] for e in endpoints) == [
+        "com.amazonaws.us-east-1.dynamodb",
+        "com.amazonaws.us-east-1.s3",
+    ]
+    assert {e["VpcEndpointType"] for e in endpoints} == {"Gateway"}
     logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])
     assert len(logs["FlowLogs"]) == 1
 

@@ -78,10 +78,15 @@ data "aws_iam_policy_document" "read" {
     resources = local.bucket_patterns
   }
 
+  # The objects Terraform itself manages (modules/orchestration): a plan refreshes them with
+  # HeadObject (s3:GetObject) and GetObjectTagging.
   statement {
-    sid       = "ReadManagedObjects"
-    actions   = ["s3:GetObject", "s3:GetObjectTagging"]
-    resources = ["${var.bucket_arns["dags"]}/requirements.txt"]
+    sid     = "ReadManagedObjects"
+    actions = ["s3:GetObject", "s3:GetObjectTagging"]
+    resources = [
+      "${var.bucket_arns["dags"]}/requirements.txt",
+      "${var.bucket_arns["dags"]}/plugins.zip",
+    ]
   }
 
   statement {

@@ -16,6 +16,7 @@ locals {
     "emr-serverless" = "emr-serverless"
     "sagemaker.api"  = "sagemaker"
     "experiments"    = "sagemaker-mlflow"
+    "secretsmanager" = "secretsmanager"
   }
 
   interface_services = {
@@ -65,6 +66,34 @@ resource "aws_vpc_endpoint" "s3" {
   route_table_ids   = [aws_route_table.private.id]
   policy            = data.aws_iam_policy_document.s3_endpoint.json
   tags              = { Name = "${var.name_prefix}-s3" }
+}
+
+# DynamoDB for Delta's S3DynamoDBLogStore (the EMR jobs' commits): a gateway endpoint, free like
+# S3's, admitting this account's principals on the project's tables only.
+data "aws_iam_policy_document" "dynamodb_endpoint" {
+  statement {
+    sid       = "ProjectTablesOnly"
+    actions   = ["dynamodb:*"]
+    resources = var.dynamodb_table_arns
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_vpc_endpoint" "dynamodb" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${var.region}.dynamodb"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [aws_route_table.private.id]
+  policy            = data.aws_iam_policy_document.dynamodb_endpoint.json
+  tags              = { Name = "${var.name_prefix}-dynamodb" }
 }
 
 data "aws_iam_policy_document" "interface_endpoint" {

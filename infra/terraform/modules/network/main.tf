@@ -152,6 +152,15 @@ resource "aws_vpc_security_group_egress_rule" "workloads_to_s3" {
   prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
 }
 
+resource "aws_vpc_security_group_egress_rule" "emr_to_dynamodb" {
+  security_group_id = aws_security_group.emr.id
+  description       = "HTTPS to DynamoDB (Delta's log store) through the gateway endpoint"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.dynamodb.prefix_list_id
+}
+
 resource "aws_vpc_security_group_ingress_rule" "mwaa_self" {
   # checkov:skip=CKV_AWS_24:The source is the MWAA security group itself, not 0.0.0.0/0.
   # checkov:skip=CKV_AWS_25:The source is the MWAA security group itself, not 0.0.0.0/0.

@@ -38,6 +38,11 @@ variable "bucket_arns" {
   type        = list(string)
 }
 
+variable "dynamodb_table_arns" {
+  description = "The project's DynamoDB table ARNs (Delta's log store); the DynamoDB gateway endpoint reaches only these."
+  type        = list(string)
+}
+
 variable "interface_endpoints" {
   description = "Interface endpoints to create, by service suffix (com.amazonaws.<region>.<suffix>)."
   type        = set(string)
@@ -45,6 +50,7 @@ variable "interface_endpoints" {
   default = [
     "sts", "logs", "kms", "monitoring", "sqs", "ecr.api", "ecr.dkr", "ssm", "sns",
     "emr-serverless", "airflow.api", "airflow.env", "airflow.ops", "sagemaker.api",
+    "secretsmanager",
   ]
 }
 
