@@ -5,7 +5,7 @@
 2. `train --date D` labels the days before D (a label needs the next day's events), so a date
    is trainable once the lake has a full feature window (7 days) and enough label days before
    it: 2026-01-08 for a sample starting 2026-01-01. The days
-   before the last `--dag-days` trainable dates (default 3) only load the lake, with the
+   before the last `--dag-days` trainable dates (default 1) only load the lake, with the
    DAG's own step functions (`eventlake backfill --skip-train`, one Spark session).
 3. A local Airflow under the state dir (`<home>/airflow`, SQLite metadata DB), migrated, and
    `airflow dags test eventlake_daily <date>` for each of those last dates, in order: wait
