@@ -64,6 +64,13 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
     assert pages == sorted([f"{first.run_id}.html", f"{second.run_id}.html"])
     index = (reports / "index.html").read_text()
     assert first.run_id in index and second.run_id in index
+    # The DAG's quality_gate task writes the page of the run in charge too (on EMR the ETL's
+    # archive has no deltalake and writes none): gone, it comes back from the task's step.
+    from eventlake.orchestration import steps
+
+    (reports / "2026-01-01" / f"{second.run_id}.html").unlink()
+    assert steps.quality_gate(settings, "2026-01-01")["run_id"] == second.run_id
+    assert (reports / "2026-01-01" / f"{second.run_id}.html").is_file()
 
     page = render(reports / "2026-01-01" / f"{second.run_id}.html", "report-sample.png")
     assert page.console == []

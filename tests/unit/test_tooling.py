@@ -15,5 +15,5 @@ def test_missing_tool_skips_with_its_reason_off_ci(monkeypatch):
 @pytest.mark.parametrize("value", ["true", "1", "TRUE"])
 def test_missing_tool_fails_in_ci(monkeypatch, value):
     monkeypatch.setenv("CI", value)
-    with pytest.raises(pytest.fail.Exception, match="checkov not found.*CI is set"):
+    with pytest.raises(pytest.fail.Exception, match=r"checkov not found.*CI is set"):
         missing_tool("checkov not found; run `make tools`")

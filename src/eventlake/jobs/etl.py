@@ -552,6 +552,15 @@ def _write_report(settings: Settings, result: EtlResult) -> None:
     now: a report that cannot be written is logged, and `eventlake report` makes it again."""
     if not settings.etl.dq_metrics:
         return
+    import importlib.util
+
+    if importlib.util.find_spec("deltalake") is None:
+        # EMR: the job's archive has no deltalake; the DAG's quality_gate task writes the page.
+        log.info(
+            "etl %s: no deltalake here, the quality gate writes the run report",
+            result.processing_date,
+        )
+        return
     try:
         from eventlake.quality.report import write_run_report
 

@@ -73,11 +73,19 @@ def run_local_job(
     local.run_spark_submit(settings, command, args, logger=logger)
 
 
-def quality_gate(settings: Settings, day: str) -> dict[str, Any]:
-    """The ETL run's summary for the day; GateFailed with the recorded reason otherwise."""
+def quality_gate(settings: Settings, day: str, *, report: bool = True) -> dict[str, Any]:
+    """The ETL run's summary for the day; GateFailed with the recorded reason otherwise.
+
+    Passed or not, with `report` the page of the run in charge is written first (again, where
+    the ETL wrote it): on EMR the job's archive has no deltalake, so the DAG's task is the one
+    that gives a day, a gate-stopped one above all, its report. `eventlake backfill`, whose
+    ETL wrote the page in this process, passes False."""
     from eventlake.orchestration.gate import check_quality_gate
 
-    summary = check_quality_gate(settings, validate_date(day))
+    day = validate_date(day)
+    if report:
+        _write_report(settings, day, with_training=False)
+    summary = check_quality_gate(settings, day)
     log.info(
         "quality gate passed for %s: %s clean, %s quarantined, %s duplicates removed",
         day,
@@ -96,16 +104,24 @@ def promotion(settings: Settings, day: str) -> dict[str, Any]:
 
     outcome = promotion_outcome(settings.tracking_uri, settings.ml.model_name)
     log.info("promotion outcome:\n%s", describe(outcome))
-    if settings.etl.dq_metrics:
-        try:
-            from eventlake.quality.report import write_day_report
-
-            outcome["report_uri"] = write_day_report(settings, day)
-        except Exception:
-            log.exception(
-                "could not write the run report of %s; run `eventlake report --date %s`", day, day
-            )
+    outcome["report_uri"] = _write_report(settings, day, with_training=True)
     return outcome
+
+
+def _write_report(settings: Settings, day: str, *, with_training: bool) -> str | None:
+    """The page of the run in charge of `day`; a page that cannot be written is logged
+    (`eventlake report --date D` makes it again), as in the ETL. None: no page."""
+    if not settings.etl.dq_metrics:
+        return None
+    try:
+        from eventlake.quality.report import write_day_report
+
+        return write_day_report(settings, day, with_training=with_training)
+    except Exception:
+        log.exception(
+            "could not write the run report of %s; run `eventlake report --date %s`", day, day
+        )
+        return None
 
 
 # `eventlake train --date D` labels the days up to D - 1 (a label needs the next day's

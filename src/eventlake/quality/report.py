@@ -477,13 +477,15 @@ def latest_report(settings: Settings) -> str | None:
     return report_uri(settings, last["processing_date"], last["run_id"])
 
 
-def write_day_report(settings: Settings, day: str) -> str:
-    """Write again, with its training section, the page of the run in charge of `day` (the
-    quality gate's run: orchestration/gate.latest_run), and the index."""
+def write_day_report(settings: Settings, day: str, *, with_training: bool = True) -> str:
+    """Write (again) the page of the run in charge of `day` (the quality gate's run:
+    orchestration/gate.latest_run), with its training section unless told otherwise, and the
+    index."""
     from eventlake.orchestration.gate import latest_run
 
     iso = date.fromisoformat(day).isoformat()
-    return write_run_report(settings, iso, latest_run(settings, iso)["run_id"], with_training=True)
+    run_id = latest_run(settings, iso)["run_id"]
+    return write_run_report(settings, iso, run_id, with_training=with_training)
 
 
 def write_run_report(
