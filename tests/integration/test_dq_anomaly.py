@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from browser import render
 from deltalake import DeltaTable
+from openlineage_schema import validate
 
 from eventlake.datagen.plant import parse_plant
 from eventlake.generate import generate
@@ -84,6 +86,21 @@ def test_planted_faults_stop_their_day_and_clean_days_pass(spark, state_home):
     recorded = [c for c in record["dq_checks"] if c["outcome"] == "fail"]
     assert {(c["metric"], c["segment"]) for c in recorded} >= {("purchases", "country=US")}
     json.dumps(recorded)  # the record's checks are plain values
+
+    # the stopped runs end their lineage run with FAIL, valid against the spec's schemas, and
+    # the error names the gate and the segment
+    lines = Path(settings.lineage.file_path).read_text().split("\n")
+    events = [json.loads(line) for line in lines if line]
+    failed = {e["run"]["runId"]: e for e in events if e["eventType"] == "FAIL"}
+    assert len(failed) == 2  # the drop day and the null day; the 14 clean days completed
+    assert sum(e["eventType"] == "COMPLETE" for e in events) == 14
+    for event in failed.values():
+        validate(event)
+        error = event["run"]["facets"]["errorMessage"]["message"]
+        assert error.startswith("GateFailed: ")
+    assert any(
+        "country=US" in e["run"]["facets"]["errorMessage"]["message"] for e in failed.values()
+    )
 
     # the failed day has its report too
     page = (
