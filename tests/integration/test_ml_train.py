@@ -336,6 +336,27 @@ def test_train_retry_registers_nothing(trained):
     assert versions() == [1]
 
 
+def test_train_waits_for_the_lake_lease_then_refuses_naming_its_holder(trained):
+    # Two trainings at once would both move the aliases: the second waits for the lake's
+    # lease (held here by a hand-made holder), then refuses, registering nothing.
+    import dataclasses
+
+    from eventlake.io import lease
+    from eventlake.jobs.train import run_train
+
+    env, _ = trained
+    settings = dataclasses.replace(
+        env.settings, etl=dataclasses.replace(env.settings.etl, lease_wait_seconds=1.0)
+    )
+    held = lease.acquire(settings.lake_uri, "another training", 600, 0)
+    try:
+        with pytest.raises(lease.LakeBusy, match="another training"):
+            run_train(settings, TRAIN_DAY, **fast())
+    finally:
+        lease.release(held)
+    assert versions() == [1]
+
+
 def test_evaluate_prints_metrics_with_json_last_line(trained, capsys):
     from eventlake import cli
 
@@ -540,7 +561,7 @@ def test_bad_input_fails_before_training_and_registers_nothing(spark, tmp_path, 
 
 
 KILL_AFTER_REGISTER = """
-import os, signal, sys
+import dataclasses, os, signal, sys
 from datetime import date
 from mlflow import MlflowClient
 from eventlake.jobs.train import run_train
@@ -551,7 +572,11 @@ def die(*args, **kwargs):  # the first alias move comes right after register
     os.kill(os.getpid(), signal.SIGKILL)
 
 MlflowClient.set_registered_model_alias = die
-run_train(load_settings("local"), date.fromisoformat(sys.argv[1]), min_train_rows=100,
+# The training holds the lake's lease; a short time to live lets the retry take the dead
+# child's lease over in seconds (the default would make it wait for half an hour).
+settings = load_settings("local")
+settings = dataclasses.replace(settings, etl=dataclasses.replace(settings.etl, lease_ttl_seconds=3))
+run_train(settings, date.fromisoformat(sys.argv[1]), min_train_rows=100,
           params=ModelParams(lr_max_iter=20, gbt_max_iter=5))
 """
 

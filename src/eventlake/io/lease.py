@@ -1,5 +1,5 @@
 """One writer at a time: a lease on the lake, held by an ETL run from before it reads the lake
-until after its last commit.
+until after its last commit, and by a training for its whole run (jobs/train.run_train).
 
 The lease is one small JSON object, `<lake-uri>/_lease.json`: owner, start time, expiry.
 

@@ -106,7 +106,21 @@ def git_sha(settings: Settings) -> str:
 def run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
     """Train for `day`, save, log, register as challenger and apply the promotion gate, as
     one OpenLineage run `eventlake.train`: input the events table at the Delta version read,
-    output the model version (its URI as the name, version and aliases as a facet)."""
+    output the model version (its URI as the name, version and aliases as a facet).
+
+    The training holds the lake's lease (io/lease.py), as an ETL run does: two trainings at
+    once cannot both move the aliases (the last writer silently winning), and none moves them
+    while an ETL changes the data. A second one waits up to etl.lease_wait_seconds, then
+    refuses with LakeBusy naming the holder."""
+    from eventlake.io import lease
+
+    owner = lease.default_owner(f"eventlake train --date {day.isoformat()}")
+    ttl, wait = settings.etl.lease_ttl_seconds, settings.etl.lease_wait_seconds
+    with lease.hold(settings.lake_uri, owner, ttl, wait):
+        return _run_train(settings, day, **options)
+
+
+def _run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
     import uuid
 
     from eventlake.io.lineage import (
