@@ -14,7 +14,6 @@ so alerts, when a processed date's raw folder changed after its last successful 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,11 +87,8 @@ with DAG(
             execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
             # One job per run, no sensor to fix the run's release in an XCom: the job takes
             # the Variable eventlake_release_uri directly.
-            job_driver=json.loads(
-                json.dumps(emr.job_driver(SETTINGS, "maintain", RUN_DATE)).replace(
-                    json.dumps(emr.RELEASE_URI)[1:-1],
-                    json.dumps(emr.VAR("eventlake_release_uri"))[1:-1],
-                )
+            job_driver=emr.job_driver(
+                SETTINGS, "maintain", RUN_DATE, release=emr.RELEASE_FROM_VARIABLE
             ),
             configuration_overrides=emr.configuration_overrides(),
             name=f"eventlake-maintain-{RUN_DATE}",

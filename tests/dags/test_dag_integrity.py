@@ -104,6 +104,11 @@ def test_eventlake_maintenance_aws_runs_the_maintain_job_on_emr(load_dag):
         "{{ var.value.eventlake_release_uri }}/entrypoint.py"
     )
     assert "xcom_pull" not in json.dumps(op.job_driver)
+    # its git_sha: the id of the release the Variable names
+    assert (
+        "driverEnv.EVENTLAKE_GIT_SHA={{ (var.value.eventlake_release_uri or '')"
+        ".rstrip('/').rsplit('/', 1)[-1] }}"
+    ) in op.job_driver["sparkSubmit"]["sparkSubmitParameters"]
     assert op.application_id == "{{ var.value.eventlake_emr_application_id }}"
     assert op.cancel_on_kill is True and op.wait_for_completion is True
 

@@ -31,13 +31,24 @@ VAR = "{{{{ var.value.{} }}}}".format
 # retry) does not give its train job another release than its ETL job.
 RELEASE_TASK_ID = "wait_for_raw_data"
 RELEASE_XCOM_KEY = "eventlake_release_uri"
-RELEASE_URI = f"{{{{ ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}') }}}}"
-# The release id is the commit it was built from (`releases/<SHA>`): the jobs record it as
-# their git_sha (the archive has no .git to ask).
-RELEASE_ID = (
-    f"{{{{ (ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}') or '')"
-    ".rstrip('/').rsplit('/', 1)[-1] }}"
-)
+# Where a job takes its release from, as a Jinja expression: the run's XCom (the daily DAG),
+# or the Variable itself (a DAG with one job and no sensor, such as eventlake_maintenance).
+RELEASE_FROM_XCOM = f"ti.xcom_pull(task_ids='{RELEASE_TASK_ID}', key='{RELEASE_XCOM_KEY}')"
+RELEASE_FROM_VARIABLE = "var.value.eventlake_release_uri"
+
+
+def release_uri(source: str = RELEASE_FROM_XCOM) -> str:
+    """The release URI, rendered from `source`."""
+    return "{{ " + source + " }}"
+
+
+def release_id(source: str = RELEASE_FROM_XCOM) -> str:
+    """The release id: the commit it was built from (`releases/<SHA>`). The jobs record it as
+    their git_sha (the archive has no .git to ask)."""
+    return "{{ (" + source + " or '').rstrip('/').rsplit('/', 1)[-1] }}"
+
+
+RELEASE_URI = release_uri()
 # Replaced by the operator with the region of its EMR Serverless client (the application's).
 REGION_PLACEHOLDER = "@EVENTLAKE_AWS_REGION@"
 
@@ -56,7 +67,6 @@ DRIVER_ENV: dict[str, str] = {
     # The ARN of the ip hash key's secret (not the key): the job reads it with its role.
     "EVENTLAKE_IP_HASH_SECRET": VAR("eventlake_ip_hash_secret_arn"),
     "PYSPARK_PYTHON": PYTHON_IN_ARCHIVE,
-    "EVENTLAKE_GIT_SHA": RELEASE_ID,
     # The job's OpenLineage parent and root: this task run and its DAG run, named as Airflow's
     # OpenLineage provider names them in its own events (`namespace/name/run_id`); empty, so
     # no parent facet, where the provider is not installed.
@@ -65,7 +75,9 @@ DRIVER_ENV: dict[str, str] = {
 }
 
 
-def emr_spark_confs(settings: Settings, *, run_name: str = "") -> dict[str, str]:
+def emr_spark_confs(
+    settings: Settings, *, run_name: str = "", release: str = RELEASE_FROM_XCOM
+) -> dict[str, str]:
     """Spark confs for an EMR Serverless job: eventlake's own (Delta, S3A, UTC...) + EMR's."""
     from eventlake.spark import S3_IMPL_CONF, delta_log_store_confs, spark_confs
 
@@ -77,10 +89,11 @@ def emr_spark_confs(settings: Settings, *, run_name: str = "") -> dict[str, str]
     # table of Variable eventlake_delta_log_table. Its region is the EMR application's: the
     # operator sets it when it submits (EventlakeEmrServerlessStartJobOperator).
     confs.update(delta_log_store_confs(VAR("eventlake_delta_log_table"), REGION_PLACEHOLDER))
-    confs["spark.archives"] = f"{RELEASE_URI}/{DEPS_ARCHIVE}#environment"
+    confs["spark.archives"] = f"{release_uri(release)}/{DEPS_ARCHIVE}#environment"
     confs["spark.executorEnv.PYSPARK_PYTHON"] = PYTHON_IN_ARCHIVE
     for key, value in DRIVER_ENV.items():
         confs[f"spark.emr-serverless.driverEnv.{key}"] = value
+    confs["spark.emr-serverless.driverEnv.EVENTLAKE_GIT_SHA"] = release_id(release)
     # OpenLineage: the jobs emit their own events (settings.lineage); name them per run.
     confs["spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE"] = settings.lineage.namespace
     if run_name:
@@ -93,17 +106,19 @@ def spark_submit_parameters(confs: dict[str, str]) -> str:
     return " ".join(f"--conf {key}={value}" for key, value in confs.items())
 
 
-def job_driver(settings: Settings, command: str, run_date: str) -> dict[str, Any]:
+def job_driver(
+    settings: Settings, command: str, run_date: str, *, release: str = RELEASE_FROM_XCOM
+) -> dict[str, Any]:
     """`sparkSubmit` driver: `<release_uri>/entrypoint.py <cmd> --date D` (a failed ETL gate
-    exits 0: the DAG's quality_gate task reads the verdict from etl_runs)."""
+    exits 0: the DAG's quality_gate task reads the verdict from etl_runs). `release`: where
+    the job takes its release from (RELEASE_FROM_XCOM or RELEASE_FROM_VARIABLE)."""
     args = [command, "--date", run_date]
+    confs = emr_spark_confs(settings, run_name=f"eventlake-{command}-{run_date}", release=release)
     return {
         "sparkSubmit": {
-            "entryPoint": f"{RELEASE_URI}/entrypoint.py",
+            "entryPoint": f"{release_uri(release)}/entrypoint.py",
             "entryPointArguments": args,
-            "sparkSubmitParameters": spark_submit_parameters(
-                emr_spark_confs(settings, run_name=f"eventlake-{command}-{run_date}")
-            ),
+            "sparkSubmitParameters": spark_submit_parameters(confs),
         }
     }
 
