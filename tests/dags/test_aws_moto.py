@@ -60,7 +60,12 @@ def aws_airflow(s3_env, monkeypatch, state_home):
             "EVENTLAKE_IP_HASH_SECRET": "eventlake_ip_hash_secret_arn",
         }.get(name, name.lower())
         monkeypatch.setenv(f"AIRFLOW_VAR_{var.upper()}", value)
-    return {"s3": s3, "endpoint": s3_env, "application_id": app["applicationId"]}
+    return {
+        "s3": s3,
+        "endpoint": s3_env,
+        "application_id": app["applicationId"],
+        "tmp": str(state_home),
+    }
 
 
 class RunXComs:
