@@ -118,10 +118,13 @@ with DAG(
             RawDataS3KeySensor,
         )
 
+        # Marker-free: any object of dt=D/; with raw.ready_marker / raw.manifest: those.
+        day_folder = f"{emr.VAR('eventlake_raw_uri')}/dt={RUN_DATE}/"
+        ready = SETTINGS.raw.rule().objects
         wait = RawDataS3KeySensor(
             task_id="wait_for_raw_data",
-            bucket_key=f"{emr.VAR('eventlake_raw_uri')}/dt={RUN_DATE}/*",
-            wildcard_match=True,
+            bucket_key=[day_folder + name for name in ready] if ready else day_folder + "*",
+            wildcard_match=not ready,
             aws_conn_id="aws_default",
             mode="reschedule",
             poke_interval=300,

@@ -83,6 +83,22 @@ class SparkSettings:
 
 
 @dataclass(frozen=True)
+class RawSettings:
+    """How a drop `<raw-uri>/dt=D/` says it is complete (io/names.py): an object name the
+    producer writes last (`ready_marker`, e.g. _SUCCESS), and/or a manifest object listing
+    the drop's files with their sizes (`manifest`). None: marker-free, the first raw log
+    is the signal."""
+
+    ready_marker: str | None
+    manifest: str | None
+
+    def rule(self) -> Any:
+        from eventlake.io.names import ReadyRule
+
+        return ReadyRule(self.ready_marker, self.manifest)
+
+
+@dataclass(frozen=True)
 class EtlSettings:
     max_reject_ratio: float
     high_value_threshold: float
@@ -154,6 +170,7 @@ class AwsSettings:
 
 SECTIONS: dict[str, type] = {
     "spark": SparkSettings,
+    "raw": RawSettings,
     "etl": EtlSettings,
     "lineage": LineageSettings,
     "ml": MlSettings,
@@ -174,6 +191,7 @@ class Settings:
     artifacts_uri: str
     git_sha: str | None
     spark: SparkSettings
+    raw: RawSettings
     etl: EtlSettings
     lineage: LineageSettings
     ml: MlSettings
@@ -329,6 +347,18 @@ LINEAGE_TRANSPORTS = ("file", "bucket", "http")
 def _validate(settings: Settings, where: str) -> None:
     if not 0 <= float(settings.etl.max_reject_ratio) <= 1:
         raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
+    for key in ("ready_marker", "manifest"):
+        name = getattr(settings.raw, key)
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ConfigurationError(
+                f"{where}: raw.{key} is {name!r}; expected an object name inside dt=D/ "
+                "(no '/'), or null"
+            )
+    if settings.raw.ready_marker and settings.raw.ready_marker == settings.raw.manifest:
+        raise ConfigurationError(
+            f"{where}: raw.ready_marker and raw.manifest are both {settings.raw.manifest!r}; "
+            "name two objects, or set only raw.manifest"
+        )
     if settings.airflow.target not in TARGETS:
         raise ConfigurationError(
             f"eventlake_target is {settings.airflow.target!r} (EVENTLAKE_TARGET, the Airflow "

@@ -104,3 +104,50 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     assert targets["scale_ratio"]["met"] is None
     assert targets["make_run_seconds"]["met"] is None
     assert len(results["load_average"]["start"]) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_bench_history_smoke_times_each_day_as_a_fresh_process(tmp_path: Path) -> None:
+    """3 days of 600 records, with the generator's next-day duplicates: every day's ETL runs
+    as its own process on one lake, and the results hold each day's figures."""
+    home = tmp_path / "home"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+    }
+    env.update(
+        EVENTLAKE_HOME=str(home),
+        PYSPARK_PYTHON=sys.executable,
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
+    args = ["--history-days", "3", "--history-events", "600", "--files", "2", "--users", "200"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "eventlake.cli", "bench", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    header = next(x for x in lines if x.startswith("measure"))
+    assert header.split() == ["measure", "day", "1", "day", "2", "day", "3"]
+    assert any(x.startswith("day 3 / day 2 = ") and "(goal <= 1.15: " in x for x in lines)
+    files = sorted((home / "bench").glob("results-history-*.json"))
+    assert len(files) == 1
+    results = json.loads(files[0].read_text())
+    assert results["kind"] == "history"
+    assert [d["date"] for d in results["days"]] == ["2026-01-01", "2026-01-02", "2026-01-03"]
+    for d in results["days"]:
+        assert d["rows_read"] == d["rows_clean"] + d["rows_quarantined"] + d["duplicates_removed"]
+        assert d["seconds"] > 0 and d["rows_per_second"] > 0
+        assert {"process_start", "spark_session", "parse_validate_count"} <= set(d["phases"])
+    # Records a day: the generator's 600 events plus its inserted defects (exact duplicates,
+    # extra malformed lines) at the default 3% rate; never fewer than the 600 events.
+    assert all(d["rows_read"] >= 600 for d in results["days"])
+    assert results["dataset"]["duplicate_next_day"] > 0
+    assert results["goal"] == 1.15
+    assert results["ratio_last_to_day2"] == round(
+        results["days"][2]["seconds"] / results["days"][1]["seconds"], 3
+    )
+    # The work dir (the shared lake) is removed unless --keep-outputs.
+    assert list((home / "bench" / "work").glob("history-*")) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +60,12 @@ def aws_airflow(s3_env, monkeypatch, state_home):
             "EVENTLAKE_IP_HASH_SECRET": "eventlake_ip_hash_secret_arn",
         }.get(name, name.lower())
         monkeypatch.setenv(f"AIRFLOW_VAR_{var.upper()}", value)
-    return {"s3": s3, "endpoint": s3_env, "application_id": app["applicationId"]}
+    return {
+        "s3": s3,
+        "endpoint": s3_env,
+        "application_id": app["applicationId"],
+        "tmp": str(state_home),
+    }
 
 
 class RunXComs:
@@ -317,3 +323,34 @@ def test_failure_callback_publishes_to_sns(aws_airflow, monkeypatch, caplog):
     body = json.loads(message["Body"])
     assert body["Subject"] == "[eventlake] eventlake_daily.quality_gate failed for 2026-01-05"
     assert "task quality_gate failed for date 2026-01-05" in body["Message"]
+
+
+def test_s3_sensor_waits_for_the_confs_ready_marker_and_manifest(
+    load_dag, aws_airflow, tmp_path, monkeypatch
+):
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    conf = tmp_path / "aws-ready.yaml"
+    conf.write_text(
+        (Path(__file__).parents[2] / "src/eventlake/conf/aws.yaml").read_text()
+        + '\nraw:\n  ready_marker: "_SUCCESS"\n  manifest: "_manifest.json"\n'
+    )
+    monkeypatch.setenv("EVENTLAKE_CONF_FILE", str(conf))
+    dag, _ = load_dag("aws")
+    sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-03")
+    folder = "s3://eventlake-raw/raw/dt=2026-01-03/"
+    assert sensor.wildcard_match is False
+    assert sensor.bucket_key == [folder + "_SUCCESS", folder + "_manifest.json"]
+    s3 = aws_airflow["s3"]
+    s3.put_object(Bucket="eventlake-raw", Key="raw/dt=2026-01-03/part-0.csv.gz", Body=b"x")
+    assert sensor.poke(context) is False
+    s3.put_object(Bucket="eventlake-raw", Key="raw/dt=2026-01-03/_SUCCESS", Body=b"")
+    assert sensor.poke(context) is False
+    sensor.mode, sensor.poke_interval, sensor.timeout = "poke", 0.1, 0.3
+    with pytest.raises(
+        AirflowSensorTimeout,
+        match=f"no raw data at {folder}_SUCCESS and {folder}_manifest.json after",
+    ):
+        sensor.execute(context)
+    s3.put_object(Bucket="eventlake-raw", Key="raw/dt=2026-01-03/_manifest.json", Body=b"{}")
+    assert sensor.poke(context) is True

@@ -1,10 +1,15 @@
 """Every AWS API call the aws-mode code makes is allowed by the Terraform policy of its role.
 
-The DAG's tasks (MWAA execution role) and `eventlake deploy` (the CD deploy role) run against
-moto's server mode; `iam_coverage` records each botocore call made meanwhile, maps it to its IAM
-action and resource, and checks it against that role's policy documents parsed from the HCL.
-moto enforces no IAM, so this is the test that sees a missing grant before AWS does.
-Not covered: the EMR jobs' S3 traffic (EMRFS in the JVM, not botocore) and implicit KMS use.
+The DAG's tasks (MWAA execution role: eventlake_daily's sensor, marker-free and with a ready
+marker and manifest, its EMR jobs and failure alert; eventlake_maintenance's reconcile_check)
+and `eventlake deploy` (the CD deploy role) run against moto's server mode; `iam_coverage`
+records each botocore call made meanwhile, maps it to its IAM action and resource, and checks it
+against that role's policy documents parsed from the HCL. moto enforces no IAM, so this is the
+test that sees a missing grant before AWS does.
+Not covered: the EMR jobs' S3 traffic (EMRFS in the JVM, not botocore), delta-rs's own S3
+client (reconcile_check and the gate read `etl_runs` with it: s3:ListBucket and s3:GetObject
+on the lake, which the execution role's ListDataBuckets and ReadDataForSensorsAndReports
+grant) and implicit KMS use.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import contextlib
 import dataclasses
 import shutil
 import urllib.request
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from iam_coverage import Call, check, record_calls
@@ -90,13 +97,84 @@ def run_dag_tasks(load_dag, aws_airflow, calls: list[Call]) -> str:  # noqa: F81
             with contextlib.suppress(TaskDeferred):
                 op.execute(context)
 
+        reconcile_calls = run_reconcile_check(load_dag, aws_airflow, calls)
+
         class TI:
             dag_id, task_id, run_id, try_number = "eventlake_daily", "etl", "scheduled__x", 1
 
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("EVENTLAKE_SNS_TOPIC_ARN", topic["TopicArn"])
             on_task_failure({"ti": TI(), "ds": "2026-01-08", "exception": RuntimeError("x")})
+    # The sensor again, with a ready marker and manifest in the conf: HeadObject on each.
+    with pytest.MonkeyPatch.context() as mp:
+        conf = Path(aws_airflow["tmp"]) / "aws-ready.yaml"
+        conf.write_text(
+            (Path(__file__).parents[2] / "src/eventlake/conf/aws.yaml").read_text()
+            + '\nraw:\n  ready_marker: "_SUCCESS"\n  manifest: "_manifest.json"\n'
+        )
+        mp.setenv("EVENTLAKE_CONF_FILE", str(conf))
+        for name in ("_SUCCESS", "_manifest.json"):
+            aws_airflow["s3"].put_object(
+                Bucket="eventlake-raw", Key=f"raw/dt=2026-01-08/{name}", Body=b"{}"
+            )
+        dag, _ = load_dag("aws")
+        with record_calls("mwaa-execution", calls):
+            sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-08", RunXComs())
+            assert sensor.poke(context) is True
+    # reconcile_check lists the raw folder of each processed date through boto3.
+    assert [(c.operation, c.params["Bucket"], c.params.get("Prefix")) for c in reconcile_calls] == [
+        ("ListObjectsV2", "eventlake-raw", "raw/dt=2026-01-08/")
+    ]
     return str(topic["TopicArn"])
+
+
+def run_reconcile_check(load_dag, aws_airflow, calls: list[Call]) -> list[Call]:  # noqa: F811
+    """eventlake_maintenance's reconcile_check, as MWAA runs it, over an etl_runs row of
+    2026-01-08 that read one file; a second file has landed since, so the check fails naming
+    the date. Returns the botocore calls it made (recorded into `calls` by the caller)."""
+    import pyarrow as pa
+    from airflow.sdk.exceptions import AirflowFailException
+    from deltalake import write_deltalake
+
+    from eventlake.orchestration.config import task_settings
+    from eventlake.orchestration.gate import delta_location
+
+    s3 = aws_airflow["s3"]
+    s3.create_bucket(Bucket="eventlake-lake")
+    etag = s3.head_object(Bucket="eventlake-raw", Key="raw/dt=2026-01-08/part-0.csv.gz")["ETag"]
+    s3.put_object(Bucket="eventlake-raw", Key="raw/dt=2026-01-08/part-1.csv.gz", Body=b"late")
+    file = pa.struct([("path", pa.string()), ("size", pa.int64()), ("checksum", pa.string())])
+    schema = pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("processing_date", pa.date32()),
+            ("status", pa.string()),
+            ("finished_at", pa.timestamp("us", tz="UTC")),
+            ("files", pa.list_(file)),
+        ]
+    )
+    row = {
+        "run_id": "r-0108",
+        "processing_date": date(2026, 1, 8),
+        "status": "succeeded",
+        "finished_at": datetime(2026, 1, 9, 4, tzinfo=UTC),
+        "files": [
+            {
+                "path": "s3://eventlake-raw/raw/dt=2026-01-08/part-0.csv.gz",
+                "size": 1,
+                "checksum": etag.strip('"'),
+            }
+        ],
+    }
+    settings = task_settings(use_airflow=False)
+    path, options = delta_location(f"{settings.lake_uri}/etl_runs", settings)
+    write_deltalake(path, pa.Table.from_pylist([row], schema), storage_options=options)
+    _, bag = load_dag("aws")
+    task, _ = _rendered(bag.dags["eventlake_maintenance"], "reconcile_check", "2026-01-09")
+    start = len(calls)
+    with pytest.raises(AirflowFailException, match=r"2026-01-08 \(run r-0108: 1 added"):
+        task.python_callable(*task.op_args)
+    return calls[start:]
 
 
 class StubbedMwaaSession:
@@ -194,6 +272,7 @@ def test_every_aws_call_is_allowed_by_its_roles_terraform_policy(
     # The scenario really exercised the calls that matter (else the check proves nothing).
     for expected in (
         ("mwaa-execution", "s3:ListObjectsV2"),
+        ("mwaa-execution", "s3:HeadObject"),
         ("mwaa-execution", "emr-serverless:ListJobRuns"),
         ("mwaa-execution", "emr-serverless:StartJobRun"),
         ("mwaa-execution", "sns:Publish"),

@@ -342,3 +342,37 @@ def test_training_history_gap_until_a_full_window_is_loaded(tmp_path, state_home
         "enough label days to train is 2026-01-08"
     )
     assert training_history_gap(cfg, "2026-01-08") is None
+
+
+def test_raw_data_present_with_a_ready_marker_and_manifest_waits_for_both(tmp_path):
+    from eventlake.io.names import ReadyRule
+    from eventlake.orchestration.steps import raw_data_present
+
+    raw, ready = tmp_path.as_uri(), ReadyRule("_SUCCESS", "_manifest.json")
+    day = tmp_path / "dt=2026-01-02"
+    day.mkdir()
+    (day / "part-0.jsonl.gz").write_bytes(b"x")
+    assert raw_data_present(raw, "2026-01-02", ready) is False
+    (day / "_SUCCESS").write_bytes(b"")
+    assert raw_data_present(raw, "2026-01-02", ready) is False
+    assert raw_data_present(raw, "2026-01-02", ReadyRule("_SUCCESS")) is True
+    (day / "_manifest.json").write_bytes(b'{"files": []}')
+    assert raw_data_present(raw, "2026-01-02", ready) is True
+
+
+def test_local_sensor_waits_for_the_confs_ready_marker(tmp_path, monkeypatch):
+    from eventlake.orchestration.operators import RawDataSensor
+    from eventlake.settings import CONF_DIR
+
+    conf = tmp_path / "local-ready.yaml"
+    conf.write_text((CONF_DIR / "local.yaml").read_text() + '\nraw:\n  ready_marker: "_SUCCESS"\n')
+    raw = tmp_path / "raw"
+    monkeypatch.setenv("EVENTLAKE_CONF_FILE", str(conf))
+    monkeypatch.setenv("EVENTLAKE_RAW_URI", raw.as_uri())
+    monkeypatch.setenv("EVENTLAKE_TARGET", "local")
+    sensor = RawDataSensor(task_id="wait_for_raw_data", run_date="2026-01-07")
+    (raw / "dt=2026-01-07").mkdir(parents=True)
+    (raw / "dt=2026-01-07" / "part-0.json.gz").write_bytes(b"x")
+    assert sensor.poke({}) is False
+    (raw / "dt=2026-01-07" / "_SUCCESS").write_bytes(b"")
+    assert sensor.poke({}) is True

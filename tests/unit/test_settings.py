@@ -128,3 +128,26 @@ def test_a_bad_target_names_where_it_came_from(state_home, monkeypatch):
     monkeypatch.setenv("EVENTLAKE_TARGET", "gcp")
     with pytest.raises(ConfigurationError, match=r"eventlake_target is 'gcp' \(EVENTLAKE_TARGET"):
         load_settings("local")
+
+
+def test_ready_marker_and_manifest_default_to_marker_free_and_are_checked(tmp_path, state_home):
+    settings = load_settings("local")
+    assert (settings.raw.ready_marker, settings.raw.manifest) == (None, None)
+    assert load_settings("aws").raw.rule().objects == ()
+    conf = tmp_path / "ready.yaml"
+    conf.write_text(
+        "raw_uri: a\nlake_uri: b\nartifacts_uri: c\n"
+        "raw: {ready_marker: _SUCCESS, manifest: _manifest.json}\n"
+    )
+    assert load_settings("local", conf_file=conf).raw.rule().objects == (
+        "_SUCCESS",
+        "_manifest.json",
+    )
+    conf.write_text("raw_uri: a\nlake_uri: b\nartifacts_uri: c\nraw: {ready_marker: x/_SUCCESS}\n")
+    with pytest.raises(ConfigurationError, match=r"raw\.ready_marker is 'x/_SUCCESS'"):
+        load_settings("local", conf_file=conf)
+    conf.write_text(
+        "raw_uri: a\nlake_uri: b\nartifacts_uri: c\nraw: {ready_marker: m, manifest: m}\n"
+    )
+    with pytest.raises(ConfigurationError, match="are both 'm'"):
+        load_settings("local", conf_file=conf)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from eventlake.io.raw import file_format
+from eventlake.io.names import file_format
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)

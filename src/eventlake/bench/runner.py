@@ -626,6 +626,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--keep-outputs", action="store_true", help="keep each run's lake and outputs"
     )
     parser.add_argument(
+        "--history-days", type=int, metavar="N",
+        help="instead of the steps above: N days of history with cross-date duplicates, each "
+        "day's `eventlake etl` a fresh process on one lake; day 1, 2 and N compared",
+    )  # fmt: skip
+    parser.add_argument(
+        "--history-events", type=int, default=100000, metavar="E",
+        help="records per day of --history-days (100000)",
+    )  # fmt: skip
+    parser.add_argument(
         "--spark-conf", action="append", metavar="KEY=VALUE",
         help="set a runtime Spark SQL conf on the bench's session before any timed step, to "
         "measure a tuning idea (repeatable; recorded in the results)",
@@ -637,6 +646,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.events < 1 or args.runs < 1 or args.files < 1:
         raise InputError("--events, --runs and --files must be at least 1")
+    if args.history_days is not None:
+        from eventlake.bench import history
+
+        if args.history_events < 1:
+            raise InputError("--history-events must be at least 1")
+        return history.main(args, settings)
     bench = Bench(args, settings)
     results, code = bench.run()
     path = report.write_results(results, bench.bench_dir)

@@ -24,6 +24,16 @@ from typing import TYPE_CHECKING
 from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.errors import InputError
 from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
+from eventlake.io.names import (
+    MARKER_FREE,
+    SUFFIX_FORMATS,
+    ReadyRule,
+    file_format,
+    manifest_mismatch,
+    object_name,
+    parse_manifest,
+    skip_reason,
+)
 from eventlake.io.recordcount import csv_records, gzip_message, wide_encoding_message
 
 if TYPE_CHECKING:
@@ -31,14 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUFFIX_FORMATS: dict[str, str] = {
-    ".jsonl.gz": "json",
-    ".ndjson.gz": "json",
-    ".json.gz": "json",
-    ".csv.gz": "csv",
-}
-# Suffixes that copy tools and uploaders give an object still being written.
-PARTIAL_SUFFIXES = ("._copying_", ".tmp", ".temp", ".part", ".partial", ".filepart", ".crdownload")
 CORRUPT = "_corrupt_record"
 # Fields the contract does not name: field name -> JSON text (contracts/drift.py).
 RESCUED = "_rescued"
@@ -58,37 +60,19 @@ class RawFile:
         return self.size == 0 or (self.format == "csv" and not self.header)
 
 
-def file_format(uri: str) -> str | None:
-    name = uri.rsplit("/", 1)[-1].lower()
-    for suffix, fmt in SUFFIX_FORMATS.items():
-        if name.endswith(suffix):
-            return fmt
-    return None
-
-
-def skip_reason(uri: str) -> str | None:
-    """Why an object of the day's folder is not read, or None for a raw log."""
-    name = uri.rsplit("/", 1)[-1].lower()
-    if name.endswith(PARTIAL_SUFFIXES):
-        return "partial_upload"
-    if name.startswith(("_", ".")):
-        # _SUCCESS, _committed_*, .DS_Store; Spark's file index hides such names too.
-        return "hidden_or_marker"
-    if file_format(name) is None:
-        return "unknown_suffix"
-    return None
-
-
 def list_day_files(
-    day_uri: str,
+    day_uri: str, ready: ReadyRule = MARKER_FREE
 ) -> tuple[list[tuple[ObjectInfo, str]], list[dict[str, str]]]:
     """The day's raw logs with their format, and the skipped objects (path and reason, for
-    the run record). No raw log is an error."""
+    the run record). No raw log is an error. With a ready marker or manifest in the conf
+    (`ready`), a folder without it is an error, and so is one whose raw logs differ from
+    the manifest's list (names and sizes); both are checked before any record is read."""
     objects = list_objects(day_uri)
-    skipped = [{"path": o.uri, "reason": r} for o in objects if (r := skip_reason(o.uri))]
-    found = [(o, file_format(o.uri) or "") for o in objects if not skip_reason(o.uri)]
+    skipped = [{"path": o.uri, "reason": r} for o in objects if (r := skip_reason(o.uri, ready))]
+    found = [(o, file_format(o.uri) or "") for o in objects if not skip_reason(o.uri, ready)]
     if skipped:
         log.warning("skipping %d objects: %s", len(skipped), skipped[:5])
+    _check_ready(day_uri, ready, objects, [o for o, _ in found])
     if not found:
         raise InputError(
             f"no raw files for this date under {day_uri}/ (expected names ending in "
@@ -96,6 +80,34 @@ def list_day_files(
             f"check --raw-uri and --date, or that the drop landed"
         )
     return found, skipped
+
+
+def _check_ready(
+    day_uri: str, ready: ReadyRule, objects: list[ObjectInfo], logs: list[ObjectInfo]
+) -> None:
+    """InputError when the conf's ready marker or manifest is missing from the folder, or
+    the manifest does not list exactly the raw logs found, with their sizes."""
+    folder = day_uri.rstrip("/") + "/"
+    names = {object_name(o.uri): o for o in objects}
+    for name, key in ((ready.ready_marker, "ready_marker"), (ready.manifest, "manifest")):
+        if name and name not in names:
+            raise InputError(
+                f"{folder} has no {name} (raw.{key} in the conf): the drop is not marked "
+                f"complete, so nothing was read. Rerun once the producer has written {name}, "
+                f"or set raw.{key} to null if this source writes none"
+            )
+    if not ready.manifest:
+        return
+    manifest = names[ready.manifest]
+    with open_read(manifest.uri) as fh:
+        listed = parse_manifest(fh.read(), manifest.uri)
+    found = {object_name(o.uri): o.size for o in logs}
+    mismatch = manifest_mismatch(listed, found)
+    if mismatch:
+        raise InputError(
+            f"{folder} does not match its manifest {manifest.uri}: {mismatch}. Nothing was "
+            f"read; complete the drop or correct the manifest, then rerun the date"
+        )
 
 
 def _normalise_header(names: list[str]) -> tuple[str, ...]:

@@ -368,7 +368,7 @@ def _run_etl(
     state = {"committed": False, "recorded": False}
     try:
         ip_key = ip_hash_key(settings)  # before any data is read: no key, no run
-        found, skipped = list_day_files(day_uri)
+        found, skipped = list_day_files(day_uri, settings.raw.rule())
         files: list[RawFile] = inspect_files(found)
         # The independent record count runs in threads beside the Spark job below.
         counts = RecordCounts((f.uri, f.format, f.size) for f in files)

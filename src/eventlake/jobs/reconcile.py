@@ -15,8 +15,8 @@ from typing import Any
 from eventlake.dates import parse_date
 from eventlake.errors import EventlakeError
 from eventlake.io.bucket import list_objects
+from eventlake.io.names import is_data
 from eventlake.io.paths import raw_day_uri
-from eventlake.io.raw import file_format
 from eventlake.settings import Settings
 
 
@@ -57,7 +57,7 @@ def drift(settings: Settings, since: date | None = None) -> list[DayDrift]:
         now = {
             o.uri: (o.size, o.checksum)
             for o in list_objects(raw_day_uri(settings, date.fromisoformat(day)))
-            if file_format(o.uri)
+            if is_data(o.uri, settings.raw.rule())
         }
         d = DayDrift(
             day,

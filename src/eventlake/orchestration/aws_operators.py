@@ -13,11 +13,13 @@ from eventlake.orchestration.operators import NamesTheUri
 
 
 class RawDataS3KeySensor(NamesTheUri, S3KeySensor):
-    """The provider's S3KeySensor on `<raw-uri>/dt=<date>/*`, naming the URI on timeout."""
+    """The provider's S3KeySensor on `<raw-uri>/dt=<date>/*` (marker-free), or on the ready
+    marker and manifest the conf names (`raw.ready_marker`, `raw.manifest`: every key must
+    exist), naming what never appeared on timeout."""
 
     def _uri(self) -> str:
-        key = self.bucket_key if isinstance(self.bucket_key, str) else self.bucket_key[0]
-        return key.removesuffix("*")
+        keys = [self.bucket_key] if isinstance(self.bucket_key, str) else self.bucket_key
+        return " and ".join(key.removesuffix("*") for key in keys)
 
     def execute(self, context: Any) -> Any:
         result = super().execute(context)

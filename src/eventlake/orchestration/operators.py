@@ -54,7 +54,8 @@ class NamesTheUri:
 
 
 class RawDataSensor(NamesTheUri, BaseSensorOperator):
-    """Local target: waits until `<raw-uri>/dt=<date>/` holds at least one object."""
+    """Local target: waits until `<raw-uri>/dt=<date>/` holds a raw log, or, when the conf
+    names a ready marker or manifest (`raw.ready_marker`, `raw.manifest`), those objects."""
 
     template_fields = ("run_date",)
 
@@ -62,6 +63,7 @@ class RawDataSensor(NamesTheUri, BaseSensorOperator):
         super().__init__(**kwargs)
         self.run_date = run_date
         self.raw_uri: str | None = None
+        self.ready: Any = None
 
     def _uri(self) -> str:
         from eventlake.orchestration.steps import raw_day_uri
@@ -73,6 +75,8 @@ class RawDataSensor(NamesTheUri, BaseSensorOperator):
         from eventlake.orchestration.steps import raw_data_present
 
         if self.raw_uri is None:
-            self.raw_uri = task_settings().raw_uri
-        self.log.info("poking for raw data at %s", self._uri())
-        return raw_data_present(self.raw_uri, self.run_date)
+            settings = task_settings()
+            self.raw_uri, self.ready = settings.raw_uri, settings.raw.rule()
+        waits_for = " and ".join(self.ready.objects) or "a raw log"
+        self.log.info("poking for %s at %s", waits_for, self._uri())
+        return raw_data_present(self.raw_uri, self.run_date, self.ready)

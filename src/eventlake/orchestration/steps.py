@@ -16,6 +16,7 @@ from typing import Any
 from eventlake.dates import validate_date
 from eventlake.errors import InputError
 from eventlake.io.bucket import join, list_objects
+from eventlake.io.names import MARKER_FREE, ReadyRule, is_data, object_name
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,27 @@ def raw_day_uri(raw_uri: str, day: str) -> str:
     return join(raw_uri, f"dt={validate_date(day)}") + "/"
 
 
-def raw_data_present(raw_uri: str, day: str) -> bool:
-    """True when the day's folder holds at least one finished object (no temp/hidden files)."""
-    for obj in list_objects(raw_day_uri(raw_uri, day)):
-        name = obj.uri.rsplit("/", 1)[-1]
-        if not name.startswith((".", "_")) and not name.endswith(".tmp"):
-            return True
-    return False
+def raw_data_present(raw_uri: str, day: str, ready: ReadyRule = MARKER_FREE) -> bool:
+    """True when the day's drop is there: marker-free, at least one raw log (io/names.py:
+    no partial upload, hidden or marker object); with `raw.ready_marker` / `raw.manifest`,
+    each of those objects."""
+    objects = list_objects(raw_day_uri(raw_uri, day))
+    if ready.objects:
+        names = {object_name(o.uri) for o in objects}
+        return all(name in names for name in ready.objects)
+    return any(is_data(o.uri) for o in objects)
 
 
 def require_raw_data(settings: Settings, day: str) -> str:
     """The day's raw URI; InputError naming it when nothing is there (backfill does not wait)."""
     uri = raw_day_uri(settings.raw_uri, day)
-    if not raw_data_present(settings.raw_uri, day):
+    ready = settings.raw.rule()
+    if not raw_data_present(settings.raw_uri, day, ready):
+        if ready.objects:
+            raise InputError(
+                f"no complete drop for {day}: {uri} lacks {' or '.join(ready.objects)} "
+                "(raw.ready_marker / raw.manifest); rerun once the producer has written it"
+            )
         raise InputError(f"no raw data for {day}: nothing under {uri}")
     return uri
 
