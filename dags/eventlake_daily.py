@@ -1,6 +1,6 @@
 """eventlake_daily: one data interval of eventlake, end to end.
 
-    wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome -> score
+    wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome -> score -> monitor
 
 Every task works on the run date: the `date` param when given, else the run's logical date
 `{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
@@ -87,6 +87,14 @@ def score_local(run_date: str) -> None:
     local_job_task("predict", run_date)
 
 
+@task(task_id="monitor", execution_timeout=timedelta(hours=1))
+def monitor_local(run_date: str) -> None:
+    """spark-submit `eventlake monitor` for the date: `<lake>/model_monitoring`."""
+    from eventlake.orchestration.tasks import local_job_task
+
+    local_job_task("monitor", run_date)
+
+
 with DAG(
     dag_id=DAG_ID,
     description="raw logs -> Delta lake -> quality gate -> Spark ML model in MLflow",
@@ -130,7 +138,7 @@ with DAG(
             poke_interval=300,
             timeout=timedelta(hours=12),
         )
-        etl, train, score = (
+        etl, train, score, monitor = (
             EventlakeEmrServerlessStartJobOperator(
                 task_id=task_id,
                 application_id=emr.VAR("eventlake_emr_application_id"),
@@ -147,7 +155,12 @@ with DAG(
                 execution_timeout=timedelta(hours=3, minutes=30),
                 pre_execute=skip_train_without_history if command == "train" else None,
             )
-            for task_id, command in (("etl", "etl"), ("train", "train"), ("score", "predict"))
+            for task_id, command in (
+                ("etl", "etl"),
+                ("train", "train"),
+                ("score", "predict"),
+                ("monitor", "monitor"),
+            )
         )
     else:
         wait = RawDataSensor(
@@ -160,5 +173,6 @@ with DAG(
         etl = etl_local(RUN_DATE)
         train = train_local(RUN_DATE)
         score = score_local(RUN_DATE)
+        monitor = monitor_local(RUN_DATE)
 
-    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(RUN_DATE), score)
+    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(RUN_DATE), score, monitor)

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("eventlake.jobs.train", "train the Spark ML pipeline and register it in MLflow"),
     "evaluate": ("eventlake.jobs.evaluate", "metrics of a registered model on label days"),
     "predict": ("eventlake.jobs.predict", "score a date with a registered model"),
+    "monitor": ("eventlake.jobs.monitor", "judge the champion: realized performance, drift"),
     "promote": ("eventlake.jobs.promote", "point an alias at a model version, with history"),
     "rollback": ("eventlake.jobs.rollback", "point an alias back at its previous version"),
     "models": ("eventlake.jobs.models", "which version each alias held at a date"),

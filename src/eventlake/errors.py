@@ -39,3 +39,7 @@ class GateFailed(EventlakeError):
     """A quality or promotion gate stopped the run on purpose (exit code 3 at a terminal)."""
 
     exit_code = 3
+
+
+class MonitorFailed(EventlakeError):
+    """A model-monitoring threshold configured as `fail` was crossed (the rows are written)."""

@@ -25,14 +25,21 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from random import Random
 from typing import Any
 
 from eventlake import console
 from eventlake.datagen import render as R
 from eventlake.datagen.plant import Plant, parse_plant
-from eventlake.datagen.world import World, allocate, build_world, derive_seed, plan_day
+from eventlake.datagen.world import (
+    World,
+    allocate,
+    build_world,
+    derive_seed,
+    plan_day,
+    plant_propensity,
+)
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
@@ -207,6 +214,15 @@ def generate(
     _check(raw_uri, start, days, users, events_per_day, files_per_day, defect_rate, seed, fmt)
     began = time.perf_counter()
     world = build_world(seed, start, days, users)
+    for plant in plants:
+        if plant.kind == "propensity":
+            first = (plant.day - start).days
+            if not 0 <= first < days:
+                raise InputError(
+                    f"--plant propensity: from={plant.day} is not one of the generated days "
+                    f"{start}..{start + timedelta(days=days - 1)}"
+                )
+            plant_propensity(world, plant.country or "", first, plant.factor)
     inserted = round(events_per_day * defect_rate * R.INSERT_SHARE)
     real = events_per_day - inserted
     # Inserted defect kinds are split exactly over the whole run, then dealt out by day.
@@ -223,7 +239,9 @@ def generate(
     days_planted = [p.day for p in plants]
     if len(set(days_planted)) != len(days_planted):
         raise InputError(f"--plant: at most one fault per day, got {sorted(days_planted)}")
-    renderer = R.Renderer(world, fmt, corruption_rate, plants)
+    renderer = R.Renderer(
+        world, fmt, corruption_rate, [p for p in plants if p.kind != "propensity"]
+    )
     tasks = [(d, i) for d in range(days) for i in range(files_per_day)]
     n_workers = workers or _default_workers(days * events_per_day, len(tasks))
     summary = GenerateSummary(raw_uri, fmt, start, days, seed, defect_rate)
@@ -269,7 +287,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="(repeatable) plant a fault in one day, e.g. drop:day=2026-01-15,event_type=purchase,"
         "country=US,keep=0.3 or null:day=2026-01-15,event_type=click,field=product_id,"
-        "from_hour=12 (see eventlake/datagen/plant.py)",
+        "from_hour=12 or propensity:from=2026-01-10,country=DE,factor=1.0 "
+        "(see eventlake/datagen/plant.py)",
     )
 
 

@@ -24,7 +24,7 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,8 @@ class MlSettings:
     min_uplift: float
     promotion_gate: bool
     tracking_uri: str | None
+    # model-monitoring threshold name -> warn | fail (contracts/monitoring.py)
+    monitor_severity_overrides: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def test_one_release_per_dag_run_even_if_a_deploy_lands_between_the_jobs(
     sensor.mode = "poke"  # reschedule mode needs the task runner's reschedule records
     sensor.execute(context)
     _set_release_variable(monkeypatch, second)  # `eventlake deploy` while the run goes on
-    for task_id in ("etl", "train", "score"):
+    for task_id in ("etl", "train", "score", "monitor"):
         op, context = _rendered(dag, task_id, "2026-01-08", run)
         with contextlib.suppress(TaskDeferred):
             op.execute(context)
@@ -145,6 +145,7 @@ def test_one_release_per_dag_run_even_if_a_deploy_lands_between_the_jobs(
         submits[job["name"]] = job["jobDriver"]["sparkSubmit"]
     assert sorted(submits) == [
         "eventlake-etl-2026-01-08",
+        "eventlake-monitor-2026-01-08",
         "eventlake-predict-2026-01-08",
         "eventlake-train-2026-01-08",
     ]

@@ -11,7 +11,7 @@ import pytest
 from dag_test_paths import DAG_ID, DAGS, ROOT
 
 MAINTENANCE_DAG_ID = "eventlake_maintenance"
-ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome", "score"]
+ORDER = ["wait_for_raw_data", "etl", "quality_gate", "train", "promotion_outcome", "score", "monitor"]
 
 
 def _upstream_map(dag) -> dict[str, list[str]]:
@@ -28,6 +28,7 @@ def test_eventlake_daily_task_order_is_a_chain(load_dag, target):
         "train": ["quality_gate"],
         "promotion_outcome": ["train"],
         "score": ["promotion_outcome"],
+        "monitor": ["score"],
     }
 
 
@@ -121,7 +122,7 @@ def test_eventlake_daily_aws_operators(load_dag):
     assert sensor.bucket_key == (
         "{{ var.value.eventlake_raw_uri }}/dt={{ eventlake_run_date() }}/*"
     )
-    for task_id in ("etl", "train", "score"):
+    for task_id in ("etl", "train", "score", "monitor"):
         op = dag.get_task(task_id)
         assert op.cancel_on_kill is True
         assert op.wait_for_completion is True

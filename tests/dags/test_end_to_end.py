@@ -121,6 +121,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         "train": "success",
         "promotion_outcome": "success",
         "score": "success",
+        "monitor": "success",
     }
     # Lineage: Airflow's OpenLineage provider wrote the DAG run and its task runs into the
     # jobs' own file; the day's ETL, training and scoring runs name their task run as parent and the
@@ -131,11 +132,13 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     dag_runs = {e["run"]["runId"] for e in airflow if e["job"]["name"] == DAG_ID}
     assert len(dag_runs) == 1
     task_runs = {e["job"]["name"]: e["run"]["runId"] for e in airflow if e["job"]["name"] != DAG_ID}
-    assert {f"{DAG_ID}.{t}" for t in ("etl", "quality_gate", "train", "score")} <= set(task_runs)
+    tasks = ("etl", "quality_gate", "train", "score", "monitor")
+    assert {f"{DAG_ID}.{t}" for t in tasks} <= set(task_runs)
     for job, task in (
         ("eventlake.etl", "etl"),
         ("eventlake.train", "train"),
         ("eventlake.score", "score"),
+        ("eventlake.monitor", "monitor"),
     ):
         (run,) = {
             e["run"]["runId"]
@@ -183,6 +186,18 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     assert set(predictions["as_of_date"].astype(str)) == {DAYS[7]}
     assert set(predictions["model_version"]) == {"1"}
     assert len(predictions) > 0
+    # monitor: the first scored day has no predictions of the day before to judge, so the
+    # realized rows say so; drift is judged: 35 features (33 numeric, 2 categorical) and the scores.
+    monitoring = DeltaTable(str(lake / "model_monitoring")).to_pandas()
+    assert set(monitoring["date"].astype(str)) == {DAYS[7]}
+    realized = monitoring[monitoring["kind"] == "realized"]
+    assert len(realized) == 8
+    assert set(realized["status"]) == {"insufficient"}
+    assert realized["detail"].str.startswith(f"no predictions for {DAYS[6]}").all()
+    drifted = monitoring[monitoring["kind"] != "realized"]
+    assert len(drifted) == 36
+    assert set(drifted["model_version"]) == {"1"}
+    assert set(drifted["status"]) <= {"ok", "breach"}
     # promotion_outcome wrote the day's run report again, with the training section: the
     # version trained for the date and the gate's decision (no champion before it).
     run_id = day_runs.iloc[0]["run_id"]
@@ -237,6 +252,7 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
         "train": "upstream_failed",
         "promotion_outcome": "upstream_failed",
         "score": "upstream_failed",
+        "monitor": "upstream_failed",
     }, output[-4000:]
     assert f"quality gate failed for {day}" in output
     assert "exceeds max_reject_ratio 0.005" in output

@@ -92,7 +92,7 @@ def run_dag_tasks(load_dag, aws_airflow, calls: list[Call]) -> str:  # noqa: F81
         sensor, context = _rendered(dag, "wait_for_raw_data", "2026-01-08", run)
         sensor.mode = "poke"
         sensor.execute(context)
-        for task_id in ("etl", "train", "score"):
+        for task_id in ("etl", "train", "score", "monitor"):
             op, context = _rendered(dag, task_id, "2026-01-08", run)
             with contextlib.suppress(TaskDeferred):
                 op.execute(context)

@@ -5,11 +5,16 @@ Both kinds leave valid records, so the row rules and the quarantine ratio do not
   `keep` is written; the others are left out, as a tracking break in one country would.
 - `null`: from `from_hour` (UTC, event time) on, `field` is sent null in the clean events of
   `event_type`, as an app release that stops sending it would.
+- `propensity`: from the day `from` on, every user of `country` buys with the flipped
+  propensity min(1, factor * (1 - p)) (datagen/world.py, `plant_propensity`): the keen buyers
+  stop, the idle ones start. Records stay valid; it is a drift of behaviour for the model
+  monitoring (`eventlake monitor`), not a data fault. The days before `from` are unchanged.
 Which events are kept is a pure function of the event id: the same bytes on every run.
 
 The spec string of `eventlake generate --plant` is `<kind>:<key>=<value>,...`, e.g.
 `drop:day=2026-01-15,event_type=purchase,country=US,keep=0.3` or
-`null:day=2026-01-15,event_type=click,field=product_id,from_hour=12`.
+`null:day=2026-01-15,event_type=click,field=product_id,from_hour=12` or
+`propensity:from=2026-01-10,country=DE,factor=1.0`.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from eventlake.errors import InputError
 
 @dataclass(frozen=True)
 class Plant:
-    kind: str  # drop | null
-    day: date
-    event_type: str
+    kind: str  # drop | null | propensity
+    day: date  # for propensity: the first day of the change
+    event_type: str  # empty for propensity
     country: str | None = None
     keep: float = 0.3
     field: str | None = None
     from_hour: int = 0
+    factor: float = 1.0
 
     def keeps(self, event_id: str) -> bool:
         """The event is one of the share `keep` that a drop writes."""
@@ -40,14 +46,18 @@ class Plant:
 def parse_plant(spec: str) -> Plant:
     """A Plant from its spec string (module docstring); InputError naming what is wrong."""
     kind, _, rest = spec.partition(":")
-    if kind not in ("drop", "null"):
-        raise InputError(f"--plant {spec!r}: the kind must be drop or null, e.g. {_EXAMPLE}")
+    if kind not in ("drop", "null", "propensity"):
+        raise InputError(
+            f"--plant {spec!r}: the kind must be drop, null or propensity, e.g. {_EXAMPLE}"
+        )
     values: dict[str, str] = {}
     for part in filter(None, rest.split(",")):
         key, sep, value = part.partition("=")
         if not sep:
             raise InputError(f"--plant {spec!r}: {part!r} is not key=value, e.g. {_EXAMPLE}")
         values[key.strip()] = value.strip()
+    if kind == "propensity":
+        return _parse_propensity(spec, values)
     allowed = (
         {"day", "event_type", "country", "keep"}
         if kind == "drop"
@@ -80,3 +90,31 @@ def parse_plant(spec: str) -> Plant:
 
 
 _EXAMPLE = "drop:day=2026-01-15,event_type=purchase,country=US,keep=0.3"
+
+
+def _parse_propensity(spec: str, values: dict[str, str]) -> Plant:
+    from eventlake.datagen.world import COUNTRIES
+
+    unknown = sorted(set(values) - {"from", "country", "factor"})
+    if unknown or "from" not in values or "country" not in values:
+        bad = f"; unknown: {unknown}" if unknown else ""
+        raise InputError(
+            f"--plant {spec!r}: propensity takes from, country and factor (default 1){bad}, "
+            "e.g. propensity:from=2026-01-10,country=DE,factor=1.0"
+        )
+    countries = [c[0] for c in COUNTRIES]
+    if values["country"] not in countries:
+        raise InputError(f"--plant {spec!r}: country must be one of {countries}")
+    try:
+        plant = Plant(
+            "propensity",
+            date.fromisoformat(values["from"]),
+            "",
+            country=values["country"],
+            factor=float(values.get("factor", 1.0)),
+        )
+    except ValueError as exc:
+        raise InputError(f"--plant {spec!r}: {exc}") from None
+    if not plant.factor >= 0.0:
+        raise InputError(f"--plant {spec!r}: factor must be >= 0")
+    return plant

@@ -254,6 +254,13 @@ class World:
     expensive: list[list[int]]  # per category: products of HIGH_VALUE or more
     states: list[bytearray]  # per day index: each user's buying state
     day_plans: list[DayPlan] = field(default_factory=list)
+    # user index -> (first day index, propensity from then on): a planted propensity change
+    shifted: dict[int, tuple[int, float]] = field(default_factory=dict)
+
+    def propensity(self, u: int, d: int) -> float:
+        """User ``u``'s propensity on day index ``d`` (its own unless a plant changed it)."""
+        first, p = self.shifted.get(u, (self.days, 0.0))
+        return p if d >= first else self.users[u].propensity
 
 
 def build_catalogue(seed: int) -> tuple[list[Product], list[list[int]], list[list[int]]]:
@@ -370,28 +377,51 @@ def build_states(seed: int, users: list[User], days: int) -> list[bytearray]:
     rng = Random(derive_seed(seed, "states"))
     states = [bytearray(len(users)) for _ in range(days)]
     for user in users:
-        p = user.propensity
-        start_rate = 0.5 * p
-        impulse_rate = 0.002 + 0.01 * p
-        remaining = 0  # research days left before the buying day; -1 when idle
-        in_mission = False
-        for d in range(-BURN_IN_DAYS, days):
-            if not in_mission and rng.random() < start_rate:
-                in_mission = True
-                remaining = (1, 1, 2, 2, 3)[int(rng.random() * 5)]
-            state = IDLE
-            if in_mission:
-                if remaining > 0:
-                    state = RESEARCHING
-                    remaining -= 1
-                else:
-                    state = MISSION_BUY if rng.random() < 0.85 else RESEARCHING
-                    in_mission = False
-            if state == IDLE and rng.random() < impulse_rate:
-                state = IMPULSE_BUY
-            if d >= 0 and (user.signup_day < 0 or d >= user.signup_day):
-                states[d][user.idx] = state
+        _run_chain(rng, user, user.propensity, 0, states)
     return states
+
+
+def _run_chain(rng: Random, user: User, p: float, first: int, states: list[bytearray]) -> None:
+    """Write ``user``'s states for the days ``first`` .. end, from a chain with propensity
+    ``p`` started BURN_IN_DAYS before ``first``."""
+    days = len(states)
+    start_rate = 0.5 * p
+    impulse_rate = 0.002 + 0.01 * p
+    remaining = 0  # research days left before the buying day; -1 when idle
+    in_mission = False
+    for d in range(first - BURN_IN_DAYS, days):
+        if not in_mission and rng.random() < start_rate:
+            in_mission = True
+            remaining = (1, 1, 2, 2, 3)[int(rng.random() * 5)]
+        state = IDLE
+        if in_mission:
+            if remaining > 0:
+                state = RESEARCHING
+                remaining -= 1
+            else:
+                state = MISSION_BUY if rng.random() < 0.85 else RESEARCHING
+                in_mission = False
+        if state == IDLE and rng.random() < impulse_rate:
+            state = IMPULSE_BUY
+        if d >= first and (user.signup_day < 0 or d >= user.signup_day):
+            states[d][user.idx] = state
+
+
+def plant_propensity(world: World, country: str, first: int, factor: float) -> int:
+    """From day index ``first`` on, every user of ``country`` has the flipped propensity
+    min(1, factor * (1 - p)): keen buyers stop buying, idle users start. Their buying states
+    from that day are drawn again from a chain of their own (seeded by the user), so the
+    earlier days and the other users stay byte for byte the same. Returns the users changed."""
+    changed = 0
+    for user in world.users:
+        if user.country != country:
+            continue
+        p = min(1.0, factor * (1.0 - user.propensity))
+        world.shifted[user.idx] = (first, p)
+        rng = Random(derive_seed(world.seed, "propensity", user.idx))
+        _run_chain(rng, user, p, first, world.states)
+        changed += 1
+    return changed
 
 
 def _session_outcome(rng: Random, propensity: float, researching: bool) -> int:
@@ -451,7 +481,7 @@ def plan_day(world: World, d: int, budget: int, files: int, inserts: list[str]) 
     used = sum(lengths)
     while used < budget and total_weight > 0:
         u = min(bisect_right(cum, rng.random() * total_weight), len(cum) - 1)
-        outcome = _session_outcome(rng, world.users[u].propensity, states[u] == RESEARCHING)
+        outcome = _session_outcome(rng, world.propensity(u, d), states[u] == RESEARCHING)
         todo.append((u, outcome, False))
         lengths.append(_session_length(rng, outcome, False))
         used += lengths[-1]

@@ -15,6 +15,7 @@ TABLES = (
     "predictions",
     "model_aliases",
     "dq_metrics",
+    "model_monitoring",
 )
 
 

@@ -2,8 +2,8 @@
 
 Calls the same functions as the `eventlake_daily` tasks (eventlake.orchestration.steps):
 raw data present -> ETL -> quality gate -> train -> promotion outcome -> score with the
-champion (training and scoring are skipped while the lake is shorter than one feature
-window, as in the DAG). It does not wait for
+champion -> monitor (training, scoring and monitoring are skipped while the lake is shorter
+than one feature window, as in the DAG). It does not wait for
 raw data: a missing day fails at once with its URI. It stops at the first failed date unless
 --keep-going. Re-running a range is safe: the ETL replaces each date's partition.
 
@@ -85,6 +85,8 @@ def backfill(
                 result["promotion"] = steps.promotion(settings, day)
                 steps.run_local_job(settings, steps.SCORE, day, in_process=in_process)
                 result["scored"] = True
+                steps.run_local_job(settings, steps.MONITOR, day, in_process=in_process)
+                result["monitored"] = True
             result["status"] = "succeeded"
         except EventlakeError as exc:
             result["error"] = str(exc)

@@ -114,6 +114,7 @@ TASK_ORDER = (
     "train",
     "promotion_outcome",
     "score",
+    "monitor",
 )
 
 

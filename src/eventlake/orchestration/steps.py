@@ -5,7 +5,7 @@ The `eventlake_daily` tasks call these (inside the task, never at parse time) an
 its caller resolved (the task's, or the CLI's) and passes them on:
 
     raw data present -> ETL -> quality gate -> train and register -> promotion outcome
-    -> score the date with the champion
+    -> score the date with the champion -> monitor the champion
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 ETL = "etl"
 TRAIN = "train"
 SCORE = "predict"  # with the champion (`eventlake predict`'s default model)
+MONITOR = "monitor"  # realized performance of D - 1, drift of D (jobs/monitor.py)
 
 
 def raw_day_uri(raw_uri: str, day: str) -> str:

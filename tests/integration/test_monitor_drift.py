@@ -1,0 +1,133 @@
+"""`eventlake monitor` on a lake with a planted drift.
+
+The generator flips the buying propensity of the US users (about 30% of them, the largest
+country) from 2026-01-08 on: p -> 1 - p. The model is trained on 2026-01-06 on clean label
+days (01-03..01-05, a 3-day feature window so that every training row has a full window) and
+scores 01-06..01-09. What the plant implies, worked out without the code under test:
+
+- 01-07 judges the predictions of 01-06 on the labels of 01-07: all clean, so the model does
+  as on its holdout (the generator's signal gives a ROC-AUC well above 0.70) and the features
+  of 01-07 look like training's (PSI below 0.25).
+- 01-08 judges the predictions of 01-07 (features from clean days) on the labels of 01-08,
+  the first flipped day. The US users' mean propensity is below 0.4 (asserted in
+  tests/unit/test_generate_propensity.py), so after the flip their mean is above 0.6: they
+  now make most of the high-value purchases, while their clean-day features rank them as
+  reluctant buyers. The realized positive rate rises, and the ROC-AUC falls under 0.70.
+- 01-08 and 01-09 also carry flipped days in their 3-day feature window: the flipped users'
+  research days (searches, carts) and their 3x activity move the count features, and at
+  least one feature's PSI is above 0.25.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+START = date(2026, 1, 1)
+DAYS = 9  # 01-01 .. 01-09
+FLIP = date(2026, 1, 8)
+TRAIN_DAY = date(2026, 1, 6)
+MODEL = "eventlake-high-value"
+
+
+def _rows(spark, lake, day):
+    df = spark.read.format("delta").load(str(lake / "model_monitoring"))
+    return {
+        (r["role"], r["kind"], r["metric"]): r.asDict()
+        for r in df.filter(f"date = DATE'{day.isoformat()}'").collect()
+    }
+
+
+def test_monitor_sees_the_planted_propensity_flip(spark, state_home, monkeypatch):
+    from eventlake.datagen.plant import parse_plant
+    from eventlake.errors import MonitorFailed
+    from eventlake.generate import generate
+    from eventlake.jobs.etl import run_etl
+    from eventlake.jobs.monitor import run_monitor
+    from eventlake.jobs.predict import run_predict
+    from eventlake.jobs.train import run_train
+    from eventlake.settings import load_settings
+    from eventlake.spark import drop_jar_paths
+
+    drop_jar_paths()
+    raw = state_home / "raw"
+    monkeypatch.setenv("EVENTLAKE_RAW_URI", raw.as_uri())
+    generate(
+        raw_uri=raw.as_uri(),
+        start=START,
+        days=DAYS,
+        users=300,
+        events_per_day=1500,
+        files_per_day=1,
+        defect_rate=0.0,
+        seed=7,
+        plants=[parse_plant(f"propensity:from={FLIP},country=US,factor=1.0")],
+    )
+    settings = load_settings("local")
+    settings = settings.replace(ml=dataclasses.replace(settings.ml, window_days=3))
+    for offset in range(DAYS):
+        run_etl(settings, START + timedelta(days=offset), spark=spark)
+    trained = run_train(
+        settings, TRAIN_DAY, max_label_days=3, min_train_rows=100, kinds=("logistic_regression",)
+    )
+    assert (trained.version, trained.promoted) == ("1", True)
+    for offset in range(4):  # 01-06 .. 01-09
+        run_predict(settings, TRAIN_DAY + timedelta(days=offset), f"models:/{MODEL}@champion")
+
+    lake = state_home / "bucket" / "lake"
+    results = {}
+    for day in (date(2026, 1, 7), FLIP, date(2026, 1, 9)):
+        results[day] = run_monitor(settings, day)
+    before, flip, after = (_rows(spark, lake, d) for d in results)
+
+    # Before the flip: nothing crosses a threshold.
+    assert results[date(2026, 1, 7)]["breaches"] == []
+    auc_before = before[("champion", "realized", "roc_auc")]
+    assert auc_before["status"] == "ok" and auc_before["value"] > 0.70
+    assert auc_before["threshold"] == 0.70 and auc_before["severity"] == "warn"
+    psi_before = [r for k, r in before.items() if k[1] == "feature_drift"]
+    assert len(psi_before) == 35  # 33 numeric and 2 categorical features
+    assert all(r["status"] == "ok" and r["value"] <= 0.25 for r in psi_before)
+    assert before[("champion", "prediction_drift", "prediction_psi")]["status"] == "ok"
+
+    # The first flipped day: the labels turn, the model's ranking does not.
+    auc_flip = flip[("champion", "realized", "roc_auc")]
+    assert auc_flip["status"] == "breach" and auc_flip["value"] < 0.70
+    rate = ("champion", "realized", "realized_positive_rate")
+    assert flip[rate]["value"] > before[rate]["value"]
+    # and the features of the flipped days drift
+    for rows in (flip, after):
+        psi = [r for k, r in rows.items() if k[1] == "feature_drift"]
+        assert max(r["value"] for r in psi) > 0.25
+        assert any(r["status"] == "breach" for r in psi)
+
+    # Every realized metric is a row, for version 1 only (no other challenger).
+    assert {k for k in before if k[1] == "realized"} == {
+        ("champion", "realized", m)
+        for m in (
+            "roc_auc",
+            "pr_auc",
+            "log_loss",
+            "precision",
+            "recall",
+            "predicted_positive_rate",
+            "realized_positive_rate",
+            "positive_rate_gap",
+        )
+    }
+    assert {r["model_version"] for r in before.values()} == {"1"}
+
+    # Configured as fail, the breach fails the command, naming metric, value and threshold;
+    # the rerun replaced the day's rows (same count) before failing.
+    strict = settings.replace(
+        ml=dataclasses.replace(settings.ml, monitor_severity_overrides={"realized_roc_auc": "fail"})
+    )
+    with pytest.raises(MonitorFailed, match=r"roc_auc of version 1 = 0\.\d{4} \(threshold 0\.7\)"):
+        run_monitor(strict, FLIP)
+    again = _rows(spark, lake, FLIP)
+    assert len(again) == len(flip)
+    assert again[("champion", "realized", "roc_auc")]["severity"] == "fail"
