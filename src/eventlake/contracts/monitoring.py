@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Literal, cast
 
 from eventlake.errors import ConfigurationError
 
@@ -72,7 +72,9 @@ def effective_thresholds(overrides: Mapping[str, str] | None = None) -> tuple[Th
         raise ConfigurationError(
             f"ml.monitor_severity_overrides has invalid severities for {bad}: use warn or fail"
         )
-    return tuple(replace(t, severity=overrides.get(t.name, t.severity)) for t in THRESHOLDS)
+    return tuple(
+        replace(t, severity=cast(Severity, overrides.get(t.name, t.severity))) for t in THRESHOLDS
+    )
 
 
 def threshold_for(metric: str, thresholds: tuple[Threshold, ...]) -> Threshold | None:

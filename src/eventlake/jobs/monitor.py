@@ -240,6 +240,7 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
         labelled_df = build_user_day_features(
             events_df, yesterday, yesterday, window, with_label=True
         ).cache()
+        assert made is not None  # made_versions came from it
         try:
             for version in made_versions:
                 scored_df = (
@@ -332,6 +333,7 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
                 n_today,
             )
         else:
+            assert today is not None  # n_today came from it
             spec = {"p": {"kind": "numeric", "cuts": profile["scores"]["cuts"]}}
             actual = drift.frame_shares(today.select(F.col("probability").alias("p")), spec)
             value = drift.psi(profile["scores"]["shares"], actual["shares"]["p"])
@@ -394,7 +396,7 @@ def _score(model: Any, features_df: Any) -> Any:
 
     return model.transform(features_df).select(
         F.col("label").cast("double").alias("y"),
-        vector_to_array("probability").getItem(1).alias("p"),
+        vector_to_array(F.col("probability")).getItem(1).alias("p"),
     )
 
 
