@@ -120,3 +120,38 @@ def test_json_lines_utf8_bom_first_record_is_clean(tmp_path, monkeypatch, spark)
     write_gz(tmp_path / "raw" / f"dt={D}" / "bom.jsonl.gz", text.encode("utf-8"))
     result = run_etl(settings, D, spark=spark)
     assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (2, 2, 0)
+
+
+def test_rerun_whose_rows_are_all_quarantined_empties_the_day(tmp_path, monkeypatch, spark):
+    """D is loaded with 3 good rows; the producer then replaces D's drop with 2 rows that are
+    both bad. The rerun's events commit only deletes D's old files: Delta writes numFiles 0
+    and no numOutputRows, which is 0 rows written, not a mismatch."""
+    settings = _settings(tmp_path, monkeypatch)
+    day = tmp_path / "raw" / f"dt={D}"
+    write_jsonl(day / "drop.jsonl.gz", [event("g1"), event("g2"), event("g3")])
+    first = run_etl(settings, D, spark=spark)
+    assert (first.status, first.rows_clean, first.events_rows_written) == ("succeeded", 3, 3)
+    write_jsonl(day / "drop.jsonl.gz", ['{"event_id": "b1", "user_id": ', event(None)])
+    second = run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
+    assert (second.status, second.gate_passed) == ("succeeded", True)
+    lake = f"file:{tmp_path}/lake"
+    runs = spark.read.format("delta").load(f"{lake}/etl_runs").orderBy("started_at").collect()
+    got = [
+        (
+            r["status"],
+            r["rows_read"],
+            r["rows_clean"],
+            r["rows_quarantined"],
+            r["events_rows_written"],
+            r["quarantine_rows_written"],
+        )
+        for r in runs
+    ]
+    assert got == [("succeeded", 3, 3, 0, 3, 0), ("succeeded", 2, 0, 2, 0, 2)]
+    events = spark.read.format("delta").load(f"{lake}/events")
+    assert events.where(f"processing_date = DATE'{D}'").count() == 0
+    quarantined = spark.read.format("delta").load(f"{lake}/quarantine").collect()
+    assert sorted(list(r["reasons"]) for r in quarantined) == [
+        ["malformed_record"],
+        ["missing_event_id"],
+    ]

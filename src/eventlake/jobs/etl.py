@@ -238,6 +238,21 @@ def _write_run_record(
     )
 
 
+def rows_written(metrics: dict[str, str]) -> int:
+    """The rows of this run a Delta WRITE commit wrote, from its `operationMetrics`:
+    numOutputRows less numCopiedRows.
+
+    A replaceWhere that deletes rows from a file holding rows of other dates (a late event in
+    a compacted partition) rewrites that file: its kept rows count in numOutputRows as
+    numCopiedRows, and are not rows of this run. A replaceWhere that only deletes (a rerun
+    whose rows are all quarantined now, a restore commit when no copy stays) adds no file:
+    Delta 4.0 then writes numFiles 0 and numRemovedFiles but no numOutputRows, and it wrote
+    0 rows. Any other commit without numOutputRows counts -1, which no run's count equals."""
+    only_deletes = metrics.get("numFiles") == "0" and "numOutputRows" not in metrics
+    output = "0" if only_deletes else metrics.get("numOutputRows", "-1")
+    return int(output) - int(metrics.get("numCopiedRows", "0"))
+
+
 def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
     """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
     (numOutputRows less numCopiedRows); a message when it differs from the rows the run
@@ -252,10 +267,7 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
-    # A replaceWhere that deletes rows from a file holding rows of other dates (a late event
-    # in a compacted partition) rewrites that file: its kept rows count in numOutputRows as
-    # numCopiedRows, and are not rows of this run.
-    written = int(metrics.get("numOutputRows", "-1")) - int(metrics.get("numCopiedRows", "0"))
+    written = rows_written(metrics)
     setattr(result, f"{table}_rows_written", written)
     if written == expected:
         return None
@@ -275,11 +287,7 @@ def _reconcile_duplicates(result: EtlResult, uri: str, commits) -> str | None:
     total = 0
     for i, (before, version, lake_rows) in enumerate(commits):
         metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
-        # A commit that only deletes (the restore commit when no copy stays) adds no file and
-        # reports no numOutputRows: it wrote 0 rows. Any other missing metric is -1.
-        no_files = metrics.get("numFiles", "0") == "0"
-        output = metrics.get("numOutputRows", "0" if no_files else "-1")
-        written = int(output) - int(metrics.get("numCopiedRows", "0"))
+        written = rows_written(metrics)
         total += written
         result.duplicates_version = version
         result.duplicates_rows_written = total
