@@ -622,18 +622,23 @@ def _account(
     def flagged(uri: str) -> int:
         return int(by_file.get(uri, {}).get("reason__invalid_encoding", 0) or 0)  # type: ignore[call-overload]
 
-    # JSON lines: the lines that are not UTF-8, counted from the bytes, are the rows the
-    # reader flagged invalid_encoding (CSV rows are flagged after Spark's decode: no check).
+    # The records whose bytes are not UTF-8 (CSV: or hold U+FFFD, as a decoder's output
+    # would), counted from the bytes, are the rows the readers flagged invalid_encoding.
+    what = {
+        "json": "lines that are not UTF-8",
+        "csv": "records that are not UTF-8 or hold U+FFFD",
+    }
     bad_text = [
-        f"{f.uri}: {counted[f.uri].invalid_utf8} lines that are not UTF-8 counted from its "
-        f"bytes, {flagged(f.uri)} rows flagged invalid_encoding"
+        f"{f.uri}: {counted[f.uri].invalid_utf8} {what[f.format]} counted from its bytes, "
+        f"{flagged(f.uri)} rows flagged invalid_encoding"
         for f in files
-        if f.format == "json" and counted[f.uri].invalid_utf8 != flagged(f.uri)
+        if counted[f.uri].invalid_utf8 != flagged(f.uri)
     ]
     if bad_text:
         raise AccountingError(
             "encoding counts differ, nothing was written: " + "; ".join(bad_text) + ". "
-            "Report it with the file attached"
+            "Check the file's line ends (LF or CRLF) and that it is UTF-8, or report it with the "
+            "file attached"
         )
 
     def total(key: str) -> int:
