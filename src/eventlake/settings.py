@@ -117,6 +117,11 @@ class EtlSettings:
     # Data-quality metrics, their anomaly checks and the run report (eventlake.quality);
     # off only to measure what they cost (the bench).
     dq_metrics: bool = True
+    # For measurement only (the bench's --count-cost): the independent record count
+    # (io/recordcount.py) and its per-file checks; the JSON lines' unknown-field work
+    # (`_rescued`). Off, the run says so in its etl_runs message and log.
+    record_count: bool = True
+    rescue_fields: bool = True
 
 
 @dataclass(frozen=True)

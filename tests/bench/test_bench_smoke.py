@@ -151,3 +151,50 @@ def test_bench_history_smoke_times_each_day_as_a_fresh_process(tmp_path: Path) -
     )
     # The work dir (the shared lake) is removed unless --keep-outputs.
     assert list((home / "bench" / "work").glob("history-*")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_bench_count_cost_times_every_variant_with_equal_counts(tmp_path: Path) -> None:
+    """`eventlake bench --count-cost` on 1,000 events in 2 files, one round."""
+    home = tmp_path / "home"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+    }
+    env.update(
+        EVENTLAKE_HOME=str(home),
+        PYSPARK_PYTHON=sys.executable,
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
+    args = ["--count-cost", "--events", "1000", "--files", "2", "--runs", "1"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "eventlake.cli", "bench", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "ETL / ETL without the count" in proc.stdout
+    assert "DuckDB" not in proc.stdout
+    results = json.loads(next((home / "bench").glob("results-*.json")).read_text())
+    assert results["dataset"]["records"] == 1000
+    assert results["counts"]["match"] is True
+    assert results["counts"]["etl"]["rows_read"] == 1000
+    for step in ("etl", "etl_without_count", "etl_without_rescue", "count_alone"):
+        series = results["timings"][step]
+        assert len(series["runs"]) == 1
+        assert series["min"] <= series["median"] <= series["max"]
+    assert results["timings"]["count_alone"]["uncompressed_bytes"] > 0
+    for key in ("count_cost_ratio", "rescue_cost_ratio"):
+        assert results["metrics"][key] > 0
+    assert 0 < results["metrics"]["count_alone_vs_etl"] < 1  # the count alone is no ETL
+    # The runs with a measurement-only setting off say so in their run record's message.
+    messages = results["messages"]
+    assert "INDEPENDENT CHECK SKIPPED: etl.record_count is off" in messages["etl_without_count"]
+    assert "UNKNOWN FIELDS NOT KEPT: etl.rescue_fields is off" in messages["etl_without_rescue"]
+    assert messages["etl"] == "ok"

@@ -120,3 +120,106 @@ def test_json_lines_utf8_bom_first_record_is_clean(tmp_path, monkeypatch, spark)
     write_gz(tmp_path / "raw" / f"dt={D}" / "bom.jsonl.gz", text.encode("utf-8"))
     result = run_etl(settings, D, spark=spark)
     assert (result.rows_read, result.rows_clean, result.rows_quarantined) == (2, 2, 0)
+
+
+def test_rerun_whose_rows_are_all_quarantined_empties_the_day(tmp_path, monkeypatch, spark):
+    """D is loaded with 3 good rows; the producer then replaces D's drop with 2 rows that are
+    both bad. The rerun's events commit only deletes D's old files: Delta writes numFiles 0
+    and no numOutputRows, which is 0 rows written, not a mismatch."""
+    settings = _settings(tmp_path, monkeypatch)
+    day = tmp_path / "raw" / f"dt={D}"
+    write_jsonl(day / "drop.jsonl.gz", [event("g1"), event("g2"), event("g3")])
+    first = run_etl(settings, D, spark=spark)
+    assert (first.status, first.rows_clean, first.events_rows_written) == ("succeeded", 3, 3)
+    write_jsonl(day / "drop.jsonl.gz", ['{"event_id": "b1", "user_id": ', event(None)])
+    second = run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
+    assert (second.status, second.gate_passed) == ("succeeded", True)
+    lake = f"file:{tmp_path}/lake"
+    runs = spark.read.format("delta").load(f"{lake}/etl_runs").orderBy("started_at").collect()
+    got = [
+        (
+            r["status"],
+            r["rows_read"],
+            r["rows_clean"],
+            r["rows_quarantined"],
+            r["events_rows_written"],
+            r["quarantine_rows_written"],
+        )
+        for r in runs
+    ]
+    assert got == [("succeeded", 3, 3, 0, 3, 0), ("succeeded", 2, 0, 2, 0, 2)]
+    events = spark.read.format("delta").load(f"{lake}/events")
+    assert events.where(f"processing_date = DATE'{D}'").count() == 0
+    quarantined = spark.read.format("delta").load(f"{lake}/quarantine").collect()
+    assert sorted(list(r["reasons"]) for r in quarantined) == [
+        ["malformed_record"],
+        ["missing_event_id"],
+    ]
+
+
+def _csv_bytes(*rows: bytes) -> bytes:
+    return CSV_HEADER.encode() + b"\n" + b"\n".join(rows) + b"\n"
+
+
+def _row(event_id: str, page: bytes = b"/p", user_agent: bytes = b"Mozilla/5.0") -> bytes:
+    """A CSV row whose page and user_agent are the given bytes, as they are."""
+    text = csv_row(event_id, page="PAGE", user_agent="AGENT").encode()
+    return text.replace(b"PAGE", page).replace(b"AGENT", user_agent)
+
+
+def test_csv_records_not_utf8_are_counted_from_the_bytes(tmp_path, monkeypatch, spark):
+    """Six rows: a UTF-8 e-acute (clean), a latin-1 e-acute, cp1252 curly quotes, a genuine
+    U+FFFD (quarantined too: after a CSV decode it cannot be told from a replaced byte), a
+    latin-1 byte inside a quoted field that spans two lines, and a plain row."""
+    settings = _settings(tmp_path, monkeypatch)
+    data = _csv_bytes(
+        _row("c1", page=b"/caf\xc3\xa9"),
+        _row("c2", page=b"/caf\xe9"),
+        _row("c3", user_agent=b"\x93quoted\x94"),
+        _row("c4", page=b"/\xef\xbf\xbd"),
+        _row("c5", user_agent=b'"two\nlines \xe9"'),
+        _row("c6"),
+    )
+    write_gz(tmp_path / "raw" / f"dt={D}" / "enc.csv.gz", data)
+    result = run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
+    assert (result.status, result.rows_read, result.rows_clean, result.rows_quarantined) == (
+        "succeeded",
+        6,
+        2,
+        4,
+    )
+    assert result.reason_counts["invalid_encoding"] == 4
+    lake = f"file:{tmp_path}/lake"
+    events = spark.read.format("delta").load(f"{lake}/events").collect()
+    assert sorted((r["event_id"], r["page"]) for r in events) == [("c1", "/café"), ("c6", "/p")]
+    quarantined = spark.read.format("delta").load(f"{lake}/quarantine").collect()
+    assert sorted((r["event_id"], list(r["reasons"])) for r in quarantined) == [
+        ("c2", ["invalid_encoding"]),
+        ("c3", ["invalid_encoding"]),
+        ("c4", ["invalid_encoding"]),
+        ("c5", ["invalid_encoding"]),
+    ]
+
+
+def test_encoding_check_fires_on_a_header_ending_in_a_bare_cr(tmp_path, monkeypatch, spark):
+    """The header line ends in a bare CR, the rows in LF; the first row holds a latin-1 byte.
+    The count ends records at LF only, so the header record runs on to the first LF and holds
+    the bad row: 1 data record (the second row), 0 with bad text. Spark's CSV parser takes the
+    first line end it meets (the CR) as the separator, so it reads the header, then both rows
+    as one malformed record holding U+FFFD: 1 row, flagged invalid_encoding. The record counts
+    agree (1 and 1), the encoding counts honestly do not (0 and 1), so the run stops before any
+    commit naming the file and both numbers."""
+    settings = _settings(tmp_path, monkeypatch)
+    data = CSV_HEADER.encode() + b"\r" + _row("h1", page=b"/caf\xe9") + b"\n" + _row("h2") + b"\n"
+    write_gz(tmp_path / "raw" / f"dt={D}" / "cr.csv.gz", data)
+    write_jsonl(tmp_path / "raw" / f"dt={D}" / "ok.jsonl.gz", [event("j1")])
+    with pytest.raises(AccountingError) as caught:
+        run_etl(settings, D, max_reject_ratio=1.0, spark=spark)
+    message = str(caught.value)
+    assert message.startswith("encoding counts differ, nothing was written: ")
+    assert (
+        "cr.csv.gz: 0 records that are not UTF-8 or hold U+FFFD counted from its bytes, "
+        "1 rows flagged invalid_encoding" in message
+    )
+    assert "ok.jsonl.gz" not in message
+    assert not list((tmp_path / "lake").glob("*/_delta_log"))

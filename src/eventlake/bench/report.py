@@ -145,6 +145,36 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def count_cost_table(results: dict[str, Any]) -> str:
+    """The `--count-cost` summary: wall times, rows/s and the ratios."""
+    t = results["timings"]
+    m = results["metrics"]
+    n = results["dataset"]["records"]
+    rows: list[tuple[str, str, str]] = [("measure", "value (median [min-max])", "rows/s")]
+    for name, label in (
+        ("etl", f"ETL, {n:,} events, warm session"),
+        ("etl_without_count", "ETL without the record count (etl.record_count off)"),
+        ("etl_without_rescue", "ETL without _rescued (etl.rescue_fields off)"),
+        ("count_alone", "record count alone (no Spark)"),
+    ):
+        rows.append((label, _fmt_time(t.get(name)), _fmt(m.get(f"{name}_rows_per_second"))))
+    rows += [
+        ("ETL / ETL without the count", _fmt(m.get("count_cost_ratio"), "x"), ""),
+        ("ETL / ETL without _rescued", _fmt(m.get("rescue_cost_ratio"), "x"), ""),
+        ("count alone / ETL", _fmt(m.get("count_alone_vs_etl"), "x", 4), ""),
+        ("counts equal in every run", "yes" if results["counts"]["match"] else "NO", ""),
+        ("load average (start / end)",
+         f"{results['load_average']['start']} / {results['load_average']['end']}", ""),
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = []
+    for i, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def write_results(results: dict[str, Any], bench_dir: Path) -> Path:
     bench_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.fromisoformat(results["timestamp"]).strftime("%Y%m%dT%H%M%SZ")

@@ -140,9 +140,12 @@ class Bench:
         self.profiler = SparkProfiler(self.spark)
         return seconds
 
-    def etl_run(self, ds: Any, i: int, tag: str, dq: bool = True) -> dict[str, Any]:
+    def etl_run(
+        self, ds: Any, i: int, tag: str, dq: bool = True, etl: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """One timed ETL run; `dq` False turns the data-quality metrics, checks and report off
-        (etl.dq_metrics), to measure what they cost."""
+        (etl.dq_metrics), to measure what they cost; `etl` sets other etl settings (the
+        measurement-only etl.record_count and etl.rescue_fields)."""
         import dataclasses
 
         from eventlake.errors import GateFailed
@@ -150,8 +153,9 @@ class Bench:
 
         lake = self.work / f"{tag}-lake-{i}"
         settings = self.settings.replace(raw_uri=ds.raw_uri, lake_uri=lake.as_uri())
-        if not dq:
-            etl_conf = dataclasses.replace(settings.etl, dq_metrics=False)
+        overrides = {**({} if dq else {"dq_metrics": False}), **(etl or {})}
+        if overrides:
+            etl_conf = dataclasses.replace(settings.etl, **overrides)
             settings = dataclasses.replace(settings, etl=etl_conf)
         self.memory.set_label("etl")
         mark = self.profiler.mark()
@@ -173,7 +177,73 @@ class Bench:
             "phases": dict(result.phase_seconds),
             "counts": counts_of(result),
             "profile": profile,
+            "message": result.message,
         }
+
+    def count_alone(self, ds: Any, i: int) -> dict[str, Any]:
+        """The independent record count alone over the drop's files, as the ETL runs it
+        (io.recordcount.RecordCounts: the same thread pool), without Spark."""
+        from eventlake.io.paths import raw_day_uri
+        from eventlake.io.raw import list_day_files
+        from eventlake.io.recordcount import RecordCounts
+
+        found, _ = list_day_files(raw_day_uri(self.settings.replace(raw_uri=ds.raw_uri), ds.day))
+        files = [(o.uri, fmt, o.size) for o, fmt in found]
+        self.memory.set_label("count")
+        cpu0 = cpu_snapshot()
+        t0 = time.perf_counter()
+        with RecordCounts(files) as counts:
+            counted = counts.result()
+        seconds = time.perf_counter() - t0
+        cpu = cpu_since(cpu0)
+        self.memory.set_label("idle")
+        log.info("bench: count alone run %d: %.2f s", i, seconds)
+        return {
+            "seconds": seconds,
+            "cpu_seconds": round(cpu, 2),
+            "records": sum(c.records for c in counted.values()),
+            "uncompressed_bytes": sum(c.uncompressed_bytes for c in counted.values()),
+        }
+
+    def count_cost(self, ds: Any) -> dict[str, Any]:
+        """`--count-cost`: the ETL with everything, without the independent record count
+        (etl.record_count off), without the unknown-field work (etl.rescue_fields off), and
+        the count alone, in rounds whose order rotates, after one untimed warm-up ETL."""
+        a = self.args
+        variants: dict[str, dict[str, Any]] = {
+            "etl": {},
+            "etl_without_count": {"record_count": False},
+            "etl_without_rescue": {"rescue_fields": False},
+        }
+        names = list(variants)
+        self.etl_run(ds, 0, "warmup")
+        self.note_load("warm-up")
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        alone: list[dict[str, Any]] = []
+        for i in range(a.runs):
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                runs[name].append(self.etl_run(ds, i, name.replace("_", "-"), etl=variants[name]))
+            alone.append(self.count_alone(ds, i))
+            self.note_load(f"round {i}")
+            for name in names:
+                self.mismatches += compare_counts(
+                    f"{name} run {i}", runs["etl"][0]["counts"], runs[name][-1]["counts"]
+                )
+            if alone[-1]["records"] != runs["etl"][0]["counts"]["rows_read"]:
+                self.mismatches.append(
+                    f"count alone run {i}: {alone[-1]['records']} records, ETL has "
+                    f"{runs['etl'][0]['counts']['rows_read']}"
+                )
+        timings: dict[str, Any] = {name: self._series(r) for name, r in runs.items()}
+        timings["count_alone"] = {
+            **report.stats([r["seconds"] for r in alone]),
+            "cpu_seconds": report.stats([r["cpu_seconds"] for r in alone]),
+            "uncompressed_bytes": alone[0]["uncompressed_bytes"],
+        }
+        # What the runs with a setting off said about it (their etl_runs message).
+        messages = {name: r[0]["message"] for name, r in runs.items()}
+        return {"timings": timings, "counts": runs["etl"][0]["counts"], "messages": messages}
 
     def etl_process_run(self, ds: Any, i: int) -> dict[str, Any]:
         """`eventlake etl` as a fresh process, as the scheduler runs it (JVM start, session
@@ -419,6 +489,9 @@ class Bench:
             results["dataset_scaled"] = {**scaled.summary, "cached": scaled.cached}
         self.note_load("data")
 
+        if a.count_cost:
+            return self._run_count_cost(results, ds, started, load_start)
+
         timings: dict[str, Any] = {}
         counts: dict[str, Any] = {}
         with self.memory:
@@ -521,6 +594,57 @@ class Bench:
             shutil.rmtree(self.work, ignore_errors=True)
         return results, (1 if self.mismatches else 0)
 
+    def _run_count_cost(
+        self, results: dict[str, Any], ds: Any, started: datetime, load_start: Any
+    ) -> tuple[dict[str, Any], int]:
+        with self.memory:
+            self.memory.set_label("jvm_start")
+            results["spark"] = {"jvm_start_seconds": round(self.start_spark(), 3)}
+            self.memory.set_label("idle")
+            self.note_load("jvm start")
+            measured = self.count_cost(ds)
+        t = measured["timings"]
+        rows = results["dataset"]["records"]
+
+        def med(name: str) -> float | None:
+            return (t.get(name) or {}).get("median")
+
+        results["timings"] = t
+        results["counts"] = {
+            "etl": measured["counts"],
+            "match": not self.mismatches,
+            "mismatches": self.mismatches,
+        }
+        results["messages"] = measured["messages"]
+        results["metrics"] = {
+            **{f"{name}_seconds": med(name) for name in t},
+            **{
+                f"{name}_rows_per_second": round(rows / med(name)) if med(name) else None
+                for name in t
+            },
+            # ETL / ETL without the count: 1.10 means the count adds 10% to the wall time.
+            "count_cost_ratio": report.ratio(med("etl"), med("etl_without_count")),
+            "rescue_cost_ratio": report.ratio(med("etl"), med("etl_without_rescue")),
+            # A small number: six decimals, so a tiny drop's does not round to 0.
+            "count_alone_vs_etl": (
+                round(med("count_alone") / med("etl"), 6)  # type: ignore[operator]
+                if med("count_alone") and med("etl")
+                else None
+            ),
+        }
+        results["memory_mb"] = {
+            label: self.memory.peak_mb(label) for label in sorted(self.memory.peaks)
+        }
+        results["load_average"] = {
+            "start": load_start,
+            "end": load_average(),
+            "samples": self.loads,
+        }
+        results["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 1)
+        if not self.args.keep_outputs:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return results, (1 if self.mismatches else 0)
+
     def _series(self, runs: list[dict[str, Any]]) -> dict[str, Any]:
         out = {
             **report.stats([r["seconds"] for r in runs]),
@@ -605,6 +729,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip the ETL runs without data-quality metrics (their cost; on by default)",
     )
     parser.add_argument(
+        "--count-cost",
+        action="store_true",
+        help="only measure what the independent record count and the unknown-field work "
+        "cost: the ETL with all, without the count, without _rescued, and the count alone, "
+        "in alternating rounds (no references, training or make run)",
+    )
+    parser.add_argument(
         "--train", action=argparse.BooleanOptionalAction, default=True, help="time training"
     )
     parser.add_argument("--train-users", type=int, default=400)
@@ -655,7 +786,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     bench = Bench(args, settings)
     results, code = bench.run()
     path = report.write_results(results, bench.bench_dir)
-    print(report.table(results))
+    print(report.count_cost_table(results) if args.count_cost else report.table(results))
     print(f"\nresults: {path}")
     if code:
         print(

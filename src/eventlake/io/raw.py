@@ -180,7 +180,9 @@ def _source_file_col():
     return F.when(local.contains("%"), decoded).otherwise(local)
 
 
-def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
+def read_json(spark: SparkSession, files: list[RawFile], rescue: bool = True) -> DataFrame:
+    """The JSON-lines files' records. `rescue` False (etl.rescue_fields, for measurement
+    only) skips the unknown-field work: `_rescued` is null and no row has an unknown field."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -235,16 +237,26 @@ def read_json(spark: SparkSession, files: list[RawFile]) -> DataFrame:
         (~F.is_valid_utf8("_raw_record")).alias("_is_invalid_encoding"),
         "_source_file",
         # The keys the contract does not name (null: not a JSON object).
-        F.array_except(F.json_object_keys("_raw_record"), known_keys).alias("_unknown_keys"),
+        (
+            F.array_except(F.json_object_keys("_raw_record"), known_keys)
+            if rescue
+            else F.lit(None).cast("array<string>")
+        ).alias("_unknown_keys"),
     )
     has_unknown = ~F.col("_is_malformed") & F.coalesce(F.size("_unknown_keys") > 0, F.lit(False))
+    if not rescue:
+        has_unknown = F.lit(False)
     return flagged.select(
         *[F.when(~F.col("_is_malformed"), F.col(f"_j.{n}")).alias(n) for n in RAW_FIELDS],
         "_raw_record",
         "_is_malformed",
         "_is_invalid_encoding",
         "_source_file",
-        F.when(has_unknown, _rescued_json(F.col("_raw_record"))).alias(RESCUED),
+        (
+            F.when(has_unknown, _rescued_json(F.col("_raw_record")))
+            if rescue
+            else F.lit(None).cast("map<string,string>")
+        ).alias(RESCUED),
         has_unknown.alias("_has_unknown_field"),
     )
 
@@ -400,15 +412,17 @@ def read_raw(
     spark: SparkSession,
     files: list[RawFile],
     python_cuts: Mapping[str, tuple[int, ...]] | None = None,
+    rescue: bool = True,
 ) -> DataFrame:
     """All records of the day's files, JSON and CSV together, as text columns.
-    `python_cuts`: CSV files to parse in Python, with their cut lines (io.recordcount)."""
+    `python_cuts`: CSV files to parse in Python, with their cut lines (io.recordcount).
+    `rescue`: see read_json (CSV's extra header columns are rescued either way)."""
     from pyspark.sql import types as T
 
     frames = []
     json_files = [f for f in files if f.format == "json" and not f.is_empty]
     if json_files:
-        frames.append(read_json(spark, json_files))
+        frames.append(read_json(spark, json_files, rescue))
     csv_files = [f for f in files if f.format == "csv"]
     csv_df = read_csv(spark, csv_files, python_cuts or {}) if csv_files else None
     if csv_df is not None:

@@ -20,6 +20,12 @@ accounting check (`jobs.etl._account` compares them file by file with what Spark
   row is malformed (a *cut*); the lines after it are records again. The count keeps every
   reading still possible (a chain of forks, one per quote that may yet close) and, at the
   end of the file, takes the one whose quotes all closed.
+  The data records that are not valid UTF-8, or hold U+FFFD once decoded, are counted too
+  (`invalid_utf8`): Spark's CSV reader (and the Python one) decodes invalid bytes to U+FFFD
+  before any field is seen, and the ETL flags every row holding U+FFFD `invalid_encoding`,
+  so the ETL checks that count against those rows. (LF never falls inside a multi-byte
+  sequence, so a record is valid iff each of its lines is; only chunks that are not all
+  ASCII are looked at.)
 
 This module never uses Spark or Python's csv module for a count: it must stay independent
 of the readers it checks.
@@ -80,7 +86,8 @@ class RecordCount:
     records: int  # data records (a CSV header is not one)
     cuts: tuple[int, ...] = field(default_factory=tuple)  # CSV: 0-based lines where a cut ends
     uncompressed_bytes: int = 0
-    invalid_utf8: int = 0  # JSON lines: records whose bytes are not valid UTF-8
+    # Records whose bytes are not valid UTF-8 (CSV: or that hold U+FFFD once decoded)
+    invalid_utf8: int = 0
 
     @property
     def needs_python_reader(self) -> bool:
@@ -213,33 +220,54 @@ def _is_empty_line(line: bytes) -> bool:
     return not line or line == b"\r"
 
 
+_REPLACEMENT = "\ufffd".encode()
+
+
+def _is_bad_text(line: bytes) -> bool:
+    """A line that a UTF-8 decoder turns into text holding U+FFFD: invalid bytes, or a
+    genuine U+FFFD (a CSV reader's output cannot tell the two apart)."""
+    if _REPLACEMENT in line:
+        return True
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 class CsvCounter:
     """The CSV state machine over a stream of lines, with the unclosed-quote rule.
 
-    Each fork is [in_quote, records, cuts]. Only the last fork may be outside quotes; every
-    other one sits in a quoted field that may still close. When a fork's quote closes, the
-    forks after it (which assumed it never would) are dropped; when a fork opens a quote that
-    does not close on its line, a new fork is added that cuts the record at this line.
+    Each fork is [in_quote, records, cuts, bad, pending]: `bad` counts the data records (not
+    the header) with bad text (`_is_bad_text`), `pending` says whether the record still open
+    has some. Only the last fork may be outside quotes; every other one sits in a quoted
+    field that may still close. When a fork's quote closes, the forks after it (which
+    assumed it never would) are dropped; when a fork opens a quote that does not close on
+    its line, a new fork is added that cuts the record at this line.
     """
 
     def __init__(self) -> None:
-        self.forks: list[list] = [[False, 0, ()]]
+        self.forks: list[list] = [[False, 0, (), 0, False]]
         self.line_no = 0
 
-    def feed(self, lines: Iterable[bytes]) -> None:
+    def feed(self, lines: Iterable[bytes], check_text: bool = False) -> None:
+        """`check_text`: the lines may hold bytes other than ASCII (else none is bad)."""
         forks = self.forks
         line_no = self.line_no
         for line in lines:
             if len(forks) == 1 and not forks[0][0] and b'"' not in line:
                 if not _is_empty_line(line):
-                    forks[0][1] += 1
+                    fork = forks[0]
+                    if check_text and fork[1] and _is_bad_text(line):
+                        fork[3] += 1
+                    fork[1] += 1
             else:
-                self._step(line, line_no)
+                self._step(line, line_no, check_text and _is_bad_text(line))
                 forks = self.forks
             line_no += 1
         self.line_no = line_no
 
-    def _step(self, line: bytes, line_no: int) -> None:
+    def _step(self, line: bytes, line_no: int, line_bad: bool) -> None:
         forks = self.forks
         j = 0
         while j < len(forks):
@@ -251,16 +279,22 @@ class CsvCounter:
             closed, open_after = _scan(line, in_quote)
             if closed and in_quote:
                 del forks[j + 1 :]
+            record_bad = fork[4] or line_bad
             if open_after:
+                fork[4] = record_bad
                 if not in_quote or closed:
                     # A quote opened on this line: also read it as never closing.
                     fork[0] = True
                     del forks[j + 1 :]
-                    forks.append([False, fork[1] + 1, (*fork[2], line_no)])
+                    bad = fork[3] + int(record_bad and fork[1] > 0)
+                    forks.append([False, fork[1] + 1, (*fork[2], line_no), bad, False])
                     return
             else:
                 fork[0] = False
+                if record_bad and fork[1] > 0:
+                    fork[3] += 1
                 fork[1] += 1
+                fork[4] = False
             j += 1
 
     def result(self) -> tuple[int, tuple[int, ...]]:
@@ -268,10 +302,15 @@ class CsvCounter:
         truth = self.forks[-1]
         return truth[1], truth[2]
 
+    def bad_records(self) -> int:
+        """Data records with bad text in the reading where every quote closed."""
+        return self.forks[-1][3]
 
-def iter_lines(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
-    """Complete lines (without LF) in batches, one batch per chunk; the last line of the
-    stream is yielded even without a final LF (but not an empty one after it)."""
+
+def iter_line_batches(chunks: Iterable[bytes]) -> Iterator[tuple[list[bytes], bool]]:
+    """Complete lines (without LF) in batches, one batch per chunk, each with whether it
+    is all ASCII; the last line of the stream is yielded even without a final LF (but not
+    an empty one after it)."""
     carry = b""
     for chunk in chunks:
         data = carry + chunk if carry else chunk
@@ -279,19 +318,33 @@ def iter_lines(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
         if end < 0:
             carry = data
             continue
-        yield data[:end].split(b"\n")
+        head = data[:end]
+        yield head.split(b"\n"), head.isascii()
         carry = data[end + 1 :]
     if carry:
-        yield [carry]
+        yield [carry], carry.isascii()
+
+
+def iter_lines(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """`iter_line_batches` without the ASCII flag."""
+    for batch, _ in iter_line_batches(chunks):
+        yield batch
+
+
+def scan_csv(chunks: Iterable[bytes]) -> tuple[int, tuple[int, ...], int]:
+    """(data records, cut lines, data records with bad text) of a CSV byte stream; the
+    header is not a data record."""
+    counter = CsvCounter()
+    for batch, is_ascii in iter_line_batches(chunks):
+        counter.feed(batch, not is_ascii)
+    records, cuts = counter.result()
+    return max(records - 1, 0), cuts, counter.bad_records()
 
 
 def count_csv(chunks: Iterable[bytes]) -> tuple[int, tuple[int, ...]]:
     """(data records, cut lines) of a CSV byte stream; the header is not a data record."""
-    counter = CsvCounter()
-    for batch in iter_lines(chunks):
-        counter.feed(batch)
-    records, cuts = counter.result()
-    return max(records - 1, 0), cuts
+    records, cuts, _ = scan_csv(chunks)
+    return records, cuts
 
 
 def count_file(uri: str, fmt: str, size: int | None = None) -> RecordCount:
@@ -309,8 +362,8 @@ def count_file(uri: str, fmt: str, size: int | None = None) -> RecordCount:
     if fmt == "json":
         records, invalid = count_json(chunks())
         return RecordCount(uri, fmt, records, (), total, invalid)
-    records, cuts = count_csv(chunks())
-    return RecordCount(uri, fmt, records, cuts, total)
+    records, cuts, invalid = scan_csv(chunks())
+    return RecordCount(uri, fmt, records, cuts, total, invalid)
 
 
 def csv_records(

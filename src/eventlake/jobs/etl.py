@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -238,6 +239,21 @@ def _write_run_record(
     )
 
 
+def rows_written(metrics: dict[str, str]) -> int:
+    """The rows of this run a Delta WRITE commit wrote, from its `operationMetrics`:
+    numOutputRows less numCopiedRows.
+
+    A replaceWhere that deletes rows from a file holding rows of other dates (a late event in
+    a compacted partition) rewrites that file: its kept rows count in numOutputRows as
+    numCopiedRows, and are not rows of this run. A replaceWhere that only deletes (a rerun
+    whose rows are all quarantined now, a restore commit when no copy stays) adds no file:
+    Delta 4.0 then writes numFiles 0 and numRemovedFiles but no numOutputRows, and it wrote
+    0 rows. Any other commit without numOutputRows counts -1, which no run's count equals."""
+    only_deletes = metrics.get("numFiles") == "0" and "numOutputRows" not in metrics
+    output = "0" if only_deletes else metrics.get("numOutputRows", "-1")
+    return int(output) - int(metrics.get("numCopiedRows", "0"))
+
+
 def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
     """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
     (numOutputRows less numCopiedRows); a message when it differs from the rows the run
@@ -252,10 +268,7 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
-    # A replaceWhere that deletes rows from a file holding rows of other dates (a late event
-    # in a compacted partition) rewrites that file: its kept rows count in numOutputRows as
-    # numCopiedRows, and are not rows of this run.
-    written = int(metrics.get("numOutputRows", "-1")) - int(metrics.get("numCopiedRows", "0"))
+    written = rows_written(metrics)
     setattr(result, f"{table}_rows_written", written)
     if written == expected:
         return None
@@ -275,11 +288,7 @@ def _reconcile_duplicates(result: EtlResult, uri: str, commits) -> str | None:
     total = 0
     for i, (before, version, lake_rows) in enumerate(commits):
         metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
-        # A commit that only deletes (the restore commit when no copy stays) adds no file and
-        # reports no numOutputRows: it wrote 0 rows. Any other missing metric is -1.
-        no_files = metrics.get("numFiles", "0") == "0"
-        output = metrics.get("numOutputRows", "0" if no_files else "-1")
-        written = int(output) - int(metrics.get("numCopiedRows", "0"))
+        written = rows_written(metrics)
         total += written
         result.duplicates_version = version
         result.duplicates_rows_written = total
@@ -371,12 +380,14 @@ def _run_etl(
         found, skipped = list_day_files(day_uri, settings.raw.rule())
         files: list[RawFile] = inspect_files(found)
         # The independent record count runs in threads beside the Spark job below.
-        counts = RecordCounts((f.uri, f.format, f.size) for f in files)
+        if settings.etl.record_count:
+            counts = RecordCounts((f.uri, f.format, f.size) for f in files)
         phase("list_files")
         spark = get_spark(settings) if spark is None else _reuse(spark, settings)
         hide_plan_literals(spark)
         phase("spark_session")
-        raw_df = read_raw(spark, files, counts.python_cuts())
+        cuts = counts.python_cuts() if counts is not None else {}
+        raw_df = read_raw(spark, files, cuts, rescue=settings.etl.rescue_fields)
         classified = classify(raw_df, settings, day, run_id, started.isoformat(), ip_key)
         phase("plan")
         resolution = replay.resolve(
@@ -397,9 +408,14 @@ def _run_etl(
             if read_error is not None:
                 raise read_error from None
             raise
-        result = _account(files, per_file, counts.result(), run_id, day_s)
+        result = _account(
+            files, per_file, counts.result() if counts is not None else None, run_id, day_s
+        )
         if took_over:
             result.message = f"ok; took over the expired lake lease of {took_over['owner']}"
+        for skipped_work in _measurement_only(settings):
+            result.message += f"; {skipped_work}"
+            log.warning("etl %s: %s", day_s, skipped_work)
         result.reason_counts[CONFLICTING_DUPLICATE] = sum(
             int(r[f"reason__{CONFLICTING_DUPLICATE}"] or 0) for r in per_file
         )
@@ -573,6 +589,24 @@ def _write_report(settings: Settings, result: EtlResult) -> None:
         )
 
 
+def _measurement_only(settings: Settings) -> list[str]:
+    """What a run with a measurement-only setting off (the bench's --count-cost) did not
+    check or keep, said in its etl_runs message and log."""
+    out = []
+    if not settings.etl.record_count:
+        out.append(
+            "INDEPENDENT CHECK SKIPPED: etl.record_count is off (for measurement only), so no "
+            "record was counted from the bytes, rows_read is Spark's own count and nothing "
+            "compared it"
+        )
+    if not settings.etl.rescue_fields:
+        out.append(
+            "UNKNOWN FIELDS NOT KEPT: etl.rescue_fields is off (for measurement only), so the "
+            "JSON lines' unknown fields were dropped without _rescued or a count"
+        )
+    return out
+
+
 def _reuse(spark, settings: Settings):
     from eventlake.spark import apply_s3_endpoint
 
@@ -583,12 +617,13 @@ def _reuse(spark, settings: Settings):
 def _account(
     files: list[RawFile],
     per_file: list[dict[str, Any]],
-    counted: dict[str, RecordCount],
+    counted: dict[str, RecordCount] | None,
     run_id: str,
     day_s: str,
 ) -> EtlResult:
     """Check every file's records counted from its bytes against what Spark parsed, add up
-    the per-file counts and check rows_read = clean + quarantined + duplicates."""
+    the per-file counts and check rows_read = clean + quarantined + duplicates. `counted`
+    None (etl.record_count off, for measurement only): no byte count, no per-file check."""
     by_file = {str(r["_source_file"]): r for r in per_file}
     unknown = set(by_file) - {f.uri for f in files}
     if unknown:
@@ -597,6 +632,19 @@ def _account(
     def parsed(uri: str) -> int:
         return int(by_file.get(uri, {}).get("rows_read", 0) or 0)  # type: ignore[call-overload]
 
+    if counted is None:
+        return _add_up(files, per_file, {f.uri: None for f in files}, run_id, day_s)
+    _check_files(files, counted, by_file, parsed)
+    return _add_up(files, per_file, {f.uri: counted[f.uri].records for f in files}, run_id, day_s)
+
+
+def _check_files(
+    files: list[RawFile],
+    counted: dict[str, RecordCount],
+    by_file: dict[str, dict[str, Any]],
+    parsed: Callable[[str], int],
+) -> None:
+    """The per-file checks of `_account`: records, and records with bad text."""
     differ = [
         f"{f.uri}: {counted[f.uri].records} records counted from its bytes, {parsed(f.uri)} "
         f"parsed by Spark"
@@ -614,19 +662,35 @@ def _account(
     def flagged(uri: str) -> int:
         return int(by_file.get(uri, {}).get("reason__invalid_encoding", 0) or 0)  # type: ignore[call-overload]
 
-    # JSON lines: the lines that are not UTF-8, counted from the bytes, are the rows the
-    # reader flagged invalid_encoding (CSV rows are flagged after Spark's decode: no check).
+    # The records whose bytes are not UTF-8 (CSV: or hold U+FFFD, as a decoder's output
+    # would), counted from the bytes, are the rows the readers flagged invalid_encoding.
+    what = {
+        "json": "lines that are not UTF-8",
+        "csv": "records that are not UTF-8 or hold U+FFFD",
+    }
     bad_text = [
-        f"{f.uri}: {counted[f.uri].invalid_utf8} lines that are not UTF-8 counted from its "
-        f"bytes, {flagged(f.uri)} rows flagged invalid_encoding"
+        f"{f.uri}: {counted[f.uri].invalid_utf8} {what[f.format]} counted from its bytes, "
+        f"{flagged(f.uri)} rows flagged invalid_encoding"
         for f in files
-        if f.format == "json" and counted[f.uri].invalid_utf8 != flagged(f.uri)
+        if counted[f.uri].invalid_utf8 != flagged(f.uri)
     ]
     if bad_text:
         raise AccountingError(
             "encoding counts differ, nothing was written: " + "; ".join(bad_text) + ". "
-            "Report it with the file attached"
+            "Check the file's line ends (LF or CRLF) and that it is UTF-8, or report it with the "
+            "file attached"
         )
+
+
+def _add_up(
+    files: list[RawFile],
+    per_file: list[dict[str, Any]],
+    records: dict[str, int | None],
+    run_id: str,
+    day_s: str,
+) -> EtlResult:
+    """The run's counts from the per-file ones; `records`: each file's records counted from
+    its bytes (None: not counted, rows_read is then Spark's)."""
 
     def total(key: str) -> int:
         return sum(int(r[key] or 0) for r in per_file)
@@ -634,7 +698,9 @@ def _account(
     result = EtlResult(
         run_id=run_id, processing_date=day_s, status="succeeded", gate_passed=True, message="ok"
     )
-    result.rows_read = sum(counted[f.uri].records for f in files)  # = Spark's, checked above
+    counted = [n for n in records.values() if n is not None]
+    # The byte count (= Spark's, checked by _check_files); Spark's when there is none.
+    result.rows_read = sum(counted) if len(counted) == len(records) else total("rows_read")
     result.rows_clean = total("rows_clean")
     result.rows_quarantined = total("rows_quarantined")
     result.duplicates_removed = total("duplicates_removed")
@@ -648,7 +714,7 @@ def _account(
             "size": f.size,
             "checksum": f.checksum,
             "format": f.format,
-            "records": counted[f.uri].records,
+            "records": records[f.uri],
         }
         for f in files
     ]

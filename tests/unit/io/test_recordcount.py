@@ -15,6 +15,7 @@ from eventlake.io.recordcount import (
     count_json_lines,
     csv_records,
     iter_decompressed,
+    scan_csv,
 )
 
 
@@ -112,6 +113,37 @@ def test_count_csv_header_with_51_rows_and_quote_never_closing_on_line_2():
     rows = [b'e01,"u1'] + [b"e%02d,u%02d" % (i, i) for i in range(2, 52)]
     text = b"event_id,user_id\n" + b"\n".join(rows) + b"\n"
     assert count_csv(_chunks(text, 7)) == (51, (1,))
+
+
+LATIN1 = b"caf\xe9"  # latin-1 e-acute: not UTF-8
+CP1252 = b"\x93q\x94"  # cp1252 curly quotes
+FFFD = "\ufffd".encode()  # valid UTF-8, but a decoder's replacement character
+
+
+@pytest.mark.parametrize("size", [1, 2, 1000])  # chunk edges fall inside multi-byte sequences
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (H + b"1,caf\xc3\xa9\n", (1, (), 0)),  # UTF-8
+        (H + b"1," + LATIN1 + b"\n2,x\n3," + CP1252 + b"\n", (3, (), 2)),
+        (H + b"1," + FFFD + b"\n2,x\n", (2, (), 1)),
+        (b"a," + LATIN1 + b"\n1,2\n", (1, (), 0)),  # the header is no data record
+        (H + b'1,"x\n' + LATIN1 + b'"\n2,y\n', (2, (), 1)),  # in a quoted newline
+        (H + b'1,"' + LATIN1 + b"\n2,y\n3,z\n", (3, (1,), 1)),  # in the cut record only
+        (H + b'1,"x\n2,' + LATIN1 + b"\n3,z\n", (3, (1,), 1)),  # after the cut
+        (H + b'1,"x\n2,y\n3,"' + LATIN1 + b"\n", (1, (), 1)),  # closed: one record
+        (H + b"1,\xe2\x82\n2,\x82\n", (2, (), 2)),  # a cut sequence, a lone continuation
+    ],
+)
+def test_scan_csv_counts_records_not_utf8_or_holding_fffd(text, expected, size):
+    assert scan_csv(_chunks(text, size)) == expected
+
+
+def test_count_file_counts_csv_records_with_bad_text(tmp_path):
+    rows = b"e1,ok\ne2," + LATIN1 + b"\ne3," + CP1252 + b"\ne4,caf\xc3\xa9\n"
+    uri = _gz(tmp_path / "c.csv.gz", b"event_id,page\n" + rows)
+    count = count_file(uri, "csv")
+    assert (count.records, count.invalid_utf8) == (4, 2)
 
 
 def _gz(path: Path, *members: bytes) -> str:
