@@ -53,6 +53,9 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
     table_rows = [x for x in proc.stdout.splitlines() if x.strip()]
     header = next(i for i, x in enumerate(table_rows) if x.startswith("measure"))
     assert table_rows[header + 2].startswith("ETL as a fresh process / DuckDB")
+    # What the data-quality metrics cost, against its target, in the printed table too.
+    (dq_row,) = [x for x in table_rows if x.startswith("ETL / ETL without data-quality")]
+    assert "<= 1.10x" in dq_row
 
     files = sorted((home / "bench").glob("results-*.json"))
     assert len(files) == 1
@@ -98,6 +101,7 @@ def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None
         "etl_vs_duckdb",
         "naive_vs_etl",
         "scale_ratio",
+        "dq_cost_ratio",
         "train_seconds",
         "make_run_seconds",
     }

@@ -68,6 +68,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from iam_coverage import Call, check, record_calls
 from tooling import missing_tool
 
 from eventlake import release
@@ -396,6 +397,38 @@ def last_json(stdout: str) -> dict:
     return json.loads(lines[-1])
 
 
+MOTO_ACCOUNT = "123456789012"  # moto's default account: the secret's ARN carries it
+
+
+def emr_job_bindings(secret_arn: str) -> dict[str, object]:
+    """The compute module's inputs, as this test's moto resources."""
+    logs = f"arn:aws:logs:us-east-1:{MOTO_ACCOUNT}:log-group:/eventlake/test/emr-serverless"
+    return {
+        "var.region": "us-east-1",
+        "var.account_id": MOTO_ACCOUNT,
+        "var.kms_key_arn": f"arn:aws:kms:us-east-1:{MOTO_ACCOUNT}:key/project",
+        'var.bucket_arns["raw"]': f"arn:aws:s3:::{RAW}",
+        'var.bucket_arns["lake"]': f"arn:aws:s3:::{LAKE}",
+        'var.bucket_arns["artifacts"]': f"arn:aws:s3:::{ARTIFACTS}",
+        "var.delta_log_table_arn": f"arn:aws:dynamodb:us-east-1:{MOTO_ACCOUNT}:table/delta_log",
+        "var.ip_hash_secret_arn": secret_arn,
+        "aws_cloudwatch_log_group.jobs.arn": logs,
+    }
+
+
+def mwaa_bindings() -> dict[str, object]:
+    """The orchestration module's bucket and key inputs, as this test's moto resources."""
+    return {
+        "var.region": "us-east-1",
+        "var.account_id": MOTO_ACCOUNT,
+        "var.kms_key_arn": f"arn:aws:kms:us-east-1:{MOTO_ACCOUNT}:key/project",
+        'var.bucket_arns["dags"]': "arn:aws:s3:::eventlake-rehearsal-dags",
+        'var.bucket_arns["raw"]': f"arn:aws:s3:::{RAW}",
+        'var.bucket_arns["lake"]': f"arn:aws:s3:::{LAKE}",
+        'var.bucket_arns["artifacts"]': f"arn:aws:s3:::{ARTIFACTS}",
+    }
+
+
 # A build and four Spark drivers: ~6 minutes on an idle 2-core machine, 25 and more when it is
 # shared (load 16-18 measured), beyond the suite's 20-minute default.
 @pytest.mark.timeout(3000)
@@ -518,9 +551,29 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
     assert spark is not None  # the session run_etl reuses, pointed at moto by get_spark
     loader = settings.replace(etl=dataclasses.replace(settings.etl, ip_hash_secret=secret_arn))
     started = time.monotonic()
-    for day in ETL_DAYS[1:]:
-        assert run_etl(loader, date.fromisoformat(day)).gate_passed
+    calls: list[Call] = []
+    with record_calls("emr-job", calls):  # the botocore calls the job's Python makes
+        for day in ETL_DAYS[1:]:
+            assert run_etl(loader, date.fromisoformat(day)).gate_passed
     times["etl_in_process_s"] = time.monotonic() - started
+    # Every one of them is allowed by the EMR job role's Terraform policy (moto checks no IAM):
+    # listing and reading the raw files for the record count, the ip hash key, the lake's
+    # lease (conditional put, renew, delete) and the lineage events in the bucket.
+    operations = {f"{c.service}:{c.operation}" for c in calls}
+    for expected in (
+        "s3:ListObjectsV2",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "secretsmanager:GetSecretValue",
+    ):
+        assert expected in operations, sorted(operations)
+    lineage_puts = [
+        c for c in calls if c.operation == "PutObject" and c.params["Bucket"] == ARTIFACTS
+    ]
+    assert lineage_puts and all(c.params["Key"].startswith("lineage/") for c in lineage_puts)
+    checked = check(calls, {"emr-job": emr_job_bindings(secret_arn)}, MOTO_ACCOUNT)
+    print("\n".join(["IAM coverage of the EMR job role: calls checked", *checked]))
     opts = storage_options(s3_env)
     runs = DeltaTable(f"s3://{LAKE}/lake/etl_runs", storage_options=opts).to_pandas()
     first = runs[runs.processing_date.astype(str) == ETL_DAYS[0]]
@@ -572,6 +625,20 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
     assert set(predictions.as_of_date.astype(str)) == {TRAIN_DAY}
     assert set(predictions.model_version) == {"1"}
     assert predictions.user_id.is_unique
+
+    # The DAG's quality_gate task on this lake, as MWAA runs it (its execution role): the
+    # verdict of the day's run in charge, and that run's page written into the artifacts
+    # bucket; its PutObject is allowed by the MWAA role's policy.
+    from eventlake.orchestration import steps
+
+    gate_calls: list[Call] = []
+    with record_calls("mwaa-execution", gate_calls):
+        verdict = steps.quality_gate(settings, TRAIN_DAY)
+    assert verdict["processing_date"] == TRAIN_DAY
+    report_keys = [c.params["Key"] for c in gate_calls if c.operation == "PutObject"]
+    assert f"reports/{TRAIN_DAY}/{verdict['run_id']}.html" in report_keys, report_keys
+    mwaa_checked = check(gate_calls, {"mwaa-execution": mwaa_bindings()}, MOTO_ACCOUNT)
+    print("\n".join(["IAM coverage of the MWAA role (quality_gate)", *mwaa_checked]))
 
     # Every job's OpenLineage events went through the bucket transport.
     jobs_with_events = {

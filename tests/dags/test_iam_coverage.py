@@ -6,6 +6,8 @@ and `eventlake deploy` (the CD deploy role) run against moto's server mode; `iam
 records each botocore call made meanwhile, maps it to its IAM action and resource, and checks it
 against that role's policy documents parsed from the HCL. moto enforces no IAM, so this is the
 test that sees a missing grant before AWS does.
+The EMR job role's calls from the ETL's Python side are checked the same way in
+tests/cicd/test_release_rehearsal.py, where the job runs against moto.
 Not covered: the EMR jobs' S3 traffic (EMRFS in the JVM, not botocore), delta-rs's own S3
 client (reconcile_check and the gate read `etl_runs` with it: s3:ListBucket and s3:GetObject
 on the lake, which the execution role's ListDataBuckets and ReadDataForSensorsAndReports

@@ -109,6 +109,33 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
     assert outputs["events"]["facets"]["dataQualityMetrics"]["rowCount"] == 2443
     assert outputs["events"]["facets"]["dataQualityMetrics"]["fileCount"] == 2
     assert outputs["quarantine"]["facets"]["dataQualityMetrics"]["rowCount"] == 41
+    # bytes: the sizes of the Parquet files each commit added, as its Delta log lists them
+    for table, version in (
+        ("events", second.events_version),
+        ("quarantine", second.quarantine_version),
+    ):
+        actions = [
+            json.loads(line)
+            for line in (lake / table / "_delta_log" / f"{version:020d}.json")
+            .read_text()
+            .split("\n")
+            if line
+        ]
+        added = sum(a["add"]["size"] for a in actions if "add" in a)
+        assert added > 0
+        assert outputs[table]["facets"]["dataQualityMetrics"]["bytes"] == added, table
+    # amount's min and max: those of the day's purchases in the events table
+    from pyspark.sql import functions as F
+
+    low, high = (
+        spark.read.format("delta")
+        .load(str(lake / "events"))
+        .where((F.col("processing_date") == D1) & (F.col("event_type") == "purchase"))
+        .agg(F.min("amount"), F.max("amount"))
+        .first()
+    )
+    amount = outputs["events"]["facets"]["dataQualityMetrics"]["columnMetrics"]["amount"]
+    assert (amount["min"], amount["max"]) == (float(low), float(high))
     assertions = complete["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"]
     malformed = next(a for a in assertions if a["name"] == "rule:malformed_record")
     assert (malformed["success"], malformed["actual"]) == (False, "8")

@@ -14,6 +14,7 @@ TARGETS: dict[str, tuple[str, str, float, str]] = {
     "ETL <= 4x DuckDB": ("etl_vs_duckdb", "le", 4.0, "x"),
     "ETL >= 3x faster than naive": ("naive_vs_etl", "ge", 3.0, "x"),
     "4M/1M time ratio <= 4.4": ("scale_ratio", "le", 4.4, ""),
+    "data-quality metrics cost <= 10%": ("dq_cost_ratio", "le", 1.10, "x"),
     "training <= 60 s": ("train_seconds", "le", 60.0, "s"),
     "make run <= 180 s": ("make_run_seconds", "le", 180.0, "s"),
 }
@@ -103,6 +104,12 @@ def table(results: dict[str, Any]) -> str:
         ("naive/ETL, CPU seconds", _fmt(m.get("naive_vs_etl_cpu"), "x"), "", ""),
         ("naive/ETL speed-up", _fmt(m.get("naive_vs_etl"), "x"), ">= 3x", verdict("naive_vs_etl")),
     ]  # fmt: skip
+    if t.get("etl_without_dq"):
+        rows += [
+            ("ETL without data-quality metrics, warm", _fmt_time(t.get("etl_without_dq")), "", ""),
+            ("ETL / ETL without data-quality metrics", _fmt(m.get("dq_cost_ratio"), "x"),
+             "<= 1.10x", verdict("dq_cost_ratio")),
+        ]  # fmt: skip
     if t.get("etl_scaled"):
         scaled_n = results["dataset_scaled"]["records"]
         rows += [

@@ -77,6 +77,10 @@ class EtlResult:
     quarantine_version: int | None = None
     events_rows_written: int | None = None
     quarantine_rows_written: int | None = None
+    # The Parquet bytes those commits wrote (numOutputBytes; 0 for a commit that only
+    # deletes): the lineage facets' `bytes`, not kept in etl_runs.
+    events_bytes_written: int | None = None
+    quarantine_bytes_written: int | None = None
     duplicates_version: int | None = None
     duplicates_rows_written: int | None = None
     files: list[dict[str, object]] = field(default_factory=list)
@@ -270,6 +274,7 @@ def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | No
     metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
     written = rows_written(metrics)
     setattr(result, f"{table}_rows_written", written)
+    setattr(result, f"{table}_bytes_written", int(metrics.get("numOutputBytes", "0")))
     if written == expected:
         return None
     return (

@@ -1,10 +1,12 @@
 """OpenLineage data-quality facets of an ETL run, from its counts, metrics and checks.
 
 - `dataQualityMetrics` (DataQualityMetricsDatasetFacet, a dataset facet) on the outputs:
-  `events` gets rowCount (the rows its commit wrote), fileCount (raw files read) and, per
-  nullable contract column, nullCount; `amount` also gets quantiles 0.5/0.95/0.99 over
-  purchases. `quarantine` gets rowCount. distinctCount is left out: the run's distinct users
-  and sessions are HyperLogLog estimates (quality/metrics.py), not counts.
+  `events` gets rowCount and bytes (the rows and the Parquet bytes its commit wrote:
+  numOutputRows less numCopiedRows, numOutputBytes), fileCount (raw files read) and, per
+  nullable contract column, nullCount; `amount` also gets min, max and quantiles
+  0.5/0.95/0.99 over purchases. `quarantine` gets rowCount and bytes. distinctCount is left
+  out: the run's distinct users and sessions are HyperLogLog estimates (quality/metrics.py),
+  not counts.
 - `dataQualityAssertions` (DataQualityAssertionsDatasetFacet): in the spec an *input* dataset
   facet, so it is on the raw input, in `inputFacets`: one assertion per row rule (success = no
   row matched it; column = the raw field it reads, where there is one) and one per anomaly
@@ -39,6 +41,8 @@ def metrics_facets(
     events_rows: int | None,
     quarantine_rows: int | None,
     files: int,
+    events_bytes: int | None = None,
+    quarantine_bytes: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(events facets, quarantine facets): {"dataQualityMetrics": facet} each."""
     from openlineage.client.generated import data_quality_metrics_dataset as dq
@@ -56,12 +60,18 @@ def metrics_facets(
     }
     if "amount" in columns and all(v is not None for v in quantiles.values()):
         columns["amount"].quantiles = quantiles
+    if "amount" in columns:
+        columns["amount"].min = values.get(("amount_min", "all"))
+        columns["amount"].max = values.get(("amount_max", "all"))
     events = dq.DataQualityMetricsDatasetFacet(
         columnMetrics=columns,
         rowCount=events_rows,
+        bytes=events_bytes,
         fileCount=files,
     )
-    quarantine = dq.DataQualityMetricsDatasetFacet(columnMetrics={}, rowCount=quarantine_rows)
+    quarantine = dq.DataQualityMetricsDatasetFacet(
+        columnMetrics={}, rowCount=quarantine_rows, bytes=quarantine_bytes
+    )
     return {"dataQualityMetrics": events}, {"dataQualityMetrics": quarantine}
 
 
@@ -117,7 +127,12 @@ def with_quality_facets(inputs: list, outputs: list, result: Any, quality: Any, 
     if quality is None:
         return inputs, outputs
     events_f, quarantine_f = metrics_facets(
-        quality.rows, result.events_rows_written, result.quarantine_rows_written, len(result.files)
+        quality.rows,
+        result.events_rows_written,
+        result.quarantine_rows_written,
+        len(result.files),
+        result.events_bytes_written,
+        result.quarantine_bytes_written,
     )
     severities = {r.code: r.severity for r in effective_rules(settings.etl.severity_overrides)}
     asserted = assertions_facet(result.reason_counts, severities, result.dq_checks)

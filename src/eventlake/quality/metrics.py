@@ -16,8 +16,8 @@ Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that
   / clean rows, for each nullable column of the events contract (the others cannot be null).
 - distribution, `all`: distinct_users and distinct_sessions among clean rows (HyperLogLog++
   estimates, relative standard deviation DISTINCT_RSD; exact below a few hundred ids), and over
-  clean purchases amount_sum, amount_mean, amount_p50, amount_p95, amount_p99
-  (percentile_approx, accuracy PERCENTILE_ACCURACY: exact for fewer rows than that), and
+  clean purchases amount_sum, amount_mean, amount_min, amount_max, amount_p50, amount_p95,
+  amount_p99 (percentile_approx, accuracy PERCENTILE_ACCURACY: exact for fewer rows than that), and
   conversion = purchases / distinct_sessions.
 - timeliness, `all`: late_share = clean rows with event_date < processing_date / clean rows,
   lag_days_p50, lag_days_p95, lag_days_max of processing_date - event_date.
@@ -86,6 +86,8 @@ def _metric_aggregates() -> list[Any]:
             "m__sessions"
         ),
         F.sum(F.when(purchase, F.col("amount"))).alias("m__amount_sum"),
+        F.min(F.when(purchase, F.col("amount"))).alias("m__amount_min"),
+        F.max(F.when(purchase, F.col("amount"))).alias("m__amount_max"),
         F.percentile_approx(
             F.when(purchase, F.col("amount").cast("double")),
             list(QUANTILES),
@@ -128,6 +130,10 @@ def _num(value: Any) -> float:
     return float(value or 0)
 
 
+def _decimal(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _ratio(num: float, den: float) -> float | None:
     return num / den if den else None
 
@@ -165,6 +171,8 @@ def _overall(g: dict[str, Any]) -> dict[str, float | None]:
         "distinct_sessions": sessions,
         "amount_sum": amount_sum if amount_sum is not None else 0.0,
         "amount_mean": amount_sum / purchases if purchases and amount_sum is not None else None,
+        "amount_min": _decimal(g["m__amount_min"]),
+        "amount_max": _decimal(g["m__amount_max"]),
         **_quantiles("amount", g["m__amount_q"]),
         "conversion": _ratio(purchases, sessions),
         "late_share": _ratio(_num(g["m__late"]), clean),

@@ -17,6 +17,8 @@ ROWS = [
     ("amount_p50", "all", 12.5),
     ("amount_p95", "all", 80.0),
     ("amount_p99", "all", 99.0),
+    ("amount_min", "all", 0.5),
+    ("amount_max", "all", 120.25),
 ]
 CHECKS = [
     {
@@ -53,7 +55,7 @@ def _event():
     )
     from openlineage.client.serde import Serde
 
-    events_f, quarantine_f = metrics_facets(ROWS, 190, 7, 2)
+    events_f, quarantine_f = metrics_facets(ROWS, 190, 7, 2, 40960, 2048)
     asserted = assertions_facet({"missing_user_id": 3}, {"missing_user_id": "quarantine"}, CHECKS)
     event = RunEvent(
         eventType=RunState.COMPLETE,
@@ -78,7 +80,7 @@ def test_quality_facets_validate_and_carry_the_numbers():
         "dataQualityMetrics",
     ]
     events = event["outputs"][0]["facets"]["dataQualityMetrics"]
-    assert (events["rowCount"], events["fileCount"]) == (190, 2)
+    assert (events["rowCount"], events["bytes"], events["fileCount"]) == (190, 40960, 2)
     assert events["columnMetrics"]["product_id"]["nullCount"] == 50  # 0.25 of 200
     assert events["columnMetrics"]["amount"]["nullCount"] == 190
     assert events["columnMetrics"]["amount"]["quantiles"] == {
@@ -86,7 +88,12 @@ def test_quality_facets_validate_and_carry_the_numbers():
         "0.95": 80.0,
         "0.99": 99.0,
     }
-    assert event["outputs"][1]["facets"]["dataQualityMetrics"]["rowCount"] == 7
+    assert (events["columnMetrics"]["amount"]["min"], events["columnMetrics"]["amount"]["max"]) == (
+        0.5,
+        120.25,
+    )
+    quarantine = event["outputs"][1]["facets"]["dataQualityMetrics"]
+    assert (quarantine["rowCount"], quarantine["bytes"]) == (7, 2048)
     assertions = event["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"]
     by_name = {a["name"]: a for a in assertions}
     user = by_name["rule:missing_user_id"]

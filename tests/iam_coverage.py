@@ -135,12 +135,20 @@ def needs(call: Call, account: str) -> list[Need]:
         return [Need(f"ssm:{call.operation}", arn)]
     if call.service == "sns" and call.operation == "Publish":
         return [Need("sns:Publish", p.get("TopicArn") or p["TargetArn"])]
+    if call.service == "secretsmanager":
+        secret = str(p["SecretId"])
+        if not secret.startswith("arn:"):
+            raise AssertionError(
+                f"{call.operation} by name ({secret!r}): IAM authorises the secret's ARN; "
+                "give the code the ARN so the policy can be checked"
+            )
+        return [Need(f"secretsmanager:{call.operation}", secret)]
     if call.service == "airflow":
         env = f"arn:aws:airflow:{call.region}:{account}:environment/{p['Name']}"
         return [Need(f"airflow:{call.operation}", env)]
     raise AssertionError(
         f"no IAM mapping for {call.service}:{call.operation} (called as {call.identity}); "
-        "add it to tests/dags/iam_coverage.py"
+        "add it to tests/iam_coverage.py"
     )
 
 
