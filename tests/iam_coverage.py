@@ -37,6 +37,27 @@ ROLE_POLICIES = {
 }
 
 
+def emr_job_bindings(
+    raw: str, lake: str, artifacts: str, account: str, secret_arn: str = ""
+) -> dict[str, object]:
+    """The compute module's inputs (the EMR job role's policy) for buckets `raw`, `lake` and
+    `artifacts` and the ip hash key's secret ARN, in us-east-1."""
+    region = "us-east-1"
+    return {
+        "var.region": region,
+        "var.account_id": account,
+        "var.kms_key_arn": f"arn:aws:kms:{region}:{account}:key/project",
+        'var.bucket_arns["raw"]': f"arn:aws:s3:::{raw}",
+        'var.bucket_arns["lake"]': f"arn:aws:s3:::{lake}",
+        'var.bucket_arns["artifacts"]': f"arn:aws:s3:::{artifacts}",
+        "var.delta_log_table_arn": f"arn:aws:dynamodb:{region}:{account}:table/delta_log",
+        "var.ip_hash_secret_arn": secret_arn,
+        "aws_cloudwatch_log_group.jobs.arn": (
+            f"arn:aws:logs:{region}:{account}:log-group:/eventlake/test/emr-serverless"
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Call:
     identity: str

@@ -68,7 +68,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from iam_coverage import Call, check, record_calls
+from iam_coverage import Call, check, emr_job_bindings, record_calls
 from tooling import missing_tool
 
 from eventlake import release
@@ -400,22 +400,6 @@ def last_json(stdout: str) -> dict:
 MOTO_ACCOUNT = "123456789012"  # moto's default account: the secret's ARN carries it
 
 
-def emr_job_bindings(secret_arn: str) -> dict[str, object]:
-    """The compute module's inputs, as this test's moto resources."""
-    logs = f"arn:aws:logs:us-east-1:{MOTO_ACCOUNT}:log-group:/eventlake/test/emr-serverless"
-    return {
-        "var.region": "us-east-1",
-        "var.account_id": MOTO_ACCOUNT,
-        "var.kms_key_arn": f"arn:aws:kms:us-east-1:{MOTO_ACCOUNT}:key/project",
-        'var.bucket_arns["raw"]': f"arn:aws:s3:::{RAW}",
-        'var.bucket_arns["lake"]': f"arn:aws:s3:::{LAKE}",
-        'var.bucket_arns["artifacts"]': f"arn:aws:s3:::{ARTIFACTS}",
-        "var.delta_log_table_arn": f"arn:aws:dynamodb:us-east-1:{MOTO_ACCOUNT}:table/delta_log",
-        "var.ip_hash_secret_arn": secret_arn,
-        "aws_cloudwatch_log_group.jobs.arn": logs,
-    }
-
-
 def mwaa_bindings() -> dict[str, object]:
     """The orchestration module's bucket and key inputs, as this test's moto resources."""
     return {
@@ -572,7 +556,11 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
         c for c in calls if c.operation == "PutObject" and c.params["Bucket"] == ARTIFACTS
     ]
     assert lineage_puts and all(c.params["Key"].startswith("lineage/") for c in lineage_puts)
-    checked = check(calls, {"emr-job": emr_job_bindings(secret_arn)}, MOTO_ACCOUNT)
+    checked = check(
+        calls,
+        {"emr-job": emr_job_bindings(RAW, LAKE, ARTIFACTS, MOTO_ACCOUNT, secret_arn)},
+        MOTO_ACCOUNT,
+    )
     print("\n".join(["IAM coverage of the EMR job role: calls checked", *checked]))
     opts = storage_options(s3_env)
     runs = DeltaTable(f"s3://{LAKE}/lake/etl_runs", storage_options=opts).to_pandas()

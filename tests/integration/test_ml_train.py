@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from iam_coverage import Call, check, emr_job_bindings, record_calls
 
 pytestmark = pytest.mark.spark
 
@@ -516,7 +517,12 @@ def test_train_and_predict_with_lake_and_artifacts_on_s3(spark, state_home, s3_e
         lake_uri="s3://ml-lake/lake", artifacts_uri="s3://ml-artifacts"
     )
 
-    result = run_train(settings, TRAIN_DAY, kinds=("logistic_regression",), **fast())
+    from mlflow.store.artifact.s3_artifact_repo import _cached_get_s3_client
+
+    _cached_get_s3_client.cache_clear()  # a client made before the recording is not recorded
+    calls: list[Call] = []
+    with record_calls("emr-job", calls):  # what EMR's job role is asked for
+        result = run_train(settings, TRAIN_DAY, kinds=("logistic_regression",), **fast())
     assert (result.version, result.promoted) == ("1", True)
     assert result.model_uri == f"s3://ml-artifacts/models/{MODEL}/{result.run_id}"
 
@@ -528,9 +534,25 @@ def test_train_and_predict_with_lake_and_artifacts_on_s3(spark, state_home, s3_e
     assert f"mlflow/{result.run_id}/artifacts/model/MLmodel" in keys("mlflow/")
     assert mlflow.get_run(result.run_id).info.artifact_uri.startswith("s3://ml-artifacts/mlflow/")
 
-    predicted = run_predict(settings, TRAIN_DAY, f"models:/{MODEL}@champion")
+    with record_calls("emr-job", calls):
+        predicted = run_predict(settings, TRAIN_DAY, f"models:/{MODEL}@champion")
     assert predicted["rows"] == USERS
     assert predicted["table"] == "s3://ml-lake/lake/predictions"
+    # The botocore calls of training and scoring (the lake lease, MLflow's artifact uploads
+    # and reads) are each allowed by the EMR job role's Terraform policy; moto checks no IAM.
+    mlflow_puts = [
+        c.params["Key"]
+        for c in calls
+        if c.operation in ("PutObject", "CreateMultipartUpload")
+        and c.params["Bucket"] == "ml-artifacts"
+    ]
+    assert any(k.startswith(f"mlflow/{result.run_id}/artifacts/") for k in mlflow_puts)
+    assert {"PutObject", "DeleteObject"} <= {
+        c.operation for c in calls if c.params.get("Bucket") == "ml-lake"
+    }  # the lease: taken, then released
+    bindings = emr_job_bindings("ml-raw", "ml-lake", "ml-artifacts", "123456789012")
+    checked = check(calls, {"emr-job": bindings}, "123456789012")
+    print("\n".join(["IAM coverage of the EMR job role (train, predict)", *checked]))
 
 
 def test_bad_input_fails_before_training_and_registers_nothing(spark, tmp_path, monkeypatch):

@@ -82,3 +82,27 @@ def test_s3_lease_conditional_put_refuses_and_takes_over(s3_env):
     lease.release(taker)
     again = lease.acquire(lake, "run C", ttl_seconds=600, wait_seconds=0)
     assert again.took_over is None
+
+
+def test_holder_keeps_renewing_after_a_failed_renewal(tmp_path, monkeypatch, caplog):
+    """A renewal that raises (a transient S3 error) is logged and tried again at the next
+    third of the time to live: the lease does not silently run out under a live holder."""
+    real = lease.renew
+    calls = []
+
+    def flaky(held, ttl_seconds):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise OSError("connection reset")
+        return real(held, ttl_seconds)
+
+    monkeypatch.setattr(lease, "renew", flaky)
+    with lease.hold(_lake(tmp_path), "run A", ttl_seconds=0.6, wait_seconds=0) as held:
+        first_expiry = held.info.expires_at
+        time.sleep(1.0)  # renewals at ~0.2 s (fails), ~0.4 s, ~0.6 s, ~0.8 s
+        stored = json.loads((tmp_path / "lake" / "_lease.json").read_text())
+        assert len(calls) >= 3
+        assert stored["expires_at"] > first_expiry
+        assert stored["token"] == held.info.token
+    assert "could not renew the lease" in caplog.text and "connection reset" in caplog.text
+    assert not (tmp_path / "lake" / "_lease.json").exists()  # released at the end

@@ -263,7 +263,12 @@ def hold(lake_uri: str, owner: str, ttl_seconds: float, wait_seconds: float) -> 
 
     def keep_alive() -> None:
         while not stop.wait(ttl_seconds / 3):
-            if not renew(lease, ttl_seconds):
+            try:
+                renewed = renew(lease, ttl_seconds)
+            except Exception as exc:  # a transient S3 or disk error: try at the next third
+                log.warning("could not renew the lease on %s (%s); trying again", lake_uri, exc)
+                continue
+            if not renewed:
                 log.error("lost the lease on %s (taken over after it expired)", lake_uri)
                 return
 
