@@ -1,9 +1,10 @@
 """The anomaly gate on real ETL runs: 14 clean generated days raise no alarm, then a planted
 drop of one country's purchases and a field nulled from an hour on each stop their day at the
-quality gate, with a message naming the metric and the segment.
+quality gate, with a message naming the metric and the segment; a drop that only a warn check
+sees is recorded and reported, and its day loads.
 
 Data: 8000 records a day in one file (the generator's US share gives ~50 purchases a day there,
-enough for the purchases check's min_baseline of 20), days 2026-02-01 .. 2026-02-16.
+enough for the purchases check's min_baseline of 20), days 2026-02-01 .. 2026-02-17.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 START = date(2026, 2, 1)
 DROP_DAY = START + timedelta(days=14)  # 2026-02-15
 NULL_DAY = START + timedelta(days=15)  # 2026-02-16
+WARN_DAY = START + timedelta(days=16)  # 2026-02-17
 
 
 def _fired(result) -> list[tuple[str, str, str, str]]:
@@ -43,8 +45,11 @@ def test_planted_faults_stop_their_day_and_clean_days_pass(spark, state_home):
     plants = [
         parse_plant(f"drop:day={DROP_DAY},event_type=purchase,country=US,keep=0.3"),
         parse_plant(f"null:day={NULL_DAY},event_type=click,field=product_id,from_hour=12"),
+        # searches at 20%: a warn check (volume_event_type) fires; rows_read falls ~14%, so
+        # the fail check on the whole volume (a change of 50% at least) stays quiet
+        parse_plant(f"drop:day={WARN_DAY},event_type=search,keep=0.2"),
     ]
-    summary = generate(f"file://{raw}", START, 16, 1500, 8000, 1, 0.01, 11, plants=plants)
+    summary = generate(f"file://{raw}", START, 17, 1500, 8000, 1, 0.01, 11, plants=plants)
     assert sum(f.planted for f in summary.files) > 0
     settings = load_settings("local").replace(raw_uri=f"file://{raw}")
 
@@ -70,10 +75,23 @@ def test_planted_faults_stop_their_day_and_clean_days_pass(spark, state_home):
     assert ("fail", "null_rate", "null_rate.product_id", "event_type=click") in _fired(nulled)
     assert "null_rate.product_id for segment event_type=click" in nulled.message
 
+    # A warn anomaly is recorded and reported, and the run goes on: the day is loaded.
+    warned = run_etl(settings, WARN_DAY, spark=spark)
+    assert (warned.status, warned.gate_passed) == ("succeeded", True), warned.message
+    assert _fired(warned) == [("warn", "volume_event_type", "rows_clean", "event_type=search")]
+    warning = next(c for c in warned.dq_checks if c["outcome"] == "warn")
+    assert warning["value"] < 0.5 * warning["baseline"]
+    warn_page = (
+        state_home / "bucket" / "artifacts" / "reports" / str(WARN_DAY) / f"{warned.run_id}.html"
+    )
+    warn_text = re.sub(r"<[^>]+>", " ", warn_page.read_text())
+    assert "PASSED with warnings" in warn_text and "event_type=search" in warn_text
+
     lake = state_home / "bucket" / "lake"
     events = DeltaTable(str(lake / "events")).to_pyarrow_table(columns=["processing_date"])
     loaded = set(events.column("processing_date").to_pylist())
     assert DROP_DAY not in loaded and NULL_DAY not in loaded  # the events commit was not made
+    assert WARN_DAY in loaded
     quarantine = DeltaTable(str(lake / "quarantine")).to_pyarrow_table(columns=["processing_date"])
     assert DROP_DAY in set(quarantine.column("processing_date").to_pylist())
     metrics = DeltaTable(str(lake / "dq_metrics")).to_pyarrow_table().to_pylist()
@@ -93,7 +111,7 @@ def test_planted_faults_stop_their_day_and_clean_days_pass(spark, state_home):
     events = [json.loads(line) for line in lines if line]
     failed = {e["run"]["runId"]: e for e in events if e["eventType"] == "FAIL"}
     assert len(failed) == 2  # the drop day and the null day; the 14 clean days completed
-    assert sum(e["eventType"] == "COMPLETE" for e in events) == 14
+    assert sum(e["eventType"] == "COMPLETE" for e in events) == 15  # and the warned day
     for event in failed.values():
         validate(event)
         error = event["run"]["facets"]["errorMessage"]["message"]

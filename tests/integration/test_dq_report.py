@@ -31,7 +31,7 @@ def _metrics(lake: Path) -> dict[tuple[str, str], float | None]:
     return {(r["metric"], r["segment"]): r["value"] for r in rows}, rows
 
 
-def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
+def test_metrics_rerun_and_report_in_a_browser(spark, state_home, capsys):
     settings = load_settings("local").replace(raw_uri=f"file://{SAMPLE_DIR}")
     first = run_etl(settings, D1, spark=spark)
     second = run_etl(settings, D1, spark=spark)  # a rerun of D replaces D's metrics
@@ -71,6 +71,25 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home):
     (reports / "2026-01-01" / f"{second.run_id}.html").unlink()
     assert steps.quality_gate(settings, "2026-01-01")["run_id"] == second.run_id
     assert (reports / "2026-01-01" / f"{second.run_id}.html").is_file()
+    # `eventlake report --date D` makes every run's page of D again, and prints their paths;
+    # a date with no run is one line naming the lake and what to run, exit 1.
+    from eventlake import cli
+
+    for name in (f"{first.run_id}.html", f"{second.run_id}.html", "../index.html"):
+        (reports / "2026-01-01" / name).unlink()
+    capsys.readouterr()
+    assert cli.main(["report", "--date", "2026-01-01"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(p.rsplit("/", 1)[-1] for p in printed if p.endswith(".html")) == sorted(
+        [f"{first.run_id}.html", f"{second.run_id}.html"]
+    )
+    assert sorted(p.name for p in (reports / "2026-01-01").iterdir()) == pages
+    assert second.run_id in (reports / "index.html").read_text()
+    assert cli.main(["report", "--date", "2026-01-09"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "eventlake report: error: no etl_runs row for 2026-01-09 in file://" in err
+    assert "run `eventlake etl --date 2026-01-09` first" in err
 
     page = render(reports / "2026-01-01" / f"{second.run_id}.html", "report-sample.png")
     assert page.console == []
