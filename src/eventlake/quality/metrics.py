@@ -9,9 +9,12 @@ metric aggregates beside the counts. One Spark job, no second scan of the data.
 Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that reach events):
 
 - volume, every segment: rows_read, rows_clean, rows_quarantined, rows_duplicate,
-  quarantine_ratio, purchases (clean purchase rows; not per event_type). Countries outside
-  the TOP_COUNTRIES largest (by rows read) are summed into `country=other`, and rows whose
-  event_type is not in the contract (all quarantined) into `event_type=other`.
+  quarantine_ratio, purchases (clean purchase rows; not per event_type). Every country gets
+  its own segment: the cleanse bounds the values (two upper-case letters, 'ZZ' for the rest),
+  and a country folded into an `other` bucket on a day it ranks lower would read as 0 to
+  the anomaly checks, which judge a segment seen before and missing today as 0 (a false
+  alarm on a country that did send its usual data). Rows whose event_type is not in the
+  contract (all quarantined) are summed into `event_type=other`.
 - completeness, `all` and per event_type: null_rate.<column> = clean rows with the column null
   / clean rows, for each nullable column of the events contract (the others cannot be null).
 - distribution, `all`: distinct_users and distinct_sessions among clean rows (HyperLogLog++
@@ -40,7 +43,6 @@ SEGMENT_PREFIX: dict[str, str] = {
     "country": "country",
     "device": "device",
 }
-TOP_COUNTRIES = 10
 DISTINCT_RSD = 0.01
 PERCENTILE_ACCURACY = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
@@ -50,7 +52,7 @@ QUANTILES = (0.5, 0.95, 0.99)
 NULLABLE_COLUMNS: tuple[str, ...] = tuple(
     f.name for f in EVENTS_SCHEMA.fields if f.nullable and not f.name.startswith("_")
 )
-# Metrics that add up over segments (the only ones summed into country=other).
+# Metrics that add up over segments (the only ones summed into event_type=other).
 ADDITIVE = ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "purchases")
 NULL_SEGMENT = "(null)"
 
@@ -197,16 +199,13 @@ def metric_rows(groups: list[dict[str, Any]]) -> list[tuple[str, str, float | No
     def emit(segment: str, metrics: dict[str, float | None]) -> None:
         out.extend((name, segment, value) for name, value in metrics.items())
 
-    countries, odd_types = [], []
+    odd_types: list[dict[str, Any]] = []
     for g in sorted(groups, key=lambda g: g[_GID]):
         gid = g[_GID]
         if gid == ALL_GID:
             emit("all", {**_volume(g), **_completeness(g), **_overall(g)})
             continue
         dim = next(d for d in DIMENSIONS if gid == _gid((d,)))
-        if dim == "country":
-            countries.append(g)
-            continue
         if dim == "event_type" and g[dim] not in EVENT_TYPES:
             odd_types.append(g)  # quarantined rows of an unknown or missing type
             continue
@@ -216,11 +215,6 @@ def metric_rows(groups: list[dict[str, Any]]) -> list[tuple[str, str, float | No
             emit(_segment(dim, g[dim]), {**volume, **_completeness(g)})
         else:
             emit(_segment(dim, g[dim]), volume)
-    # The largest countries by rows read, ties by name; the rest summed as `other`.
-    countries.sort(key=lambda g: (-_num(g["rows_read"]), str(g["country"])))
-    for g in countries[:TOP_COUNTRIES]:
-        emit(_segment("country", g["country"]), _volume(g))
-    _emit_other(emit, "country=other", countries[TOP_COUNTRIES:])
     _emit_other(emit, "event_type=other", odd_types)
     return out
 
