@@ -22,7 +22,7 @@ from typing import Any
 
 import hcl2
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "infra" / "terraform" / "modules"
 
 # identity -> the policy documents (module file, data source name) its role's
