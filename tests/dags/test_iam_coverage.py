@@ -138,8 +138,8 @@ def run_reconcile_check(load_dag, aws_airflow, calls: list[Call]) -> list[Call]:
     from airflow.sdk.exceptions import AirflowFailException
     from deltalake import write_deltalake
 
+    from eventlake.io.lake_reader import location
     from eventlake.orchestration.config import task_settings
-    from eventlake.orchestration.gate import delta_location
 
     s3 = aws_airflow["s3"]
     s3.create_bucket(Bucket="eventlake-lake")
@@ -169,7 +169,7 @@ def run_reconcile_check(load_dag, aws_airflow, calls: list[Call]) -> list[Call]:
         ],
     }
     settings = task_settings(use_airflow=False)
-    path, options = delta_location(f"{settings.lake_uri}/etl_runs", settings)
+    path, options = location(f"{settings.lake_uri}/etl_runs", settings)
     write_deltalake(path, pa.Table.from_pylist([row], schema), storage_options=options)
     _, bag = load_dag("aws")
     task, _ = _rendered(bag.dags["eventlake_maintenance"], "reconcile_check", "2026-01-09")

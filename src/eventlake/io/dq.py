@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eventlake.contracts.schemas import DQ_METRICS_SCHEMA
 from eventlake.io import lake
@@ -35,24 +35,6 @@ def write_metrics(
         f"processing_date = DATE'{day.isoformat()}'",
         lake.commit_metadata(run_id, day.isoformat(), "dq_metrics"),
     )
-
-
-def query(settings: Settings, table: str, sql: str) -> list[dict[str, Any]]:
-    """Rows of `sql` over one lake table registered as `table`, read with `deltalake` (no
-    JVM; its QueryBuilder, as orchestration/gate.py explains); [] when the table is absent."""
-    import pyarrow as pa
-    from deltalake import DeltaTable, QueryBuilder
-    from deltalake.exceptions import TableNotFoundError
-
-    from eventlake.orchestration.gate import delta_location
-
-    path, options = delta_location(table_uri(settings, table), settings)
-    try:
-        delta = DeltaTable(path, storage_options=options or None)
-    except TableNotFoundError:
-        return []
-    result = QueryBuilder().register(table, delta).execute(sql).read_all()
-    return pa.table(result).to_pylist()
 
 
 def read_history(

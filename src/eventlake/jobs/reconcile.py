@@ -30,12 +30,14 @@ class DayDrift:
 
 
 def last_successful_runs(settings: Settings) -> dict[str, dict[str, Any]]:
-    """processing_date -> its latest `succeeded` etl_runs row (deltalake's QueryBuilder, no
-    JVM; see orchestration/gate.py for why not a pyarrow scan in the Airflow worker)."""
-    from eventlake.orchestration.gate import _query
+    """processing_date -> its latest `succeeded` etl_runs row (deltalake, no JVM:
+    io/lake_reader.py)."""
+    from eventlake.io.lake_reader import query
 
-    rows = _query(
-        settings, "SELECT run_id, processing_date, status, finished_at, files FROM etl_runs"
+    rows = query(
+        settings,
+        "etl_runs",
+        "SELECT run_id, processing_date, status, finished_at, files FROM etl_runs",
     )
     latest: dict[str, dict[str, Any]] = {}
     for row in rows:

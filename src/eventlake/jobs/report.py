@@ -10,7 +10,7 @@ import argparse
 
 from eventlake.dates import parse_date
 from eventlake.errors import EventlakeError, InputError
-from eventlake.io.dq import query
+from eventlake.io.lake_reader import query
 from eventlake.settings import Settings
 
 

@@ -45,35 +45,16 @@ def _delta_type(t: object) -> str:
 
 
 def table_columns(uri: str, settings: Settings) -> tuple[list[Column], list[str]]:
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from eventlake.io.lake_reader import open_table
 
-    from eventlake.io.bucket import local_path, scheme
-
-    path = str(local_path(uri)) if scheme(uri) == "file" else uri
-    try:
-        table = DeltaTable(path, storage_options=_storage_options(uri, settings))
-    except TableNotFoundError:
-        raise InputError(f"no Delta table at {uri}; run `eventlake etl` first") from None
+    table = open_table(uri, settings)
+    if table is None:
+        raise InputError(f"no Delta table at {uri}; run `eventlake etl` first")
     schema = json.loads(table.schema().to_json())
     cols = [
         Column(f["name"], _delta_type(f["type"]), bool(f["nullable"])) for f in schema["fields"]
     ]
     return cols, list(table.metadata().partition_columns)
-
-
-def _storage_options(uri: str, settings: Settings) -> dict[str, str]:
-    from eventlake.io.bucket import scheme
-
-    if scheme(uri) != "s3":
-        return {}
-    opts = {"AWS_REGION": settings.aws.region or "us-east-1"}
-    endpoint = settings.aws.endpoint_url
-    if endpoint:
-        opts["AWS_ENDPOINT_URL"] = endpoint
-        opts["AWS_ALLOW_HTTP"] = "true"
-        opts["AWS_S3_ALLOW_UNSAFE_RENAME"] = "true"
-    return opts
 
 
 def diff(

@@ -1,10 +1,7 @@
 """The quality-gate check: read the ETL's own verdict for a date from `etl_runs`.
 
-Reads the Delta table with the `deltalake` package (Rust, no JVM), so the check runs inside
-the Airflow worker in seconds. The reads go through deltalake's DataFusion `QueryBuilder`, not
-`to_pyarrow_table`: a pyarrow dataset scan leaves threads that abort the process at exit
-("terminate called without an active exception", delta-rs#2184, apache/arrow#34314), which
-was measured at 16 of 20 runs with MWAA's pyarrow 18.1.0 and 1 of 10 with pyarrow 25.
+Reads the Delta table with the `deltalake` package (io/lake_reader.py: Rust, no JVM), so the
+check runs inside the Airflow worker in seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from eventlake.errors import GateFailed, InputError
-from eventlake.io.bucket import join, local_path, scheme
 from eventlake.io.commits import (
     CHARGE_TABLES,
     Commit,
@@ -21,6 +17,8 @@ from eventlake.io.commits import (
     parse_commit,
     run_in_charge,
 )
+from eventlake.io.lake_reader import open_table, query
+from eventlake.io.paths import table_uri
 from eventlake.settings import Settings
 
 SUMMARY_FIELDS = (
@@ -36,55 +34,23 @@ SUMMARY_FIELDS = (
 )
 
 
-def delta_location(uri: str, settings: Settings) -> tuple[str, dict[str, str]]:
-    """What `deltalake` needs for a lake URI: a path or s3:// URL and its storage options."""
-    if scheme(uri) == "file":
-        return str(local_path(uri)), {}
-    options: dict[str, str] = {}
-    endpoint = settings.aws.endpoint_url
-    if endpoint:
-        options["AWS_ENDPOINT_URL"] = endpoint
-        options["AWS_ALLOW_HTTP"] = str(endpoint.startswith("http://")).lower()
-    region = settings.aws.region
-    if region:
-        options["AWS_REGION"] = region
-    return uri.replace("s3a://", "s3://", 1), options
-
-
-def _query(settings: Settings, sql: str) -> list[dict[str, Any]]:
-    """Rows of `sql` over the table `etl_runs`; [] when the table does not exist."""
-    import pyarrow as pa
-    from deltalake import DeltaTable, QueryBuilder
-    from deltalake.exceptions import TableNotFoundError
-
-    path, options = delta_location(join(settings.lake_uri, "etl_runs"), settings)
-    try:
-        table = DeltaTable(path, storage_options=options or None)
-    except TableNotFoundError:
-        return []
-    result = QueryBuilder().register("etl_runs", table).execute(sql).read_all()
-    return pa.table(result).to_pylist()
-
-
 def read_etl_runs(settings: Settings, day: str) -> list[dict[str, Any]]:
     """The `etl_runs` rows of one processing date, oldest first (by finished_at)."""
     iso = date.fromisoformat(day).isoformat()  # a date, never text from elsewhere, in the SQL
-    rows = _query(settings, f"SELECT * FROM etl_runs WHERE processing_date = DATE '{iso}'")
+    rows = query(
+        settings, "etl_runs", f"SELECT * FROM etl_runs WHERE processing_date = DATE '{iso}'"
+    )
     return sorted(rows, key=lambda r: r["finished_at"])
 
 
 def read_commits(settings: Settings) -> list[Commit]:
     """The ETL commits of the tables that say which run is in charge of a date."""
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
     out: list[Commit] = []
     for table in CHARGE_TABLES:
-        path, options = delta_location(join(settings.lake_uri, table), settings)
-        try:
-            history = DeltaTable(path, storage_options=options or None).history()
-        except TableNotFoundError:
+        delta = open_table(table_uri(settings, table), settings)
+        if delta is None:
             continue
+        history = delta.history()
         out += [c for c in (parse_commit(table, info) for info in history) if c is not None]
     return out
 
@@ -105,7 +71,7 @@ def latest_run(settings: Settings, day: str) -> dict[str, Any]:
     if not rows:
         raise InputError(
             f"no etl_runs row for processing_date {day} in "
-            f"{join(settings.lake_uri, 'etl_runs')}: "
+            f"{table_uri(settings, 'etl_runs')}: "
             "the ETL job did not record a run for this date"
         )
     return rows[-1]
@@ -127,8 +93,10 @@ def check_quality_gate(settings: Settings, day: str) -> dict[str, Any]:
 def read_all_etl_dates(settings: Settings) -> list[str]:
     """Every processing_date whose run in charge (see `latest_run`) passed the gate, sorted
     (empty: no table)."""
-    rows = _query(
-        settings, "SELECT run_id, processing_date, finished_at, gate_passed FROM etl_runs"
+    rows = query(
+        settings,
+        "etl_runs",
+        "SELECT run_id, processing_date, finished_at, gate_passed FROM etl_runs",
     )
     if not rows:
         return []

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from eventlake.io.bucket import join, write_bytes
-from eventlake.io.dq import query
+from eventlake.io.lake_reader import query
 from eventlake.io.paths import report_uri
 from eventlake.settings import Settings
 
