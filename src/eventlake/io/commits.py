@@ -64,6 +64,18 @@ def run_in_charge(commits: list[Commit], day: str) -> Commit | None:
     return max(mine, key=lambda c: (c.timestamp, c.table == "etl_runs", c.version))
 
 
+def row_in_charge(rows: list[dict[str, Any]], commit: Commit | None) -> dict[str, Any] | None:
+    """The `etl_runs` row that is the date's verdict, from the date's rows and its commit in
+    charge (`run_in_charge`): that run's latest row (a commit but no row: None, it was
+    killed); with no tagged commit, the latest row of all. Latest means by `finished_at`, then
+    `run_id`, so every reader breaks a tie the same way."""
+    if commit is not None:
+        rows = [r for r in rows if r["run_id"] == commit.run_id]
+    if not rows:
+        return None
+    return max(rows, key=lambda r: (r["finished_at"], r["run_id"]))
+
+
 def no_record_message(commit: Commit, day: str) -> str:
     return (
         f"ETL run {commit.run_id} made the latest {commit.table} commit for {day} "

@@ -82,7 +82,13 @@ def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
     from delta.tables import DeltaTable
 
     from eventlake.io.bucket import join
-    from eventlake.io.commits import CHARGE_TABLES, no_record_message, parse_commit, run_in_charge
+    from eventlake.io.commits import (
+        CHARGE_TABLES,
+        no_record_message,
+        parse_commit,
+        row_in_charge,
+        run_in_charge,
+    )
 
     if delta_version(spark, etl_runs_uri) is None:
         return EtlGate(False, f"no etl_runs table at {etl_runs_uri}")
@@ -96,18 +102,14 @@ def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
         commits += [c for c in (parse_commit(table, r.asDict()) for r in infos) if c]
     day_s = day.isoformat()
     in_charge = run_in_charge(commits, day_s)
-    runs = (
+    rows = (
         spark.read.format("delta")
         .load(to_spark_path(etl_runs_uri))
         .filter(F.col("processing_date") == F.lit(day))
+        .select("run_id", "status", "gate_passed", "finished_at")
+        .collect()
     )
-    if in_charge is not None:
-        runs = runs.filter(F.col("run_id") == F.lit(in_charge.run_id))
-    latest = (
-        runs.orderBy(F.col("finished_at").desc(), F.col("run_id").desc())
-        .select("run_id", "status", "gate_passed")
-        .first()
-    )
+    latest = row_in_charge([r.asDict() for r in rows], in_charge)
     if latest is None:
         if in_charge is not None:
             return EtlGate(False, no_record_message(in_charge, day_s), in_charge.run_id)

@@ -15,6 +15,7 @@ from eventlake.io.commits import (
     Commit,
     no_record_message,
     parse_commit,
+    row_in_charge,
     run_in_charge,
 )
 from eventlake.io.lake_reader import open_table, query
@@ -61,20 +62,17 @@ def latest_run(settings: Settings, day: str) -> dict[str, Any]:
     (killed); InputError when the ETL never recorded a run. Without tagged commits (a lake
     written before they were tagged, or commit files removed by log retention) the latest row
     by finished_at."""
-    rows = read_etl_runs(settings, day)
     commit = run_in_charge(read_commits(settings), day)
+    row = row_in_charge(read_etl_runs(settings, day), commit)
+    if row is not None:
+        return row
     if commit is not None:
-        mine = [r for r in rows if r["run_id"] == commit.run_id]
-        if not mine:
-            raise GateFailed(no_record_message(commit, day))
-        return mine[-1]
-    if not rows:
-        raise InputError(
-            f"no etl_runs row for processing_date {day} in "
-            f"{table_uri(settings, 'etl_runs')}: "
-            "the ETL job did not record a run for this date"
-        )
-    return rows[-1]
+        raise GateFailed(no_record_message(commit, day))
+    raise InputError(
+        f"no etl_runs row for processing_date {day} in "
+        f"{table_uri(settings, 'etl_runs')}: "
+        "the ETL job did not record a run for this date"
+    )
 
 
 def check_quality_gate(settings: Settings, day: str) -> dict[str, Any]:
@@ -106,10 +104,7 @@ def read_all_etl_dates(settings: Settings) -> list[str]:
         by_day.setdefault(row["processing_date"].isoformat(), []).append(row)
     passed = []
     for day, all_rows in by_day.items():
-        commit = run_in_charge(commits, day)
-        day_rows = (
-            all_rows if commit is None else [r for r in all_rows if r["run_id"] == commit.run_id]
-        )
-        if day_rows and max(day_rows, key=lambda r: r["finished_at"])["gate_passed"]:
+        verdict = row_in_charge(all_rows, run_in_charge(commits, day))
+        if verdict is not None and verdict["gate_passed"]:
             passed.append(day)
     return sorted(passed)
