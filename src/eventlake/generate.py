@@ -43,6 +43,7 @@ from eventlake.datagen.world import (
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
+from eventlake.io.names import day_folder
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ _RUN: dict[str, tuple[World, R.Renderer, str, str]] = {}
 
 
 def _file_uri(raw_uri: str, day: date, index: int, fmt: str) -> str:
-    return bucket.join(raw_uri, f"dt={day.isoformat()}", f"part-{index:05d}.{FORMATS[fmt]}")
+    return bucket.join(raw_uri, day_folder(day), f"part-{index:05d}.{FORMATS[fmt]}")
 
 
 def _write_file(task: tuple[int, int]) -> R.FileResult:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from eventlake.io.names import file_format
+from eventlake.io.names import day_folder, file_format
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class Dataset:
         import gzip
 
         out = []
-        for path in sorted((self.raw_dir / f"dt={self.day.isoformat()}").iterdir()):
+        for path in sorted((self.raw_dir / day_folder(self.day)).iterdir()):
             fmt = file_format(path.name)
             if fmt is None:
                 continue
@@ -147,7 +147,7 @@ def train_lake(
     summary = generate(
         (root / "generated").as_uri(), start, days, users, events_per_day, 2, 0.03, seed
     ).to_dict()
-    drop = raw / f"dt={train_day.isoformat()}"
+    drop = raw / day_folder(train_day)
     drop.mkdir(parents=True)
     for path in sorted((root / "generated").glob("dt=*/*")):
         shutil.copyfile(path, drop / f"{path.parent.name}-{path.name}")

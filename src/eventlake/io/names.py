@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from eventlake.errors import InputError
 
@@ -36,6 +37,12 @@ HIDDEN_OR_MARKER = "hidden_or_marker"
 UNKNOWN_SUFFIX = "unknown_suffix"
 READY_MARKER = "ready_marker"
 MANIFEST = "manifest"
+
+
+def day_folder(day: date) -> str:
+    """`dt=YYYY-MM-DD`, the raw layout's folder of one processing date (Hive-style, as the
+    producer writes it): every reader and writer of the raw bucket builds it here."""
+    return f"dt={day.isoformat()}"
 
 
 def object_name(uri: str) -> str:

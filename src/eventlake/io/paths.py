@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from eventlake.io.bucket import join
+from eventlake.io.names import day_folder
 from eventlake.settings import Settings
 
 TABLES = (
@@ -28,7 +29,7 @@ def table_uri(settings: Settings, name: str) -> str:
 
 def raw_day_uri(settings: Settings, day: date) -> str:
     """`<raw-uri>/dt=YYYY-MM-DD` — the drop folder for one day."""
-    return join(settings.raw_uri, f"dt={day.isoformat()}")
+    return join(settings.raw_uri, day_folder(day))
 
 
 def report_uri(settings: Settings, day: date | None = None, run_id: str | None = None) -> str:

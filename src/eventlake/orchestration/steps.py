@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventlake.dates import validate_date
+from eventlake.dates import parse_date, validate_date
 from eventlake.errors import InputError
 from eventlake.io.bucket import join, list_objects
-from eventlake.io.names import MARKER_FREE, ReadyRule, is_data, object_name
+from eventlake.io.names import MARKER_FREE, ReadyRule, day_folder, is_data, object_name
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ MONITOR = "monitor"  # realized performance of D - 1, drift of D (jobs/monitor.p
 
 def raw_day_uri(raw_uri: str, day: str) -> str:
     """`<raw-uri>/dt=YYYY-MM-DD/`: the folder the sensor waits for."""
-    return join(raw_uri, f"dt={validate_date(day)}") + "/"
+    return join(raw_uri, day_folder(parse_date(day, "run date"))) + "/"
 
 
 def raw_data_present(raw_uri: str, day: str, ready: ReadyRule = MARKER_FREE) -> bool:

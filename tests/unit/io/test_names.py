@@ -93,3 +93,11 @@ def test_manifest_mismatch_names_each_file():
     )
     assert manifest_mismatch({"a.jsonl.gz": 10}, {"a.jsonl.gz": 10}) is None
     assert manifest_mismatch({}, {}) is None
+
+
+def test_day_folder_is_the_hive_style_date_folder() -> None:
+    from datetime import date
+
+    from eventlake.io.names import day_folder
+
+    assert day_folder(date(2026, 1, 5)) == "dt=2026-01-05"
