@@ -294,3 +294,39 @@ DUPLICATES_SCHEMA = T.StructType(
     ]
 )
 DUPLICATES_PARTITION_COLUMNS: tuple[str, ...] = ("processing_date",)
+
+# The scores of `eventlake predict` (ml/data.write_predictions): one row per user and as-of date.
+PREDICTIONS_SCHEMA = T.StructType(
+    [
+        T.StructField("user_id", T.StringType(), False),
+        # Features use the events of (as_of_date - N, as_of_date]; the score is about the next day.
+        T.StructField("as_of_date", T.DateType(), False),
+        T.StructField("target_date", T.DateType(), False),
+        T.StructField("probability", T.DoubleType(), False),
+        T.StructField("prediction", T.IntegerType(), False),
+        T.StructField("model_uri", T.StringType(), False),
+        T.StructField("model_version", T.StringType(), True),
+        T.StructField("scored_at", T.TimestampType(), False),
+    ]
+)
+
+# The daily watch over the champion (and shadow challengers): jobs/monitor.py, io/monitoring.py.
+MONITORING_SCHEMA = T.StructType(
+    [
+        T.StructField("date", T.DateType(), False),  # the monitoring date D
+        T.StructField("model_name", T.StringType(), False),
+        T.StructField("model_version", T.StringType(), True),
+        T.StructField("role", T.StringType(), False),  # champion | challenger (shadow)
+        T.StructField("kind", T.StringType(), False),  # realized | feature_drift | prediction_drift
+        T.StructField("metric", T.StringType(), False),
+        T.StructField("segment", T.StringType(), False),
+        T.StructField("value", T.DoubleType(), True),
+        T.StructField("threshold", T.DoubleType(), True),
+        T.StructField("severity", T.StringType(), True),  # warn | fail, null without threshold
+        T.StructField("status", T.StringType(), False),  # ok | breach | no_labels | insufficient
+        T.StructField("detail", T.StringType(), True),
+        T.StructField("rows", T.LongType(), False),
+        T.StructField("run_id", T.StringType(), False),
+        T.StructField("computed_at", T.TimestampType(), False),
+    ]
+)

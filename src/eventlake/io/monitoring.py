@@ -1,4 +1,4 @@
-"""The `model_monitoring` table: its schema and its one writer (jobs/monitor.py)."""
+"""The `model_monitoring` table's one writer (jobs/monitor.py); its schema is in contracts/schemas.py."""
 
 from __future__ import annotations
 
@@ -9,27 +9,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from eventlake.contracts.schemas import MONITORING_SCHEMA
 from eventlake.io.bucket import to_spark_path
-
-MONITORING_SCHEMA = T.StructType(
-    [
-        T.StructField("date", T.DateType(), False),  # the monitoring date D
-        T.StructField("model_name", T.StringType(), False),
-        T.StructField("model_version", T.StringType(), True),
-        T.StructField("role", T.StringType(), False),  # champion | challenger (shadow)
-        T.StructField("kind", T.StringType(), False),  # realized | feature_drift | prediction_drift
-        T.StructField("metric", T.StringType(), False),
-        T.StructField("segment", T.StringType(), False),
-        T.StructField("value", T.DoubleType(), True),
-        T.StructField("threshold", T.DoubleType(), True),
-        T.StructField("severity", T.StringType(), True),  # warn | fail, null without threshold
-        T.StructField("status", T.StringType(), False),  # ok | breach | no_labels | insufficient
-        T.StructField("detail", T.StringType(), True),
-        T.StructField("rows", T.LongType(), False),
-        T.StructField("run_id", T.StringType(), False),
-        T.StructField("computed_at", T.TimestampType(), False),
-    ]
-)
 
 
 def write_monitoring(

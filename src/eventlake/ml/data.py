@@ -9,24 +9,10 @@ from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
+from eventlake.contracts.schemas import PREDICTIONS_SCHEMA
 from eventlake.errors import InputError
 from eventlake.io.bucket import to_spark_path
-
-PREDICTIONS_SCHEMA = T.StructType(
-    [
-        T.StructField("user_id", T.StringType(), False),
-        # Features use the events of (as_of_date - N, as_of_date]; the score is about the next day.
-        T.StructField("as_of_date", T.DateType(), False),
-        T.StructField("target_date", T.DateType(), False),
-        T.StructField("probability", T.DoubleType(), False),
-        T.StructField("prediction", T.IntegerType(), False),
-        T.StructField("model_uri", T.StringType(), False),
-        T.StructField("model_version", T.StringType(), True),
-        T.StructField("scored_at", T.TimestampType(), False),
-    ]
-)
 
 
 def delta_version(spark: SparkSession, uri: str) -> int | None:
