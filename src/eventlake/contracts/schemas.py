@@ -1,4 +1,4 @@
-"""Raw input fields and the schemas of the lake's tables.
+"""Raw input fields and the schemas of every table of the lake (their locations: io/paths.py).
 
 The events schema is the output contract: `eventlake validate-output` compares the table
 against it, and the OpenLineage column-lineage facet is built from COLUMN_SOURCES.

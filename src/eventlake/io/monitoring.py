@@ -1,4 +1,4 @@
-"""The `model_monitoring` table's one writer (jobs/monitor.py); its schema is in contracts/schemas.py."""
+"""The `model_monitoring` table's one writer (jobs/monitor.py); schema: contracts/schemas.py."""
 
 from __future__ import annotations
 
