@@ -8,6 +8,7 @@ holds 2500 records, 41 invalid (8 malformed, ...) and 16 duplicates, 2443 clean,
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -55,6 +56,26 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home, capsys):
     # every clean row has a session and an app version in the sample; clicks never an amount
     assert metrics[("null_rate.session_id", "all")] == 0.0
     assert metrics[("null_rate.amount", "event_type=click")] == 1.0
+    # the sketch metrics of `all`, against the events table (the day's clean rows): distinct
+    # counts within HyperLogLog's error, quantiles exact (fewer values than the accuracy)
+    events = DeltaTable(str(lake / "events")).to_pyarrow_table().to_pylist()
+    assert len(events) == 2443
+    users = {e["user_id"] for e in events}
+    sessions = {e["session_id"] for e in events}
+    assert metrics[("distinct_users", "all")] == pytest.approx(len(users), rel=0.03)
+    assert metrics[("distinct_sessions", "all")] == pytest.approx(len(sessions), rel=0.03)
+    amounts = sorted(float(e["amount"]) for e in events if e["event_type"] == "purchase")
+    lags = sorted((D1 - e["event_date"]).days for e in events)
+
+    def quantile(values: list, q: float) -> float:  # Spark's: the smallest v with >= q of them <= v
+        return values[max(0, math.ceil(q * len(values)) - 1)]
+
+    assert amounts and metrics[("amount_p50", "all")] == pytest.approx(quantile(amounts, 0.5))
+    assert metrics[("amount_p95", "all")] == pytest.approx(quantile(amounts, 0.95))
+    assert metrics[("lag_days_p95", "all")] == quantile(lags, 0.95)
+    assert metrics[("lag_days_max", "all")] == lags[-1]
+    # the sketches are metrics of `all` only
+    assert not [k for k in metrics if k[0] == "distinct_users" and k[1] != "all"]
     # no history yet: every check says so, none fires
     assert {c["outcome"] for c in second.dq_checks} == {"no_history"}
     assert second.gate_passed
