@@ -73,7 +73,6 @@ ALL_GID = _gid(())
 
 
 def _metric_aggregates() -> list[Any]:
-    """The additive metric aggregates (sums, min, max), computed for every grouping set."""
     from pyspark.sql import functions as F
 
     clean = ~F.col("is_quarantined") & ~F.col("is_duplicate")
@@ -84,9 +83,21 @@ def _metric_aggregates() -> list[Any]:
         F.sum((clean & (F.col("event_date") < F.col("processing_date"))).cast("long")).alias(
             "m__late"
         ),
+        F.approx_count_distinct(F.when(clean, F.col("user_id")), DISTINCT_RSD).alias("m__users"),
+        F.approx_count_distinct(F.when(clean, F.col("session_id")), DISTINCT_RSD).alias(
+            "m__sessions"
+        ),
         F.sum(F.when(purchase, F.col("amount"))).alias("m__amount_sum"),
         F.min(F.when(purchase, F.col("amount"))).alias("m__amount_min"),
         F.max(F.when(purchase, F.col("amount"))).alias("m__amount_max"),
+        F.percentile_approx(
+            F.when(purchase, F.col("amount").cast("double")),
+            list(QUANTILES),
+            PERCENTILE_ACCURACY,
+        ).alias("m__amount_q"),
+        F.percentile_approx(F.when(clean, lag), list(QUANTILES), PERCENTILE_ACCURACY).alias(
+            "m__lag_q"
+        ),
         F.max(F.when(clean, lag)).alias("m__lag_max"),
     ]
     for column in NULLABLE_COLUMNS:
@@ -96,38 +107,9 @@ def _metric_aggregates() -> list[Any]:
     return aggs
 
 
-def _sketch_aggregates() -> list[Any]:
-    """The metrics that need a sketch (distinct counts, quantiles), only over all rows."""
-    from pyspark.sql import functions as F
-
-    clean = ~F.col("is_quarantined") & ~F.col("is_duplicate")
-    purchase = clean & (F.col("event_type") == F.lit("purchase"))
-    lag = F.datediff(F.col("processing_date"), F.col("event_date"))
-    return [
-        F.approx_count_distinct(F.when(clean, F.col("user_id")), DISTINCT_RSD).alias("m__users"),
-        F.approx_count_distinct(F.when(clean, F.col("session_id")), DISTINCT_RSD).alias(
-            "m__sessions"
-        ),
-        F.percentile_approx(
-            F.when(purchase, F.col("amount").cast("double")),
-            list(QUANTILES),
-            PERCENTILE_ACCURACY,
-        ).alias("m__amount_q"),
-        F.percentile_approx(F.when(clean, lag), list(QUANTILES), PERCENTILE_ACCURACY).alias(
-            "m__lag_q"
-        ),
-    ]
-
-
 def grouped(flagged_df, count_aggs: list[Any]) -> tuple[list[dict[str, Any]], list[dict]]:
-    """The run's counts and metrics: (the per-file rows of `count_aggs`, as a plain
-    groupBy("_source_file") gives them, and every group with its metric aggregates).
-
-    Two aggregations over the flagged rows, which come from the run's cached rows (no second
-    read of the raw files): the grouping sets with the additive aggregates only (sums, min,
-    max), and the sketches (distinct counts, quantiles) once over all rows, the only segment
-    whose metrics use them, instead of once per grouping set.
-    """
+    """One aggregation over the flagged rows: (the per-file rows of `count_aggs`, as a plain
+    groupBy("_source_file") gives them, and every group with its metric aggregates)."""
     from pyspark.sql import functions as F
 
     sets = [[d] for d in DIMENSIONS] + [[]]
@@ -137,10 +119,6 @@ def grouped(flagged_df, count_aggs: list[Any]) -> tuple[list[dict[str, Any]], li
         .collect()
     )
     groups = [r.asDict() for r in rows]
-    sketches = flagged_df.agg(*_sketch_aggregates()).first()
-    for g in groups:
-        if g[_GID] == ALL_GID:
-            g.update(sketches.asDict() if sketches is not None else {})
     other = {_GID, *DIMENSIONS[1:]}
     per_file = [
         {k: v for k, v in g.items() if k not in other and not k.startswith("m__")}
