@@ -91,6 +91,13 @@ lint: setup ## ruff lint and format check
 typecheck: setup ## mypy over src/
 	$(BIN)/mypy
 
+# Two pytest-xdist workers, a test file each at a time (its module fixtures set up once): most
+# of the suite waits on JVM, Airflow and MLflow start-up, not on both cores. Files go out in
+# collection order (tests/conftest.py puts the longest first), not xdist's default of the
+# files with the most tests first, which left the long one-test files to start last.
+# PYTEST_ARGS="-p no:xdist ..." runs serially; PYTEST_ARGS="tests/unit" a subset.
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
+
 test: setup tools jars browser lint typecheck ## run the test suite (sets itself up first; lint and mypy first)
 	$(BIN)/pytest $(PYTEST_ARGS)
 

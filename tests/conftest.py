@@ -105,3 +105,31 @@ def copy_sample(dest: Path, days: list[str] | None = None) -> Path:
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+
+
+# The longest test files (minutes each on 2 cores), slowest first. With two xdist workers
+# handing out whole files (make test), a long file that starts last keeps one worker busy
+# after the other has finished: these start first, then the other `slow` files, then the rest.
+LONGEST_FIRST = (
+    "tests/cicd/test_release_rehearsal.py",
+    "tests/integration/test_dq_anomaly.py",
+    "tests/integration/test_maintain.py",
+    "tests/dags/test_end_to_end.py",
+    "tests/integration/test_scale_out.py",
+    "tests/integration/test_ml_e2e.py",
+    "tests/integration/test_monitor_drift.py",
+    "tests/bench/test_bench_smoke.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        name = item.path.relative_to(ROOT).as_posix()
+        if name in rank:
+            return (0, rank[name])
+        return (1, 0) if item.path in slow else (2, 0)
+
+    items.sort(key=order)  # stable: a file's tests keep their order
