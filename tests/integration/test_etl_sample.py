@@ -171,5 +171,5 @@ def test_cli_etl_bad_severity_override_is_one_line_naming_the_setting(
     [line] = _cli_error_lines(capsys, "etl")
     assert line.startswith(
         "eventlake etl: error: etl.severity_overrides names unknown rules ['no_such_rule']: "
-        "use rule codes from ('malformed_record', "
+        "use one of malformed_record, invalid_encoding, "
     )

@@ -167,7 +167,7 @@ def make_reasons(day: date, tolerance_days: int, overrides: dict[str, str]):
     """A function (row fields) -> (reasons, warnings), the rules of contracts.rules."""
     earliest = _micros(EARLIEST.replace(" ", "T"))
     future = _micros(day.isoformat()) + tolerance_days * 86_400_000_000
-    severity = {r.code: r.severity for r in effective_rules(overrides)}
+    severity = {r.code: r.severity.value for r in effective_rules(overrides)}
     known_devices = set(DEVICE_SPELLINGS)
 
     def reasons(

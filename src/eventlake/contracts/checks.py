@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-Severity = Literal["warn", "fail"]
+from eventlake.contracts.severity import Severity
+
 Direction = Literal["drop", "rise", "both"]
 
 WEEKDAY_WEEKS = 4
@@ -48,33 +49,68 @@ class Check:
     # the segment's clean rows today below this: too few to judge a rate
     min_rows: int = 0
 
+    def __post_init__(self) -> None:
+        # A plain word ("fail") becomes its Severity; an unknown word fails at declaration.
+        object.__setattr__(self, "severity", Severity(self.severity))
+
     def applies(self, metric: str, segment: str) -> bool:
         return fnmatchcase(metric, self.metric) and fnmatchcase(segment, self.segment)
 
 
 CHECKS: tuple[Check, ...] = (
     # name, metric, segment, direction, severity, max_score, min_change, change kind, ...
-    Check("volume_all", "rows_read", "all", "both", "fail", 4.0, 0.5, min_baseline=100),
+    Check("volume_all", "rows_read", "all", "both", Severity.FAIL, 4.0, 0.5, min_baseline=100),
     Check(
-        "volume_event_type", "rows_clean", "event_type=*", "drop", "warn", 4.0, 0.5, min_baseline=50
+        "volume_event_type",
+        "rows_clean",
+        "event_type=*",
+        "drop",
+        Severity.WARN,
+        4.0,
+        0.5,
+        min_baseline=50,
     ),
-    Check("purchases_all", "purchases", "all", "drop", "fail", 4.0, 0.5, min_baseline=20),
-    Check("purchases_country", "purchases", "country=*", "drop", "fail", 4.0, 0.5, min_baseline=20),
-    Check("purchases_device", "purchases", "device=*", "drop", "warn", 4.0, 0.5, min_baseline=20),
+    Check("purchases_all", "purchases", "all", "drop", Severity.FAIL, 4.0, 0.5, min_baseline=20),
+    Check(
+        "purchases_country",
+        "purchases",
+        "country=*",
+        "drop",
+        Severity.FAIL,
+        4.0,
+        0.5,
+        min_baseline=20,
+    ),
+    Check(
+        "purchases_device",
+        "purchases",
+        "device=*",
+        "drop",
+        Severity.WARN,
+        4.0,
+        0.5,
+        min_baseline=20,
+    ),
     Check(
         "null_rate",
         "null_rate.*",
         "event_type=*",
         "rise",
-        "fail",
+        Severity.FAIL,
         4.0,
         0.3,
         "absolute",
         min_rows=50,
     ),
-    Check("quarantine_ratio", "quarantine_ratio", "all", "rise", "warn", 4.0, 0.05, "absolute"),
-    Check("distinct_users", "distinct_users", "all", "drop", "warn", 4.0, 0.5, min_baseline=20),
-    Check("conversion", "conversion", "all", "drop", "warn", 4.0, 0.5, min_rows=500),
-    Check("amount_p50", "amount_p50", "all", "both", "warn", 4.0, 0.5, min_rows=500),
-    Check("late_share", "late_share", "all", "rise", "warn", 4.0, 0.2, "absolute", min_rows=500),
+    Check(
+        "quarantine_ratio", "quarantine_ratio", "all", "rise", Severity.WARN, 4.0, 0.05, "absolute"
+    ),
+    Check(
+        "distinct_users", "distinct_users", "all", "drop", Severity.WARN, 4.0, 0.5, min_baseline=20
+    ),
+    Check("conversion", "conversion", "all", "drop", Severity.WARN, 4.0, 0.5, min_rows=500),
+    Check("amount_p50", "amount_p50", "all", "both", Severity.WARN, 4.0, 0.5, min_rows=500),
+    Check(
+        "late_share", "late_share", "all", "rise", Severity.WARN, 4.0, 0.2, "absolute", min_rows=500
+    ),
 )

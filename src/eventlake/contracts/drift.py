@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from eventlake.contracts.schemas import RAW_FIELDS
+from eventlake.contracts.severity import Severity
 from eventlake.errors import ConfigurationError
 
 NEW_FIELD_ACTIONS = ("rescue", "warn", "quarantine", "fail")
@@ -52,9 +53,9 @@ class DriftPolicy:
         return tuple(n for n in RAW_FIELDS if self.type_change[n] == "quarantine")
 
     @property
-    def unknown_field_severity(self) -> str | None:
+    def unknown_field_severity(self) -> Severity | None:
         """The `unknown_field` rule's severity; None when new fields are only rescued."""
-        return None if self.new_field == "rescue" else self.new_field
+        return None if self.new_field == "rescue" else Severity(self.new_field)
 
 
 CONTRACT_POLICY = DriftPolicy()

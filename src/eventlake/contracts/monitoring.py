@@ -20,12 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from typing import Literal, cast
+from typing import Literal
 
-from eventlake.errors import ConfigurationError
-
-Severity = Literal["warn", "fail"]
-SEVERITIES: tuple[str, ...] = ("warn", "fail")
+from eventlake.contracts.severity import RUN_SEVERITIES, Severity, parse_overrides
 
 # Fewer rows than this (realized performance: labelled rows; drift: scored rows) are not judged.
 MIN_ROWS = 50
@@ -37,7 +34,11 @@ class Threshold:
     metric: str  # a metric name or a glob
     direction: Literal["below", "above"]
     limit: float
-    severity: Severity = "warn"
+    severity: Severity = Severity.WARN
+
+    def __post_init__(self) -> None:
+        # A plain word ("fail") becomes its Severity; an unknown word fails at declaration.
+        object.__setattr__(self, "severity", Severity(self.severity))
 
     def applies(self, metric: str) -> bool:
         return fnmatchcase(metric, self.metric)
@@ -59,22 +60,11 @@ THRESHOLDS: tuple[Threshold, ...] = (
 
 def effective_thresholds(overrides: Mapping[str, str] | None = None) -> tuple[Threshold, ...]:
     """THRESHOLDS with severities overridden by configuration (ml.monitor_severity_overrides)."""
-    overrides = dict(overrides or {})
-    names = {t.name for t in THRESHOLDS}
-    unknown = sorted(set(overrides) - names)
-    if unknown:
-        raise ConfigurationError(
-            f"ml.monitor_severity_overrides names unknown thresholds {unknown}: use one of "
-            f"{sorted(names)} (contracts/monitoring.py)"
-        )
-    bad = sorted(k for k, v in overrides.items() if v not in SEVERITIES)
-    if bad:
-        raise ConfigurationError(
-            f"ml.monitor_severity_overrides has invalid severities for {bad}: use warn or fail"
-        )
-    return tuple(
-        replace(t, severity=cast(Severity, overrides.get(t.name, t.severity))) for t in THRESHOLDS
+    names = tuple(t.name for t in THRESHOLDS)
+    chosen = parse_overrides(
+        overrides, names, RUN_SEVERITIES, "ml.monitor_severity_overrides", "thresholds"
     )
+    return tuple(replace(t, severity=chosen.get(t.name, t.severity)) for t in THRESHOLDS)
 
 
 def threshold_for(metric: str, thresholds: tuple[Threshold, ...]) -> Threshold | None:
@@ -94,4 +84,4 @@ def judge(metric: str, value: float, thresholds: tuple[Threshold, ...]) -> Verdi
     t = threshold_for(metric, thresholds)
     if t is None:
         return Verdict("ok", None, None)
-    return Verdict("breach" if t.breached(value) else "ok", t.limit, t.severity)
+    return Verdict("breach" if t.breached(value) else "ok", t.limit, t.severity.value)

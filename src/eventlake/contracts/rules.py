@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from eventlake.contracts.schemas import EVENT_TYPES
-from eventlake.errors import ConfigurationError
+from eventlake.contracts.schemas import EVENT_TYPES, PURCHASE
+from eventlake.contracts.severity import ROW_SEVERITIES, Severity, parse_overrides
 
-SEVERITIES = ("warn", "quarantine", "fail")
 EARLIEST_EVENT_TIME = "2000-01-01 00:00:00"
 
 
@@ -35,26 +34,30 @@ class RuleContext:
 @dataclass(frozen=True)
 class Rule:
     code: str
-    severity: str
+    severity: Severity
     description: str
     predicate: Callable[[RuleContext], Column]
 
+    def __post_init__(self) -> None:
+        # A plain word ("fail") becomes its Severity; an unknown word fails at declaration.
+        object.__setattr__(self, "severity", Severity(self.severity))
+
 
 def _is_purchase() -> Column:
-    return F.col("event_type") == F.lit("purchase")
+    return F.col("event_type") == F.lit(PURCHASE)
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
         "malformed_record",
-        "quarantine",
+        Severity.QUARANTINE,
         "The JSON line or CSV row does not parse, is not a JSON object, or has the wrong "
         "number of fields. The raw text is kept.",
         lambda ctx: F.col("_is_malformed"),
     ),
     Rule(
         "invalid_encoding",
-        "quarantine",
+        Severity.QUARANTINE,
         "The record's bytes are not valid UTF-8 (latin-1, cp1252, ...). JSON lines: the line's "
         "own bytes are checked, so a genuine U+FFFD passes. CSV: Spark's reader has already "
         "replaced invalid bytes with U+FFFD, so a row holding U+FFFD is rejected, a genuine "
@@ -63,7 +66,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "invalid_type",
-        "quarantine",
+        Severity.QUARANTINE,
         "A contract field holds a JSON object or array (e.g. user_id: {...}). A number or a "
         "boolean where a string is expected is read as its JSON text (event_id: 12345 is "
         "'12345').",
@@ -71,19 +74,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "missing_event_id",
-        "quarantine",
+        Severity.QUARANTINE,
         "event_id is null, empty or blank after trimming.",
         lambda ctx: ~F.col("_is_malformed") & F.col("event_id").isNull(),
     ),
     Rule(
         "missing_user_id",
-        "quarantine",
+        Severity.QUARANTINE,
         'user_id is null, empty, blank or the string "null" after trimming.',
         lambda ctx: ~F.col("_is_malformed") & F.col("user_id").isNull(),
     ),
     Rule(
         "invalid_event_time",
-        "quarantine",
+        Severity.QUARANTINE,
         "event_time is missing, unparseable, or before 2000-01-01T00:00:00Z. Accepted: ISO-8601 "
         "with T or space, optional fraction (truncated to microseconds), Z/±HH:MM/±HHMM/no "
         "offset (UTC); epoch seconds or milliseconds (told apart by magnitude). Refused: "
@@ -99,7 +102,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "event_time_in_future",
-        "quarantine",
+        Severity.QUARANTINE,
         "event_time is more than future_tolerance_days (default 2) after the start of the "
         "processing date. Compared with the run date, never the wall clock.",
         lambda ctx: (
@@ -110,7 +113,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "unknown_event_type",
-        "quarantine",
+        Severity.QUARANTINE,
         f"event_type is missing or, trimmed and lower-cased, not one of {', '.join(EVENT_TYPES)}.",
         lambda ctx: (
             ~F.col("_is_malformed")
@@ -119,13 +122,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "missing_amount",
-        "quarantine",
+        Severity.QUARANTINE,
         "A purchase without an amount (absent, null, empty or a null token such as 'N/A').",
         lambda ctx: _is_purchase() & F.col("amount_raw").isNull(),
     ),
     Rule(
         "invalid_amount",
-        "quarantine",
+        Severity.QUARANTINE,
         "An amount, on any event, that is not a plain decimal number (a thousands separator, "
         "a currency sign, a decimal comma, NaN, Infinity), needs more decimals than the "
         "column keeps (2: it would be rounded) or does not fit decimal(18,2). Never rounded "
@@ -134,20 +137,20 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "negative_amount",
-        "quarantine",
+        Severity.QUARANTINE,
         "A purchase with an amount below zero.",
         lambda ctx: _is_purchase() & (F.col("amount") < 0),
     ),
     Rule(
         "unknown_device",
-        "warn",
+        Severity.WARN,
         "device is not a known spelling of mobile, desktop or tablet; stored as 'other' "
         "('unknown' when missing).",
         lambda ctx: ~F.col("_is_malformed") & F.col("_device_unknown"),
     ),
     Rule(
         "unknown_country",
-        "warn",
+        Severity.WARN,
         "country is not an ISO 3166 alpha-2 code or a known name; stored as 'ZZ'.",
         lambda ctx: ~F.col("_is_malformed") & F.col("_country_unknown"),
     ),
@@ -158,20 +161,11 @@ RULE_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES)
 
 def effective_rules(overrides: Mapping[str, str] | None = None) -> tuple[Rule, ...]:
     """RULES with severities overridden by configuration (etl.severity_overrides)."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(RULE_CODES))
-    if unknown:
-        raise ConfigurationError(
-            f"etl.severity_overrides names unknown rules {unknown}: use rule codes from "
-            f"{RULE_CODES}"
-        )
-    bad = {k: v for k, v in overrides.items() if v not in SEVERITIES}
-    if bad:
-        raise ConfigurationError(
-            f"etl.severity_overrides has invalid severities {bad}: use one of {SEVERITIES}"
-        )
+    chosen = parse_overrides(
+        overrides, RULE_CODES, ROW_SEVERITIES, "etl.severity_overrides", "rules"
+    )
     return tuple(
-        Rule(r.code, overrides.get(r.code, r.severity), r.description, r.predicate) for r in RULES
+        Rule(r.code, chosen.get(r.code, r.severity), r.description, r.predicate) for r in RULES
     )
 
 

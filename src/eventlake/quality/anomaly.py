@@ -126,7 +126,7 @@ def evaluate_one(
             check.name,
             metric,
             segment,
-            check.severity,
+            check.severity.value,
             outcome,
             value,
             base.value if base else None,
@@ -144,7 +144,7 @@ def evaluate_one(
     below, above = value < base.value, value > base.value
     looks = {"drop": below, "rise": above, "both": below or above}[check.direction]
     fired = looks and s > check.max_score and c > check.min_change
-    return result(check.severity if fired else "ok", s, c)
+    return result(check.severity.value if fired else "ok", s, c)
 
 
 def evaluate(

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.drift import RESCUED_TYPE_CHANGE, UNKNOWN_FIELD, DriftPolicy
+from eventlake.contracts.severity import Severity
 from eventlake.transforms.parse import has_json_container, json_container_flags
 
 RESCUED_TYPE = "map<string,string>"
@@ -44,9 +45,9 @@ def with_type_drift(df: DataFrame, policy: DriftPolicy) -> DataFrame:
     )
 
 
-def drift_codes(policy: DriftPolicy) -> dict[str, str]:
+def drift_codes(policy: DriftPolicy) -> dict[str, Severity]:
     """Drift code -> severity (warn | quarantine | fail), for the codes the policy counts."""
-    out = {RESCUED_TYPE_CHANGE: "warn"}
+    out = {RESCUED_TYPE_CHANGE: Severity.WARN}
     if policy.unknown_field_severity is not None:
         out[UNKNOWN_FIELD] = policy.unknown_field_severity
     return out
@@ -63,7 +64,7 @@ def with_drift_codes(df: DataFrame, policy: DriftPolicy) -> DataFrame:
     reasons, warnings = F.col("reasons"), F.col("warnings")
     for code, severity in drift_codes(policy).items():
         hit = F.when(F.coalesce(flag[code], F.lit(False)), F.array(F.lit(code))).otherwise(empty)
-        if severity == "warn":
+        if severity == Severity.WARN:
             warnings = F.concat(warnings, hit)
         else:
             reasons = F.concat(reasons, hit)

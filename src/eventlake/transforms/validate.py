@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.rules import Rule, RuleContext, rule_column
+from eventlake.contracts.severity import Severity
 
 
 def _codes(rules: Sequence[Rule], ctx: RuleContext):
@@ -22,8 +23,8 @@ def _codes(rules: Sequence[Rule], ctx: RuleContext):
 
 def with_reasons(df: DataFrame, rules: Sequence[Rule], ctx: RuleContext) -> DataFrame:
     """Adds `reasons` (array, never null), `warnings` and `is_quarantined` (never null)."""
-    blocking = [r for r in rules if r.severity in ("quarantine", "fail")]
-    warns = [r for r in rules if r.severity == "warn"]
+    blocking = [r for r in rules if r.severity in (Severity.QUARANTINE, Severity.FAIL)]
+    warns = [r for r in rules if r.severity == Severity.WARN]
     empty = F.array().cast("array<string>")
     return (
         df.withColumn("reasons", _codes(blocking, ctx) if blocking else empty)
