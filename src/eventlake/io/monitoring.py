@@ -17,7 +17,7 @@ def write_monitoring(
     spark: SparkSession, rows: list[dict[str, Any]], uri: str, day: date
 ) -> int | None:
     """Replace the rows of `date = day` (a rerun of D replaces D's rows); the new version."""
-    from eventlake.ml.data import delta_version
+    from eventlake.io.lake import version
 
     names = [f.name for f in MONITORING_SCHEMA if f.name != "computed_at"]
     schema = T.StructType([f for f in MONITORING_SCHEMA if f.name != "computed_at"])
@@ -30,4 +30,4 @@ def write_monitoring(
         .partitionBy("date")
         .save(to_spark_path(uri))
     )
-    return delta_version(spark, uri)
+    return version(spark, uri)

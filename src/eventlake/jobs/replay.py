@@ -238,7 +238,7 @@ class Written:
     # Each duplicates commit: (version before it, its version, the lake rows it writes as
     # counted from the contest's outcome). The run's own duplicates (duplicates_removed)
     # are the rest of the first commit's rows; jobs/etl.py reconciles both.
-    duplicates_commits: list[tuple[int, int, int]] = field(default_factory=list)
+    duplicates_commits: list[tuple[int | None, int, int]] = field(default_factory=list)
 
 
 def write(
@@ -270,7 +270,7 @@ def write(
     dups = dups.unionByName(
         _as_duplicates(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)), True)
     )
-    before = lake.latest_version(spark, duplicates_uri)
+    before = lake.version(spark, duplicates_uri)
     out.duplicates_version = lake.replace_where(
         dups, duplicates_uri, predicate(day, dup_pairs), metadata("duplicates")
     )
@@ -298,7 +298,7 @@ def write(
                 (F.col("processing_date") == F.lit(d).cast("date")) & (F.col("event_id") == i)
             )
         rest = lake_rows.where(in_pairs & fate.isin(DUPLICATE, KEEP))
-        before = lake.latest_version(spark, duplicates_uri)
+        before = lake.version(spark, duplicates_uri)
         out.duplicates_version = lake.replace_where(
             _as_duplicates(rest), duplicates_uri, predicate(None, pairs), metadata("restore")
         )

@@ -12,26 +12,16 @@ from pyspark.sql import functions as F
 
 from eventlake.contracts.schemas import PREDICTIONS_SCHEMA
 from eventlake.errors import InputError
+from eventlake.io import lake
 from eventlake.io.bucket import to_spark_path
-
-
-def delta_version(spark: SparkSession, uri: str) -> int | None:
-    """The latest version of the Delta table at `uri`, None if there is no table."""
-    from delta.tables import DeltaTable
-
-    path = to_spark_path(uri)
-    if not DeltaTable.isDeltaTable(spark, path):
-        return None
-    latest = DeltaTable.forPath(spark, path).history(1).select("version").first()
-    return int(latest[0]) if latest is not None else None
 
 
 def read_events(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
     """The events table, pinned to `version` when given (InputError if missing).
 
-    A given version comes from `delta_version`, which already proved the table exists.
+    A given version comes from `io.lake.version`, which already proved the table exists.
     """
-    if version is None and delta_version(spark, uri) is None:
+    if version is None and lake.version(spark, uri) is None:
         raise InputError(f"no events table at {uri}: run `eventlake etl --date D` first")
     reader = spark.read.format("delta")
     if version is not None:
@@ -76,12 +66,12 @@ def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
         run_in_charge,
     )
 
-    if delta_version(spark, etl_runs_uri) is None:
+    if lake.version(spark, etl_runs_uri) is None:
         return EtlGate(False, f"no etl_runs table at {etl_runs_uri}")
     commits = []
     for table in CHARGE_TABLES:
         uri = join(etl_runs_uri.rstrip("/").rsplit("/", 1)[0], table)
-        if delta_version(spark, uri) is None:
+        if lake.version(spark, uri) is None:
             continue
         history = DeltaTable.forPath(spark, to_spark_path(uri)).history()
         infos = history.select("version", "timestamp", "userMetadata").collect()
