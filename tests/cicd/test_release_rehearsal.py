@@ -99,7 +99,7 @@ ARCHIVE_VARIABLE = "EVENTLAKE_REHEARSAL_DEPS_ARCHIVE"
 PROBE = r"""
 import json, os, sys
 import eventlake, eventlake.jobs.etl, eventlake.jobs.train, eventlake.jobs.predict
-import eventlake.io.secrets, eventlake.io.lineage, eventlake.ml.registry
+import eventlake.io.secrets, eventlake.io.lineage, eventlake.io.registry
 import boto3, mlflow, sagemaker_mlflow, openlineage.client, pandas, pyarrow, sklearn, yaml
 import pyspark.sql, pyspark.ml
 modules = sorted(

@@ -301,7 +301,7 @@ def test_promotion_outcome_reads_aliases_and_metrics(state_home):
     import mlflow
     from mlflow import MlflowClient
 
-    from eventlake.orchestration.registry import describe, promotion_outcome
+    from eventlake.io.registry import describe_outcome, promotion_outcome
 
     uri = f"sqlite:///{state_home}/mlflow/mlflow.db"
     client = MlflowClient(tracking_uri=uri)
@@ -318,7 +318,7 @@ def test_promotion_outcome_reads_aliases_and_metrics(state_home):
     assert outcome["champion"]["version"] == "1"
     assert outcome["challenger"]["metrics"]["holdout_roc_auc"] == 0.69
     assert outcome["latest_is_champion"] is False
-    assert describe(outcome).splitlines() == [
+    assert describe_outcome(outcome).splitlines() == [
         "model m: latest version 2",
         "  champion: version 1 (holdout_roc_auc=0.7100)",
         "  challenger: version 2 (holdout_roc_auc=0.6900)",

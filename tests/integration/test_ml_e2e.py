@@ -22,8 +22,8 @@ def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monk
     from mlflow import MlflowClient
 
     from eventlake import cli
+    from eventlake.io.registry import load_model
     from eventlake.jobs.etl import run_etl
-    from eventlake.ml.registry import load_model
     from eventlake.settings import load_settings
     from eventlake.spark import drop_jar_paths
 

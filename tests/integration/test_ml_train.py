@@ -400,8 +400,8 @@ def test_predict_writes_table_idempotently_and_keeps_unknown_categories(trained,
 
 
 def test_champion_scores_unknown_category_and_nulls(trained, spark):
+    from eventlake.io.registry import load_model
     from eventlake.ml.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
-    from eventlake.ml.registry import load_model
 
     model = load_model(f"models:/{MODEL}@champion")
     cols = ["user_id", *NUMERIC_FEATURES, *CATEGORICAL_FEATURES]
@@ -469,8 +469,8 @@ def test_gate_better_model_is_promoted(spark, tmp_path, monkeypatch):
     import mlflow
     from pyspark.sql import functions as F
 
+    from eventlake.io import registry
     from eventlake.jobs.train import run_train
-    from eventlake.ml import registry
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import ModelParams, build_pipeline
 
@@ -611,8 +611,8 @@ def test_train_killed_after_register_is_finished_by_its_retry(spark, tmp_path, m
     import subprocess
     import sys
 
+    from eventlake.io import registry
     from eventlake.jobs.train import run_train
-    from eventlake.ml import registry
 
     env = make_env(spark, tmp_path, monkeypatch)
     registry.connect(env.tracking_uri)  # this process's client reads the child's store
@@ -657,8 +657,8 @@ def test_alias_history_after_three_trainings_and_a_rollback(spark, tmp_path, mon
     import dataclasses
 
     from eventlake import cli
+    from eventlake.io import registry
     from eventlake.jobs.train import run_train
-    from eventlake.ml import registry
 
     env = make_env(spark, tmp_path, monkeypatch)
     registry.connect(env.tracking_uri)

@@ -94,7 +94,7 @@ def _in_child(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 CONNECT = """
 import sys
-from eventlake.ml import registry
+from eventlake.io import registry
 from eventlake.settings import load_settings
 settings = load_settings("aws")           # what the EMR job loads (EVENTLAKE_ENV=aws)
 client = registry.connect(settings.tracking_uri)

@@ -343,8 +343,8 @@ class Bench:
 
     def train(self) -> dict[str, Any]:
         from eventlake.bench.data import train_lake
+        from eventlake.io import registry
         from eventlake.jobs.train import run_train
-        from eventlake.ml import registry
 
         a = self.args
         window = a.train_window_days or self.settings.ml.window_days

@@ -31,6 +31,7 @@ from eventlake.contracts.schemas import (
     QUARANTINE_SCHEMA,
     RAW_FIELDS,
 )
+from eventlake.contracts.severity import Severity
 from eventlake.dates import parse_date
 from eventlake.errors import EventlakeError, GateFailed
 from eventlake.io import lake
@@ -258,7 +259,7 @@ def rows_written(metrics: dict[str, str]) -> int:
     return int(output) - int(metrics.get("numCopiedRows", "0"))
 
 
-def _reconcile(result: EtlResult, table: str, uri: str, before: int) -> str | None:
+def _reconcile(result: EtlResult, table: str, uri: str, before: int | None) -> str | None:
     """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
     (numOutputRows less numCopiedRows); a message when it differs from the rows the run
     counted for it: rows_quarantined, or rows_clean plus rows_restored (other dates' copies
@@ -442,7 +443,7 @@ def _run_etl(
         fail_rules = [
             code
             for code, severity in severities.items()
-            if severity == "fail" and result.reason_counts.get(code, 0) > 0
+            if severity == Severity.FAIL and result.reason_counts.get(code, 0) > 0
         ]
         quality = None
         if dq_groups is not None:
@@ -452,7 +453,7 @@ def _run_etl(
             result.dq_checks = [r.as_row() for r in quality.checks]
             phase("dq_checks")
         anomalies = quality.failures if quality else []
-        before = lake.latest_version(spark, quarantine_uri)
+        before = lake.version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
             _quarantine_df(flagged),
             quarantine_uri,
@@ -496,7 +497,7 @@ def _run_etl(
             _write_report(settings, result)
             return result
 
-        before = lake.latest_version(spark, events_uri)
+        before = lake.version(spark, events_uri)
         written = replay.write(
             spark,
             resolution,

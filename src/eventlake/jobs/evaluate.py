@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> dict[str, Any]:
+    from eventlake.io import registry
     from eventlake.io.paths import table_uri
-    from eventlake.ml import data, metrics, registry, training
+    from eventlake.ml import data, metrics, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import get_threshold
     from eventlake.spark import drop_jar_paths, get_spark

@@ -102,7 +102,7 @@ def interval_days(text: str | None) -> float | None:
 
 
 def _pins(settings: Settings, events_uri: str) -> list[Any]:
-    from eventlake.ml import registry
+    from eventlake.io import registry
 
     client = registry.connect(settings.tracking_uri)
     return registry.pinned_events_versions(
@@ -170,7 +170,7 @@ def _vacuum(spark: Any, uri: str, hours: float, allow_short: bool) -> int | None
     from delta.tables import DeltaTable
 
     table = DeltaTable.forPath(spark, to_spark_path(uri))
-    before = lake.latest_version(spark, uri)
+    before = lake.version(spark, uri)
     short = check_retention(hours, allow_short)
     previous = spark.conf.get(RETENTION_CHECK_CONF, None)
     if short:

@@ -142,7 +142,7 @@ class _Rows:
             metric,
             None,
             t.limit if t else None,
-            t.severity if t else None,
+            t.severity.value if t else None,
             status,
             detail,
             rows,
@@ -176,9 +176,10 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
     from eventlake.contracts.monitoring import MIN_ROWS, effective_thresholds
+    from eventlake.io import lake, registry
     from eventlake.io.monitoring import write_monitoring
     from eventlake.io.paths import table_uri
-    from eventlake.ml import data, drift, registry
+    from eventlake.ml import data, drift
     from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
 
     ml = settings.ml
@@ -188,8 +189,8 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     spark = get_spark(settings, app_name="eventlake-monitor")
     events_uri, predictions_uri = table_uri(settings, "events"), table_uri(settings, "predictions")
     versions: dict[str, int | None] = {
-        "events": data.delta_version(spark, events_uri),
-        "predictions": data.delta_version(spark, predictions_uri),
+        "events": lake.version(spark, events_uri),
+        "predictions": lake.version(spark, predictions_uri),
     }
     events_df = data.read_events(spark, events_uri, versions["events"])
     days = data.inventory(events_df, day)
@@ -373,21 +374,17 @@ def _spark_path(uri: str) -> str:
 def _window(client: Any, version: Any, default: int) -> int:
     if version is None:
         return default
-    run = client.get_run(version.run_id)
-    return int(run.data.params.get("window_days", default))
+    from eventlake.io import registry
+
+    return int(registry.run_params(client, version.run_id).get("window_days", default))
 
 
 def _profile(client: Any, version: Any) -> dict[str, Any] | None:
     """The training profile logged with `version`'s run, None when it has none."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
+    from eventlake.io import registry
     from eventlake.ml import drift
 
-    try:
-        return mlflow.artifacts.load_dict(f"runs:/{version.run_id}/{drift.PROFILE_ARTIFACT}")
-    except (MlflowException, OSError):
-        return None
+    return registry.load_run_dict(version.run_id, drift.PROFILE_ARTIFACT)
 
 
 def _score(model: Any, features_df: Any) -> Any:
@@ -430,7 +427,9 @@ def _realized(
             for m in REALIZED_METRICS:
                 out.missing(version, role, REALIZED, m, "insufficient", detail, n)
             return
-        tag = client.get_model_version(model_name, version).tags.get("threshold")
+        from eventlake.io import registry
+
+        tag = registry.version_tags(client, model_name, version).get("threshold")
         threshold = float(tag) if tag is not None else 0.5
         got = metrics.frame_metrics(scored_df, threshold)
     finally:

@@ -57,8 +57,9 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
+    from eventlake.io import lake, registry
     from eventlake.io.paths import table_uri
-    from eventlake.ml import data, registry, training
+    from eventlake.ml import data, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.spark import drop_jar_paths, get_spark
 
@@ -69,7 +70,7 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
 
     spark = get_spark(settings, app_name="eventlake-predict")
     events_uri = table_uri(settings, "events")
-    events_version = data.delta_version(spark, events_uri)
+    events_version = lake.version(spark, events_uri)
     events_df = data.read_events(spark, events_uri, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
@@ -114,7 +115,7 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
         ),
         "model_version": info.version,
         "events_version": events_version,
-        "predictions_version": data.delta_version(spark, uri),
+        "predictions_version": lake.version(spark, uri),
         "rows": int(stats["rows"]),
         "predicted_positive": int(stats["positives"] or 0),
         "table": uri,

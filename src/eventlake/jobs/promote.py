@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
-from eventlake.errors import InputError
 from eventlake.settings import Settings
 
 
@@ -23,28 +21,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
 
 
-def require_version(client: Any, model: str, version: str) -> None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        client.get_model_version(model, version)
-    except MlflowException as exc:
-        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-            raise InputError(
-                f"{model} has no version {version!r}: list them with the MLflow UI (`make ui`)"
-            ) from None
-        raise
-
-
 def move(settings: Settings, args: argparse.Namespace, version: str, actor: str) -> int:
+    from eventlake.io import registry
     from eventlake.io.paths import table_uri
     from eventlake.jobs.train import git_sha
-    from eventlake.ml import aliases, registry
+    from eventlake.ml import aliases
     from eventlake.spark import get_spark
 
     model = args.model or settings.ml.model_name
     client = registry.connect(settings.tracking_uri)
-    require_version(client, model, version)
+    registry.require_version(client, model, version)
     spark = get_spark(settings, app_name=f"eventlake-{actor}")
     before = registry.version_by_alias(client, model, args.alias)
     moved = aliases.move_alias(

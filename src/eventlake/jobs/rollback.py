@@ -15,8 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    from eventlake.io import registry
     from eventlake.io.paths import table_uri
-    from eventlake.ml import aliases, registry
+    from eventlake.ml import aliases
     from eventlake.spark import get_spark
 
     settings = settings.replace(lake_uri=args.lake_uri)

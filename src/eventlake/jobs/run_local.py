@@ -144,8 +144,8 @@ def dags_test_in_process(day: str, log_dir: Path) -> tuple[bool, Path, float]:
 
 
 def summary(settings: Settings, days: list[str]) -> str:
+    from eventlake.io.registry import describe_outcome, promotion_outcome
     from eventlake.orchestration.gate import latest_run
-    from eventlake.orchestration.registry import describe, promotion_outcome
 
     lines = ["", "eventlake run: summary", "", "  date        clean  quarantined  dups  gate"]
     for day in days:
@@ -159,7 +159,7 @@ def summary(settings: Settings, days: list[str]) -> str:
             f"{row['duplicates_removed']:>4}  {'passed' if row['gate_passed'] else 'FAILED'}"
         )
     outcome = promotion_outcome(settings.tracking_uri, settings.ml.model_name)
-    lines += ["", *("  " + line for line in describe(outcome).splitlines())]
+    lines += ["", *("  " + line for line in describe_outcome(outcome).splitlines())]
     lake = settings.lake_uri
     lines += [
         "",
@@ -233,7 +233,7 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
 def _open_mlflow_store(settings: Settings) -> None:
     """Create (migrate) the local MLflow store ahead of the first training. A failure is left
     for the train task to report, with its own message."""
-    from eventlake.ml import registry
+    from eventlake.io import registry
 
     try:
         registry.connect(settings.tracking_uri)

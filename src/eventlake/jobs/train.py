@@ -123,6 +123,7 @@ def run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
 def _run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
     import uuid
 
+    from eventlake.io import registry
     from eventlake.io.lineage import (
         DatasetRef,
         LineageRun,
@@ -131,7 +132,6 @@ def _run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
         version_facet,
     )
     from eventlake.io.paths import table_uri
-    from eventlake.ml import registry
 
     lineage = LineageRun(settings, "eventlake.train", str(uuid.uuid4()), day)
     events_uri = table_uri(settings, "events")
@@ -142,19 +142,15 @@ def _run_train(settings: Settings, day: date, **options: Any) -> TrainResult:
         lineage.fail([DatasetRef(events_uri)], [], f"{type(exc).__name__}: {exc}")
         raise
     client = registry.connect(settings.tracking_uri)
-    version = client.get_model_version(result.model_name, result.version)
-    run = client.get_run(result.run_id) if result.run_id else None
+    held, experiment = registry.version_lineage(
+        client, result.model_name, result.version, result.run_id
+    )
     events = DatasetRef(events_uri, facets={"version": version_facet(result.events_version)})
     model = DatasetRef(
         f"models:/{result.model_name}/{result.version}",
         namespace_name=("mlflow", f"models:/{result.model_name}/{result.version}"),
-        facets={
-            "modelVersion": model_version_facet(
-                str(result.version), list(version.aliases), result.model_uri
-            )
-        },
+        facets={"modelVersion": model_version_facet(str(result.version), held, result.model_uri)},
     )
-    experiment = run.info.experiment_id if run else None
     lineage.complete([events], [model], {"mlflowRun": mlflow_run_facet(result.run_id, experiment)})
     return result
 
@@ -173,14 +169,13 @@ def _train(
     from eventlake.spark import drop_jar_paths, get_spark
 
     drop_jar_paths()  # before MLflow's package lookups, if a session already runs
-    import mlflow
-    from mlflow.models import infer_signature
-
+    from eventlake.io import lake, registry
     from eventlake.io.bucket import to_spark_path
     from eventlake.io.paths import mlflow_artifacts_uri, model_uri, table_uri
-    from eventlake.ml import data, drift, registry, training
+    from eventlake.ml import data, drift, training
     from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
     from eventlake.ml.pipeline import CLASSIFIERS, ModelParams
+    from eventlake.ml.promotion import fingerprint
 
     started = time.monotonic()
     phases = Phases()
@@ -195,7 +190,7 @@ def _train(
 
     spark = get_spark(settings, app_name="eventlake-train")
     events_uri = table_uri(settings, "events")
-    events_version = data.delta_version(spark, events_uri)
+    events_version = lake.version(spark, events_uri)
     if events_version is None:
         raise InputError(f"no events table at {events_uri}: run `eventlake etl --date D` first")
     events_df = data.read_events(spark, events_uri, events_version)
@@ -217,7 +212,7 @@ def _train(
     etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
     # What the training read, not the table's latest version: an ETL commit for a date outside
     # the window between two attempts leaves the fingerprint alone, so a retry finds its version.
-    fp = registry.fingerprint(
+    fp = fingerprint(
         date=day.isoformat(),
         events_uri=events_uri,
         event_days=str(plan.events),
@@ -272,10 +267,8 @@ def _train(
         )
         experiment_id = registry.ensure_experiment(client, ml.model_name, artifact_location)
 
-        with mlflow.start_run(
-            experiment_id=experiment_id, run_name=f"train-{day.isoformat()}"
-        ) as run:
-            run_id = run.info.run_id
+        with registry.start_run(experiment_id, f"train-{day.isoformat()}") as run:
+            run_id = run.run_id
             tags = {
                 "git_sha": git_sha(settings),
                 "mlflow.source.git.commit": git_sha(settings),
@@ -286,8 +279,8 @@ def _train(
                 registry.FINGERPRINT_TAG: fp,
                 "openlineage_run_id": lineage_run_id,
             }
-            mlflow.set_tags(tags)
-            mlflow.log_params(
+            run.tags(tags)
+            run.params(
                 {
                     "window_days": ml.window_days,
                     "holdout_days": ml.holdout_days,
@@ -315,16 +308,15 @@ def _train(
                 },
             )
             for split, c in counts.items():
-                mlflow.log_metric(f"{split}_rows", c.rows)
-                mlflow.log_metric(f"{split}_positive_rate", c.positive_rate)
+                run.metrics({f"{split}_rows": c.rows, f"{split}_positive_rate": c.positive_rate})
 
             phases.lap("mlflow_run_setup")
             outcome = training.fit_and_select(
                 labelled_df, plan, counts["train"].positive_rate, params, kinds
             )
             phases.lap("fit_select_evaluate")
-            mlflow.log_param("classifier", outcome.kind)
-            mlflow.log_metrics(outcome.metrics)
+            run.params({"classifier": outcome.kind})
+            run.metrics(outcome.metrics)
             log.info(
                 "chose %s (t=%.3f): holdout ROC-AUC %.4f, PR-AUC %.4f, baseline PR-AUC %.4f",
                 outcome.kind,
@@ -337,24 +329,17 @@ def _train(
             # The PipelineModel in the bucket, next to MLflow's own copy of the artifact.
             pipeline_uri = model_uri(settings, ml.model_name, run_id)
             outcome.model.write().overwrite().save(to_spark_path(pipeline_uri))
-            mlflow.set_tag("pipeline_model_uri", pipeline_uri)
+            run.tags({"pipeline_model_uri": pipeline_uri})
             phases.lap("save_to_bucket")
 
             example_df = training.filter_label_days(labelled_df, plan.train).limit(5)
             example_pdf = example_df.select(*FEATURE_COLUMNS).toPandas()
             output_pdf = outcome.model.transform(example_df).select("prediction").toPandas()
-            mlflow.spark.log_model(
-                outcome.model,
-                artifact_path=registry.MODEL_ARTIFACT_PATH,
-                signature=infer_signature(example_pdf, output_pdf),
-                input_example=example_pdf,
-                # Pinned instead of inferred: inference starts a second JVM and takes ~30 s.
-                pip_requirements=[f"pyspark=={spark.version}", f"mlflow=={mlflow.__version__}"],
-            )
+            run.log_spark_model(outcome.model, example_pdf, output_pdf)
 
             phases.lap("log_model")
             # What `eventlake monitor` compares the scoring days with (ml/drift.py).
-            mlflow.log_dict(
+            run.log_dict(
                 _training_profile(outcome.model, labelled_df, plan, ml.window_days),
                 drift.PROFILE_ARTIFACT,
             )
@@ -384,11 +369,11 @@ def _train(
                 plan,
                 outcome.holdout["roc_auc"],
                 etl_gate,
+                run,
             )
-            mlflow.set_tag("registered_version", version.version)
+            run.tags({"registered_version": version.version})
             phases.lap("gate")
-            mlflow.log_metrics(phases.metrics())
-            mlflow.log_metric("train_seconds", time.monotonic() - started)
+            run.metrics({**phases.metrics(), "train_seconds": time.monotonic() - started})
     finally:
         labelled_df.unpersist()
 
@@ -448,7 +433,7 @@ def _training_profile(model: Any, labelled_df: Any, plan: Any, window_days: int)
 
 
 def _is_champion(client: Any, model_name: str, version: str) -> bool:
-    from eventlake.ml import registry
+    from eventlake.io import registry
 
     champion = registry.version_by_alias(client, model_name, registry.CHAMPION)
     return champion is not None and str(champion.version) == str(version)
@@ -463,21 +448,19 @@ def _gate_and_tag(
     plan: Any,
     new_auc: float,
     etl_gate: Any,
+    run: Any,
 ) -> Any:
     """Make `version` the challenger, run the promotion gate, move champion if it says so
-    (each move a row of `model_aliases`), and tag the decision on the version and the active
-    MLflow run. The tag comes last: a version without it is one whose gate never finished, and
-    a retry finishes it."""
-    import mlflow
-
+    (each move a row of `model_aliases`), and tag the decision on the version and on `run`,
+    the training's MLflow run. The tag comes last: a version without it is one whose gate
+    never finished, and a retry finishes it."""
+    from eventlake.io import registry
     from eventlake.io.paths import table_uri
-    from eventlake.ml import aliases, registry
+    from eventlake.ml import aliases
+    from eventlake.ml.promotion import GateDecision
 
     ml = settings.ml
-    active = mlflow.active_run()
-    if active is None:
-        raise RuntimeError("the promotion gate runs inside the training's MLflow run")
-    run_id = active.info.run_id
+    run_id = run.run_id
 
     def move(alias: str, reason: str) -> None:
         aliases.move_alias(
@@ -497,18 +480,17 @@ def _gate_and_tag(
     move(registry.CHALLENGER, f"new version trained for {plan.events.end}")
     if champion_before:
         # The first attempt moved champion and stopped before its tag: the gate had said promote.
-        decision = registry.GateDecision(
+        decision = GateDecision(
             True, f"version {version} was made champion by an attempt that stopped before its tag"
         )
     else:
-        decision = _gate(client, settings, labelled_df, plan, new_auc, etl_gate)
+        decision = _gate(client, settings, labelled_df, plan, new_auc, etl_gate, run)
     if decision.promote:
         move(registry.CHAMPION, decision.reason)
     outcome_tag = "promoted" if decision.promote else "kept_champion"
-    mlflow.set_tag("gate_reason", decision.reason)
-    mlflow.set_tag(GATE_TAG, outcome_tag)
-    client.set_model_version_tag(ml.model_name, version, "gate_reason", decision.reason)
-    client.set_model_version_tag(ml.model_name, version, GATE_TAG, outcome_tag)
+    gate_tags = {"gate_reason": decision.reason, GATE_TAG: outcome_tag}
+    run.tags(gate_tags)
+    registry.tag_version(client, ml.model_name, version, gate_tags)
     return decision
 
 
@@ -524,7 +506,7 @@ def _finish_stopped_version(
 ) -> TrainResult:
     """A retry of a training that registered `existing` and stopped before its gate decision
     (killed, timed out): run the gate on the same holdout, in the same MLflow run."""
-    import mlflow
+    from eventlake.io import registry
 
     ml = settings.ml
     auc_tag = existing.tags.get("holdout_roc_auc")
@@ -534,7 +516,7 @@ def _finish_stopped_version(
             f"gate cannot be finished; delete the version and rerun `eventlake train`"
         )
     log.info("version %s was registered but its gate never ran: finishing it", existing.version)
-    with mlflow.start_run(run_id=existing.run_id):
+    with registry.start_run(run_id=existing.run_id) as run:
         decision = _gate_and_tag(
             spark,
             client,
@@ -544,8 +526,9 @@ def _finish_stopped_version(
             plan,
             float(auc_tag),
             etl_gate,
+            run,
         )
-        mlflow.log_metric("train_seconds_resumed", time.monotonic() - started)
+        run.metrics({"train_seconds_resumed": time.monotonic() - started})
     reason = f"retry finished the gate of version {existing.version}: {decision.reason}"
     log.info(reason)
     return TrainResult(
@@ -562,12 +545,18 @@ def _finish_stopped_version(
 
 
 def _gate(
-    client: Any, settings: Settings, labelled_df: Any, plan: Any, new_auc: float, etl_gate: Any
+    client: Any,
+    settings: Settings,
+    labelled_df: Any,
+    plan: Any,
+    new_auc: float,
+    etl_gate: Any,
+    run: Any,
 ) -> Any:
     """Score the current champion on the same holdout, then apply decide_promotion."""
-    import mlflow
-
-    from eventlake.ml import metrics, registry, training
+    from eventlake.io import registry
+    from eventlake.ml import metrics, training
+    from eventlake.ml.promotion import GateDecision, decide_promotion
 
     ml = settings.ml
     champion = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
@@ -575,19 +564,19 @@ def _gate(
     if champion is not None and ml.promotion_gate and etl_gate.passed:
         uri = f"models:/{ml.model_name}@{registry.CHAMPION}"
         try:
-            model = mlflow.spark.load_model(uri)
+            model = registry.load_model(uri)
             holdout_df = training.filter_label_days(labelled_df, plan.holdout)
             champion_auc = metrics.frame_metrics(training.scored(model, holdout_df))["roc_auc"]
         except Exception as exc:  # the champion must not be replaced on a scoring accident
             log.exception("champion %s failed to score the holdout", uri)
-            return registry.GateDecision(
+            return GateDecision(
                 False,
                 f"champion version {champion.version} could not be scored on the holdout "
                 f"({type(exc).__name__}); champion kept, promote by hand if intended",
             )
-        mlflow.log_metric("champion_holdout_roc_auc", champion_auc)
-        mlflow.set_tag("champion_version_before", champion.version)
-    return registry.decide_promotion(
+        run.metrics({"champion_holdout_roc_auc": champion_auc})
+        run.tags({"champion_version_before": str(champion.version)})
+    return decide_promotion(
         new_auc, champion_auc, ml.min_uplift, etl_gate.passed, etl_gate.detail, ml.promotion_gate
     )
 

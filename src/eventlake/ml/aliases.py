@@ -52,7 +52,7 @@ def history(spark: SparkSession, uri: str, model: str, alias: str | None = None)
 
 
 def _current(client: Any, model: str, alias: str) -> str | None:
-    from eventlake.ml import registry
+    from eventlake.io import registry
 
     version = registry.version_by_alias(client, model, alias)
     return None if version is None else str(version.version)
@@ -85,7 +85,9 @@ def move_alias(
         move = AliasMove(model, alias, previous, to_version, reason, actor, mlflow_run_id, git_sha)
         moved = False
     else:
-        client.set_registered_model_alias(model, alias, to_version)
+        from eventlake.io import registry
+
+        registry.set_alias(client, model, alias, to_version)
         move = AliasMove(model, alias, current, to_version, reason, actor, mlflow_run_id, git_sha)
         moved = True
     row = {"changed_at": datetime.now(UTC).replace(tzinfo=None), **move.__dict__}

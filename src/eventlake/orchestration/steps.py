@@ -110,10 +110,10 @@ def promotion(settings: Settings, day: str) -> dict[str, Any]:
     """Log and return which model versions are champion and challenger after training, and
     write the day's run report again with its training section. A report that cannot be
     written is logged (`eventlake report --date D` makes it again), as in the ETL."""
-    from eventlake.orchestration.registry import describe, promotion_outcome
+    from eventlake.io.registry import describe_outcome, promotion_outcome
 
     outcome = promotion_outcome(settings.tracking_uri, settings.ml.model_name)
-    log.info("promotion outcome:\n%s", describe(outcome))
+    log.info("promotion outcome:\n%s", describe_outcome(outcome))
     outcome["report_uri"] = _write_report(settings, day, with_training=True)
     return outcome
 

@@ -178,7 +178,7 @@ def _training(settings: Settings, day: str) -> dict[str, Any]:
     if not settings.tracking_uri:
         return {"error": "no MLflow tracking URI is configured (ml.tracking_uri)"}
     try:
-        from eventlake.orchestration.registry import trained_for
+        from eventlake.io.registry import trained_for
 
         return {"model": trained_for(settings.tracking_uri, settings.ml.model_name, day)}
     except Exception as exc:  # reported on the page, never with the URI (it may hold a secret)

@@ -1,9 +1,9 @@
-"""MLflow tracking and registry: connection, experiment, versions, aliases and the promotion gate.
+"""Every MLflow call of eventlake: connection, experiment, the training run's logging,
+versions, aliases, model loading, and the read-only summaries the DAG's thin tasks and the run
+report show.
 
 Aliases, not stages: every registered version gets `challenger`; `champion` moves only through
-`decide_promotion`. Versions carry a `data_fingerprint` tag (training date, events Delta
-version, window and split settings) so a retry of the same training finds its version instead
-of registering a second one.
+the promotion rule (ml/promotion.py, pure). The jobs never import `mlflow` themselves.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import hashlib
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +99,75 @@ def ensure_experiment(client: Any, name: str, artifact_location: str | None) -> 
     return str(experiment.experiment_id)
 
 
-def fingerprint(**parts: object) -> str:
-    """A short stable digest of the training inputs, e.g. date and events Delta version."""
-    text = ";".join(f"{k}={parts[k]}" for k in sorted(parts))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+class TrackedRun:
+    """An open MLflow run (`start_run`): what a job logs to it."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+
+    def tags(self, tags: dict[str, str]) -> None:
+        import mlflow
+
+        mlflow.set_tags(tags)
+
+    def params(self, params: dict[str, Any]) -> None:
+        import mlflow
+
+        mlflow.log_params(params)
+
+    def metrics(self, metrics: dict[str, float]) -> None:
+        import mlflow
+
+        mlflow.log_metrics(metrics)
+
+    def log_dict(self, value: dict[str, Any], artifact_file: str) -> None:
+        import mlflow
+
+        mlflow.log_dict(value, artifact_file)
+
+    def log_spark_model(self, model: Any, example_pdf: Any, output_pdf: Any) -> None:
+        """The PipelineModel as the run's MLflow model, with its signature and input example."""
+        import mlflow
+        import mlflow.spark
+        import pyspark
+        from mlflow.models import infer_signature
+
+        mlflow.spark.log_model(
+            model,
+            artifact_path=MODEL_ARTIFACT_PATH,
+            signature=infer_signature(example_pdf, output_pdf),
+            input_example=example_pdf,
+            # Pinned instead of inferred: inference starts a second JVM and takes ~30 s.
+            pip_requirements=[f"pyspark=={pyspark.__version__}", f"mlflow=={mlflow.__version__}"],
+        )
+
+
+@contextmanager
+def start_run(
+    experiment_id: str | None = None, run_name: str | None = None, run_id: str | None = None
+) -> Iterator[TrackedRun]:
+    """A new run of `experiment_id`, or the existing run `run_id` reopened; ended on exit
+    (FAILED when the block raises)."""
+    import mlflow
+
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, run_id=run_id) as run:
+        yield TrackedRun(run.info.run_id)
+
+
+def tag_version(client: Any, model_name: str, version: str, tags: dict[str, str]) -> None:
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, version, key, value)
+
+
+def load_run_dict(run_id: str, artifact_file: str) -> dict[str, Any] | None:
+    """A JSON artifact the run logged with `TrackedRun.log_dict`; None when it has none."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{artifact_file}")
+    except (MlflowException, OSError):
+        return None
 
 
 def find_version_by_fingerprint(client: Any, model_name: str, value: str) -> Any | None:
@@ -140,6 +207,42 @@ def register(client: Any, model_name: str, run_id: str, tags: dict[str, str]) ->
     )
 
 
+def require_version(client: Any, model: str, version: str) -> None:
+    from mlflow.exceptions import MlflowException
+
+    from eventlake.errors import InputError
+
+    try:
+        client.get_model_version(model, version)
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise InputError(
+                f"{model} has no version {version!r}: list them with the MLflow UI (`make ui`)"
+            ) from None
+        raise
+
+
+def set_alias(client: Any, model_name: str, alias: str, version: str) -> None:
+    client.set_registered_model_alias(model_name, alias, version)
+
+
+def run_params(client: Any, run_id: str) -> dict[str, str]:
+    return dict(client.get_run(run_id).data.params)
+
+
+def version_tags(client: Any, model_name: str, version: str) -> dict[str, str]:
+    return dict(client.get_model_version(model_name, version).tags or {})
+
+
+def version_lineage(
+    client: Any, model_name: str, version: str, run_id: str | None
+) -> tuple[list[str], str | None]:
+    """(the aliases `version` holds, its run's experiment id) for the training's lineage."""
+    aliases = list(client.get_model_version(model_name, version).aliases)
+    experiment = client.get_run(run_id).info.experiment_id if run_id else None
+    return aliases, experiment
+
+
 def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
     """`models:/name@alias` -> (name, alias, None); `models:/name/3` -> (name, None, "3")."""
     if not uri.startswith("models:/"):
@@ -165,46 +268,6 @@ def resolve_version(client: Any, uri: str) -> Any | None:
     if version:
         return client.get_model_version(name, version)
     return None
-
-
-@dataclass(frozen=True)
-class GateDecision:
-    promote: bool
-    reason: str
-
-
-def decide_promotion(
-    new_score: float,
-    champion_score: float | None,
-    min_uplift: float,
-    etl_gate_passed: bool | None,
-    etl_gate_detail: str,
-    gate_enabled: bool = True,
-) -> GateDecision:
-    """Whether `champion` moves to the new version, and why (pure: the rule in one place).
-
-    Both conditions must hold: the latest ETL run for the training date passed its quality
-    gate, and the new version beats the champion's score on the same holdout by at least
-    `min_uplift`. Without a champion the first condition alone decides.
-    """
-    if not gate_enabled:
-        return GateDecision(True, "promotion gate disabled (ml.promotion_gate: false)")
-    if not etl_gate_passed:
-        return GateDecision(False, f"ETL gate not passed: {etl_gate_detail}")
-    if champion_score is None:
-        return GateDecision(True, f"first version: no champion yet; {etl_gate_detail}")
-    uplift = new_score - champion_score
-    if uplift >= min_uplift:
-        return GateDecision(
-            True,
-            f"holdout ROC-AUC {new_score:.4f} beats champion {champion_score:.4f} by "
-            f"{uplift:+.4f} >= {min_uplift}; {etl_gate_detail}",
-        )
-    return GateDecision(
-        False,
-        f"holdout ROC-AUC {new_score:.4f} vs champion {champion_score:.4f}: uplift "
-        f"{uplift:+.4f} < {min_uplift}",
-    )
 
 
 @dataclass(frozen=True)
@@ -285,7 +348,7 @@ def log_delta_input(
     ]
     dataset = Dataset(
         name=f"{path.rstrip('/').rsplit('/', 1)[-1]}@v{version}",
-        digest=fingerprint(path=path, version=version)[:8],
+        digest=hashlib.sha256(f"path={path};version={version}".encode()).hexdigest()[:8],
         source_type="delta_table",
         source=json.dumps({"path": path, "delta_table_version": version}),
         schema=json.dumps({"mlflow_colspec": colspec}),
@@ -340,3 +403,121 @@ def pinned_events_versions(
         token = getattr(page, "token", None)
         if not token:
             return pins
+
+
+# The promotion outcome and a date's training, for the DAG's thin tasks and the run report.
+ALIASES = (CHAMPION, CHALLENGER)
+# Metrics shown in one-line summaries (all of them are in MLflow).
+HEADLINE_METRICS = ("holdout_roc_auc", "holdout_pr_auc", "holdout_f1", "baseline_pr_auc")
+
+
+def promotion_outcome(tracking_uri: str, model_name: str) -> dict[str, Any]:
+    """Per alias: version, run id and the run's metrics (None when the alias is unset)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri=tracking_uri or None)
+    outcome: dict[str, Any] = {"model_name": model_name, "tracking_uri": tracking_uri}
+    latest: str | None = None
+    versions: Any
+    try:
+        versions = client.search_model_versions(f"name='{model_name}'")
+        if versions:
+            latest = str(max(int(v.version) for v in versions))
+    except MlflowException:
+        versions = []
+    outcome["latest_version"] = latest
+    for alias in ALIASES:
+        try:
+            mv = client.get_model_version_by_alias(model_name, alias)
+        except MlflowException:
+            outcome[alias] = None
+            continue
+        metrics: dict[str, float] = {}
+        if mv.run_id:
+            try:
+                metrics = dict(client.get_run(mv.run_id).data.metrics)
+            except MlflowException:
+                metrics = {}
+        outcome[alias] = {"version": str(mv.version), "run_id": mv.run_id, "metrics": metrics}
+    champion = outcome["champion"]
+    outcome["latest_is_champion"] = bool(
+        champion and latest is not None and champion["version"] == latest
+    )
+    return outcome
+
+
+def describe_outcome(outcome: dict[str, Any]) -> str:
+    """One line per alias, for the task log and `eventlake run`'s summary."""
+    lines = [f"model {outcome['model_name']}: latest version {outcome['latest_version']}"]
+    for alias in ALIASES:
+        info = outcome.get(alias)
+        if not info:
+            lines.append(f"  {alias}: none")
+            continue
+        metrics = ", ".join(
+            f"{k}={info['metrics'][k]:.4f}" for k in HEADLINE_METRICS if k in info["metrics"]
+        )
+        lines.append(f"  {alias}: version {info['version']} ({metrics or 'no metrics'})")
+    lines.append(
+        "  the latest version is the champion"
+        if outcome["latest_is_champion"]
+        else "  the latest version is not the champion"
+    )
+    return "\n".join(lines)
+
+
+# Per-run figures of a training, shown on the day's run report (MLflow run metrics).
+TRAINING_METRICS = (
+    "holdout_roc_auc",
+    "holdout_pr_auc",
+    "holdout_log_loss",
+    "holdout_f1",
+    "baseline_roc_auc",
+    "baseline_pr_auc",
+    "champion_holdout_roc_auc",
+)
+
+
+def trained_for(tracking_uri: str, model_name: str, day: str) -> dict[str, Any] | None:
+    """The latest version of `model_name` trained for `day` (its `run_date` tag), with its
+    holdout metrics, the champion it was judged against and the gate's decision; None when no
+    version was trained for that date. MLflow errors propagate to the caller."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri=tracking_uri or None)
+    try:
+        versions = client.search_model_versions(f"name='{model_name}'")
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise
+    mine = [v for v in versions if (v.tags or {}).get("run_date") == day]
+    if not mine:
+        return None
+    mv = max(mine, key=lambda v: int(v.version))
+    run = client.get_run(mv.run_id) if mv.run_id else None
+    metrics = dict(run.data.metrics) if run else {}
+    run_tags = dict(run.data.tags) if run else {}
+    aliases: dict[str, str | None] = {}
+    for alias in ALIASES:
+        try:
+            aliases[alias] = str(client.get_model_version_by_alias(model_name, alias).version)
+        except MlflowException:
+            aliases[alias] = None
+    tags = mv.tags or {}
+    return {
+        "model_name": model_name,
+        "version": str(mv.version),
+        "run_id": mv.run_id,
+        "classifier": tags.get("classifier"),
+        "threshold": tags.get("threshold"),
+        "holdout": tags.get("holdout"),
+        # no gate tag: the gate of this version never finished (a retry of train finishes it)
+        "decision": tags.get("gate_decision"),
+        "reason": tags.get("gate_reason"),
+        "champion_before": run_tags.get("champion_version_before"),
+        "metrics": {k: metrics[k] for k in TRAINING_METRICS if k in metrics},
+        "aliases": aliases,
+    }

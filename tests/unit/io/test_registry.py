@@ -8,7 +8,8 @@ import time
 import pytest
 
 from eventlake.errors import ConfigurationError
-from eventlake.ml.registry import connect, decide_promotion, fingerprint, parse_models_uri
+from eventlake.io.registry import connect, parse_models_uri
+from eventlake.ml.promotion import decide_promotion, fingerprint
 
 
 def test_decide_promotion_first_version_becomes_champion():
