@@ -5,7 +5,7 @@
   numOutputRows less numCopiedRows, numOutputBytes), fileCount (raw files read) and, per
   nullable contract column, nullCount; `amount` also gets min, max and quantiles
   0.5/0.95/0.99 over purchases. `quarantine` gets rowCount and bytes. distinctCount is left
-  out: the run's distinct users and sessions are HyperLogLog estimates (quality/metrics.py),
+  out: the run's distinct users and sessions are HyperLogLog sketch estimates (quality/metrics.py),
   not counts.
 - `dataQualityAssertions` (DataQualityAssertionsDatasetFacet): in the spec an *input* dataset
   facet, so it is on the raw input, in `inputFacets`: one assertion per row rule (success = no
@@ -134,7 +134,9 @@ def with_quality_facets(inputs: list, outputs: list, result: Any, quality: Any, 
         result.events_bytes_written,
         result.quarantine_bytes_written,
     )
-    severities = {r.code: r.severity for r in effective_rules(settings.etl.severity_overrides)}
+    severities = {
+        r.code: r.severity.value for r in effective_rules(settings.etl.severity_overrides)
+    }
     asserted = assertions_facet(result.reason_counts, severities, result.dq_checks)
     ins = [dataclasses.replace(inputs[0], input_facets=asserted), *inputs[1:]]
     outs = [

@@ -1,9 +1,16 @@
 """Data-quality metrics of one ETL run, computed in the same aggregation as its counts.
 
 The ETL counts rows per source file in one aggregation over the flagged rows (jobs/etl.py).
-`grouped` runs that aggregation as GROUPING SETS instead: per source file (the counts the
+`grouped` runs that aggregation over grouping sets instead: per source file (the counts the
 accounting checks), per event_type, per country, per device and over all rows, with the
 metric aggregates beside the counts. One Spark job, no second scan of the data.
+
+The sets are spelled out rather than written as GROUPING SETS: each row is repeated once per
+set with only a set number and that set's key beside it (`inline`), so the aggregates can
+tell the sets apart and the ones only `all` reports (the distinct-count and quantile sketches,
+the late and amount sums) are fed on the `all` copy alone. Measured on 100k synthetic rows
+(2 cores): GROUPING SETS with every sketch in every set 7.8 s, these sets with the sketches
+on `all` only 3.6 s, the plain per-file groupBy of the counts alone 1.7 s.
 
 `metric_rows` turns the collected groups into rows of `dq_metrics`: (metric, segment, value).
 Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that reach events):
@@ -17,8 +24,9 @@ Definitions (a "clean" row is neither quarantined nor a duplicate: the rows that
   contract (all quarantined) are summed into `event_type=other`.
 - completeness, `all` and per event_type: null_rate.<column> = clean rows with the column null
   / clean rows, for each nullable column of the events contract (the others cannot be null).
-- distribution, `all`: distinct_users and distinct_sessions among clean rows (HyperLogLog++
-  estimates, relative standard deviation DISTINCT_RSD; exact below a few hundred ids), and over
+- distribution, `all`: distinct_users and distinct_sessions among clean rows (HyperLogLog
+  estimates: Apache DataSketches' HLL as Spark's `hll_sketch_agg` gives it, lgConfigK
+  HLL_LG_K, a relative standard error of about 0.8%), and over
   clean purchases amount_sum, amount_mean, amount_min, amount_max, amount_p50, amount_p95,
   amount_p99 (percentile_approx, accuracy PERCENTILE_ACCURACY: exact for fewer rows than that), and
   conversion = purchases / distinct_sessions.
@@ -33,9 +41,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventlake.contracts.schemas import EVENT_TYPES, EVENTS_SCHEMA
+from eventlake.contracts.schemas import EVENT_TYPES, EVENTS_SCHEMA, PURCHASE
 
-# The dimensions of the grouping sets, and the segment prefix each gets in dq_metrics.
+# The dimensions of the grouping sets, and the segment prefix each gets in dq_metrics. Set i
+# groups by DIMENSIONS[i]; set len(DIMENSIONS) is all rows.
 DIMENSIONS: tuple[str, ...] = ("_source_file", "event_type", "country", "device")
 SEGMENT_PREFIX: dict[str, str] = {
     "_source_file": "file",
@@ -43,7 +52,10 @@ SEGMENT_PREFIX: dict[str, str] = {
     "country": "country",
     "device": "device",
 }
-DISTINCT_RSD = 0.01
+# 2^14 HLL buckets: relative standard error 1.04 / sqrt(2^14) ~ 0.8%. (approx_count_distinct
+# at rsd 0.01 is as precise, but its HyperLogLog++ buffer is ~1,600 long columns in every
+# group, and cost 2.5 s per column on 100k rows against 0.4 s for this sketch.)
+HLL_LG_K = 14
 PERCENTILE_ACCURACY = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 # Columns of the contract that may be null in events (provenance columns never are).
@@ -57,11 +69,13 @@ ADDITIVE = ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "pu
 NULL_SEGMENT = "(null)"
 
 _GID = "_dq_gid"
+_SET = "_dq_set"
+_KEY = "_dq_key"
 
 
 def _gid(dims: tuple[str, ...]) -> int:
-    """Spark's grouping_id of the grouping set `dims`: one bit per dimension, the first the
-    most significant, set when the dimension is NOT grouped."""
+    """The id of the grouping set `dims`, as Spark's grouping_id gives it: one bit per
+    dimension, the first the most significant, set when the dimension is NOT grouped."""
     bits = 0
     for d in DIMENSIONS:
         bits = (bits << 1) | (0 if d in dims else 1)
@@ -72,33 +86,39 @@ FILE_GID = _gid(("_source_file",))
 ALL_GID = _gid(())
 
 
-def _metric_aggregates() -> list[Any]:
+def _metric_aggregates(all_rows: Any) -> list[Any]:
+    """The metric aggregates; `all_rows` is true on the copy of a row in the `all` set, the
+    only set whose distribution and timeliness metrics are reported."""
     from pyspark.sql import functions as F
 
     clean = ~F.col("is_quarantined") & ~F.col("is_duplicate")
-    purchase = clean & (F.col("event_type") == F.lit("purchase"))
+    purchase = clean & (F.col("event_type") == F.lit(PURCHASE))
+    overall, overall_purchase = all_rows & clean, all_rows & purchase
     lag = F.datediff(F.col("processing_date"), F.col("event_date"))
+
+    def hll(column: str) -> Any:
+        sketch = F.hll_sketch_agg(F.when(overall, F.col(column)), HLL_LG_K)
+        return F.hll_sketch_estimate(sketch)
+
     aggs = [
         F.sum(purchase.cast("long")).alias("m__purchases"),
-        F.sum((clean & (F.col("event_date") < F.col("processing_date"))).cast("long")).alias(
+        F.sum((overall & (F.col("event_date") < F.col("processing_date"))).cast("long")).alias(
             "m__late"
         ),
-        F.approx_count_distinct(F.when(clean, F.col("user_id")), DISTINCT_RSD).alias("m__users"),
-        F.approx_count_distinct(F.when(clean, F.col("session_id")), DISTINCT_RSD).alias(
-            "m__sessions"
-        ),
-        F.sum(F.when(purchase, F.col("amount"))).alias("m__amount_sum"),
-        F.min(F.when(purchase, F.col("amount"))).alias("m__amount_min"),
-        F.max(F.when(purchase, F.col("amount"))).alias("m__amount_max"),
+        hll("user_id").alias("m__users"),
+        hll("session_id").alias("m__sessions"),
+        F.sum(F.when(overall_purchase, F.col("amount"))).alias("m__amount_sum"),
+        F.min(F.when(overall_purchase, F.col("amount"))).alias("m__amount_min"),
+        F.max(F.when(overall_purchase, F.col("amount"))).alias("m__amount_max"),
         F.percentile_approx(
-            F.when(purchase, F.col("amount").cast("double")),
+            F.when(overall_purchase, F.col("amount").cast("double")),
             list(QUANTILES),
             PERCENTILE_ACCURACY,
         ).alias("m__amount_q"),
-        F.percentile_approx(F.when(clean, lag), list(QUANTILES), PERCENTILE_ACCURACY).alias(
+        F.percentile_approx(F.when(overall, lag), list(QUANTILES), PERCENTILE_ACCURACY).alias(
             "m__lag_q"
         ),
-        F.max(F.when(clean, lag)).alias("m__lag_max"),
+        F.max(F.when(overall, lag)).alias("m__lag_max"),
     ]
     for column in NULLABLE_COLUMNS:
         aggs.append(
@@ -112,13 +132,26 @@ def grouped(flagged_df, count_aggs: list[Any]) -> tuple[list[dict[str, Any]], li
     groupBy("_source_file") gives them, and every group with its metric aggregates)."""
     from pyspark.sql import functions as F
 
-    sets = [[d] for d in DIMENSIONS] + [[]]
+    everything = len(DIMENSIONS)
+    copies = [
+        F.struct(F.lit(i).alias(_SET), F.col(d).cast("string").alias(_KEY))
+        for i, d in enumerate(DIMENSIONS)
+    ]
+    copies.append(F.struct(F.lit(everything).alias(_SET), F.lit(None).cast("string").alias(_KEY)))
     rows = (
-        flagged_df.groupingSets(sets, *DIMENSIONS)
-        .agg(*count_aggs, *_metric_aggregates(), F.grouping_id(*DIMENSIONS).alias(_GID))
+        flagged_df.select("*", F.inline(F.array(*copies)))
+        .groupBy(_SET, _KEY)
+        .agg(*count_aggs, *_metric_aggregates(F.col(_SET) == F.lit(everything)))
         .collect()
     )
-    groups = [r.asDict() for r in rows]
+    groups = []
+    for row in rows:
+        g = row.asDict()
+        number, key = g.pop(_SET), g.pop(_KEY)
+        dims = () if number == everything else (DIMENSIONS[number],)
+        g[_GID] = _gid(dims)
+        g.update({d: key if d in dims else None for d in DIMENSIONS})
+        groups.append(g)
     other = {_GID, *DIMENSIONS[1:]}
     per_file = [
         {k: v for k, v in g.items() if k not in other and not k.startswith("m__")}
