@@ -15,6 +15,7 @@ import argparse
 import json
 import logging
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -91,6 +92,18 @@ def etl_day(raw: Path, home: Path, day: date, log_file: Path) -> dict[str, Any]:
     }
 
 
+def ratios(seconds: list[float]) -> tuple[float | None, float | None]:
+    """(day N / day 2, and with 6 days or more the median of the last three days / the median
+    of days 2-4). One day against one day carries this VM's run-to-run noise (up to 30%)."""
+    day2, last = seconds[1], seconds[-1]
+    ratio = round(last / day2, 3) if day2 else None
+    steady = None
+    if len(seconds) >= 6:
+        early = statistics.median(seconds[1:4])
+        steady = round(statistics.median(seconds[-3:]) / early, 3) if early else None
+    return ratio, steady
+
+
 def run_history(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Build the history and time every day's ETL; the results document."""
     from eventlake.bench.runner import git_info
@@ -118,8 +131,7 @@ def run_history(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         days.append(result)
     if not args.keep_outputs:
         shutil.rmtree(home, ignore_errors=True)
-    day2, last = days[1]["seconds"], days[-1]["seconds"]
-    ratio = round(last / day2, 3) if day2 else None
+    ratio, steady = ratios([d["seconds"] for d in days])
     return {
         "schema_version": 1,
         "kind": "history",
@@ -131,6 +143,7 @@ def run_history(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         | {"duplicate_next_day": (generated.get("defects") or {}).get("duplicate_next_day")},
         "days": days,
         "ratio_last_to_day2": ratio,
+        "ratio_median_last3_to_days2_4": steady,
         "goal": GOAL,
         "goal_met": None if ratio is None else ratio <= GOAL,
         "load_average": {"start": load_start, "end": load_average()},
@@ -162,6 +175,10 @@ def table(results: dict[str, Any]) -> str:
         f"day {len(days)} / day 2 = {ratio if ratio is not None else 'n/a'} "
         f"(goal <= {goal}: {verdict})"
     )
+    steady = results.get("ratio_median_last3_to_days2_4")
+    if steady is not None:
+        n = len(days)
+        lines.append(f"median of days {n - 2}-{n} / median of days 2-4 = {steady}")
     start, end = results["load_average"]["start"], results["load_average"]["end"]
     lines.append(f"load average: start {start}, end {end}")
     return "\n".join(lines)
