@@ -228,6 +228,12 @@ class Settings:
         return cls(**fields)
 
 
+def base_default(section: str, key: str) -> Any:
+    """A default as `conf/base.yaml` writes it, for code that needs the value without a
+    Settings (the generator's world prices its products around the high-value threshold)."""
+    return _read_yaml(BASE_CONF)[section][key]
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text()) or {}

@@ -40,6 +40,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "logout",
     "signup",
 )
+# The event type that carries money: its amount is required, it makes a row high-value, and
+# the features and the dq metrics count it.
+PURCHASE = "purchase"
 
 EVENT_CATEGORY: dict[str, str] = {
     "page_view": "engagement",

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from random import Random
 
+from eventlake.settings import base_default
+
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -77,7 +79,9 @@ CATEGORIES: tuple[tuple[str, float, float, float, tuple[str, ...]], ...] = (
     ("garden", 38, 0.8, 0.8, ("lawn+mower", "grill", "planter", "hose")),
 )
 PRODUCTS_PER_CATEGORY = 60
-HIGH_VALUE = 100.0
+# The contract's default high-value threshold (etl.high_value_threshold): the world prices
+# its expensive products at or above it, so the label has buyers.
+HIGH_VALUE = float(base_default("etl", "high_value_threshold"))
 
 # Local-time activity by hour (0..23): quiet nights, a lunch bump, an evening peak.
 DIURNAL = (

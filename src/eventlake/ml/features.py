@@ -25,13 +25,13 @@ from datetime import date
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from eventlake.contracts.schemas import EVENT_CATEGORY, EVENT_TYPES
+from eventlake.contracts.schemas import EVENT_CATEGORY, EVENT_TYPES, PURCHASE
 
 ID_COLUMNS: tuple[str, ...] = ("user_id", "as_of_date")
 LABEL_COLUMN = "label"
 
 CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(EVENT_CATEGORY.values()))
-LAST_DAY_TYPES: tuple[str, ...] = ("search", "add_to_cart", "checkout", "purchase")
+LAST_DAY_TYPES: tuple[str, ...] = ("search", "add_to_cart", "checkout", PURCHASE)
 
 # Numeric features, all double. The nullable ones are listed in NULLABLE_FEATURES.
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -138,7 +138,7 @@ def aggregate_user_days(
         F.size(F.collect_set(in_window(F.col("session_id")))).alias("n_sessions"),
         F.size(F.collect_set(in_window(F.col("product_id")))).alias("n_products"),
         count_if(win & F.col("is_high_value")).alias("n_high_value"),
-        F.coalesce(F.sum(F.when(win & (etype == "purchase"), amount)), F.lit(0.0)).alias("spend"),
+        F.coalesce(F.sum(F.when(win & (etype == PURCHASE), amount)), F.lit(0.0)).alias("spend"),
         F.max(in_window(amount)).alias("max_amount"),
         F.max(in_window(F.col("event_date"))).alias("last_event_date"),
         F.max(F.when(win & F.col("is_high_value"), F.col("event_date"))).alias("last_hv_date"),

@@ -6,7 +6,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.pii import DROPPED, HASHED
-from eventlake.contracts.schemas import EVENT_CATEGORY
+from eventlake.contracts.schemas import EVENT_CATEGORY, PURCHASE
 from eventlake.transforms.cleanse import _map_literal
 from eventlake.transforms.keyed_hash import HmacKey
 from eventlake.transforms.parse import parse_amount, parse_event_time
@@ -41,7 +41,7 @@ def with_is_high_value(df: DataFrame, threshold: float) -> DataFrame:
     return df.withColumn(
         "is_high_value",
         F.coalesce(
-            (F.col("event_type") == "purchase") & (F.col("amount") >= F.lit(threshold)),
+            (F.col("event_type") == PURCHASE) & (F.col("amount") >= F.lit(threshold)),
             F.lit(False),
         ),
     )
