@@ -24,7 +24,7 @@ import dataclasses
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +116,12 @@ class EtlSettings:
     ip_hash_secret: str | None
     # Data-quality metrics, their anomaly checks and the run report (eventlake.quality);
     # off only to measure what they cost (the bench).
-    dq_metrics: bool = True
+    dq_metrics: bool
     # For measurement only (the bench's --count-cost): the independent record count
     # (io/recordcount.py) and its per-file checks; the JSON lines' unknown-field work
     # (`_rescued`). Off, the run says so in its etl_runs message and log.
-    record_count: bool = True
-    rescue_fields: bool = True
+    record_count: bool
+    rescue_fields: bool
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,12 @@ class MlSettings:
     promotion_gate: bool
     tracking_uri: str | None
     # model-monitoring threshold name -> warn | fail (contracts/monitoring.py)
-    monitor_severity_overrides: dict[str, str] = field(default_factory=dict)
+    monitor_severity_overrides: dict[str, str]
+    # automatic rollback of champion by `eventlake monitor` (ml/rollback.py)
+    auto_rollback: bool
+    auto_rollback_roc_auc_floor: float | None
+    auto_rollback_days: int
+    auto_rollback_below_previous: bool
 
 
 @dataclass(frozen=True)
@@ -393,6 +398,11 @@ def _validate(settings: Settings, where: str) -> None:
         raise ConfigurationError(
             f"{where}: lineage.transport is http but no URL is set: set OPENLINEAGE_URL or "
             f"lineage.url, or use the bucket transport"
+        )
+    if int(settings.ml.auto_rollback_days) < 1:
+        raise ConfigurationError(
+            f"{where}: ml.auto_rollback_days is {settings.ml.auto_rollback_days!r}; expected "
+            "a whole number of days >= 1"
         )
     if settings.airflow.local_runner not in LOCAL_RUNNERS:
         raise ConfigurationError(

@@ -319,7 +319,7 @@ MONITORING_SCHEMA = T.StructType(
         T.StructField("date", T.DateType(), False),  # the monitoring date D
         T.StructField("model_name", T.StringType(), False),
         T.StructField("model_version", T.StringType(), True),
-        T.StructField("role", T.StringType(), False),  # champion | challenger (shadow)
+        T.StructField("role", T.StringType(), False),  # champion | challenger | previous_champion
         T.StructField("kind", T.StringType(), False),  # realized | feature_drift | prediction_drift
         T.StructField("metric", T.StringType(), False),
         T.StructField("segment", T.StringType(), False),

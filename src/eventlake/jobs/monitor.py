@@ -18,6 +18,10 @@ Writes the rows of D in `<lake>/model_monitoring` (a rerun of D replaces them), 
 A metric that cannot be computed is a row with status `no_labels` or `insufficient` and the
 reason in `detail`. A breach of a `fail` threshold raises MonitorFailed once the rows are
 written, naming the metric, value and threshold; a `warn` breach is logged.
+
+With `ml.auto_rollback` on, the previous champion is scored in shadow too (role
+`previous_champion`), and once D's rows are written ml/rollback.decide may move champion back
+to it; the move is a row of the alias history, and MonitorFailed names it (the alert).
 """
 
 from __future__ import annotations
@@ -89,17 +93,33 @@ def run_monitor(settings: Settings, day: date) -> dict[str, Any]:
             b["threshold"],
             b["severity"],
         )
+    rolled = result["auto_rollback"]
+    if rolled is not None:
+        log.error("monitor %s: %s", day, rolled["reason"])
+    if failed or rolled is not None:
+        raise MonitorFailed(failure_message(day, failed, rolled, uris["model_monitoring"]))
+    return result
+
+
+def failure_message(
+    day: date, failed: list[dict[str, Any]], rolled: dict[str, Any] | None, table: str
+) -> str:
+    """MonitorFailed's text: the fail-threshold breaches, and the automatic rollback made for
+    `day` (the task's failure is its alert)."""
+    parts = []
+    if rolled is not None:
+        parts.append(
+            f"{rolled['reason']} (alias history {rolled['table']}; undo with `eventlake "
+            f"promote --version {rolled['from_version']} --reason ...`)"
+        )
     if failed:
         shown = "; ".join(
             f"{b['metric']} of version {b['model_version']} = {b['value']:.4f} "
             f"(threshold {b['threshold']})"
             for b in failed
         )
-        raise MonitorFailed(
-            f"model monitoring of {day} crossed fail thresholds: {shown}. The rows are in "
-            f"{uris['model_monitoring']}; thresholds in contracts/monitoring.py"
-        )
-    return result
+        parts.append(f"crossed fail thresholds: {shown}; thresholds in contracts/monitoring.py")
+    return f"model monitoring of {day}: {'. '.join(parts)}. The rows are in {table}"
 
 
 class _Rows:
@@ -179,7 +199,7 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     from eventlake.io import lake, registry
     from eventlake.io.monitoring import write_monitoring
     from eventlake.io.paths import table_uri
-    from eventlake.ml import data, drift
+    from eventlake.ml import data, drift, rollback
     from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
 
     ml = settings.ml
@@ -196,6 +216,8 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     days = data.inventory(events_df, day)
     champion = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
     challenger = registry.version_by_alias(client, ml.model_name, registry.CHALLENGER)
+    policy = _policy(settings)
+    previous = _previous_champion(spark, settings, champion) if policy.enabled else None
     window = _window(client, champion, ml.window_days)
     predictions_df = (
         spark.read.format("delta").load(_spark_path(predictions_uri))
@@ -250,19 +272,22 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
                     .join(labelled_df.select("user_id", F.col("label").alias("y")), "user_id")
                 )
                 _realized(out, client, ml.model_name, version, "champion", scored_df, MIN_ROWS)
+            shadows = []
             if challenger is not None and str(challenger.version) not in made_versions:
-                model = registry.load_model(f"models:/{ml.model_name}/{challenger.version}")
-                users = made.select("user_id").distinct()
+                shadows.append((str(challenger.version), "challenger"))
+            if (
+                policy.below_previous
+                and previous is not None
+                and previous not in made_versions
+                and all(previous != v for v, _ in shadows)
+            ):
+                shadows.append((previous, rollback.PREVIOUS_ROLE))
+            users = made.select("user_id").distinct()
+            for version, role in shadows:
+                # in shadow: the version scores the rows the champion's predictions covered
+                model = registry.load_model(f"models:/{ml.model_name}/{version}")
                 scored_df = _score(model, labelled_df.join(users, "user_id"))
-                _realized(
-                    out,
-                    client,
-                    ml.model_name,
-                    str(challenger.version),
-                    "challenger",
-                    scored_df,
-                    MIN_ROWS,
-                )
+                _realized(out, client, ml.model_name, version, role, scored_df, MIN_ROWS)
         finally:
             labelled_df.unpersist()
 
@@ -344,6 +369,11 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
 
     monitoring_uri = table_uri(settings, "model_monitoring")
     versions["model_monitoring"] = write_monitoring(spark, out.rows, monitoring_uri, day)
+    rolled_back = (
+        _auto_rollback(spark, settings, client, day, champion_version, previous, policy)
+        if policy.enabled
+        else None
+    )
     breaches = [
         {k: r[k] for k in ("kind", "metric", "model_version", "value", "threshold", "severity")}
         for r in out.rows
@@ -360,8 +390,98 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
         "rows": len(out.rows),
         "statuses": statuses,
         "breaches": breaches,
+        "auto_rollback": rolled_back,
         "table": monitoring_uri,
         "_versions": versions,
+    }
+
+
+def _policy(settings: Settings) -> Any:
+    from eventlake.ml.rollback import RollbackPolicy
+
+    ml = settings.ml
+    return RollbackPolicy(
+        bool(ml.auto_rollback),
+        None if ml.auto_rollback_roc_auc_floor is None else float(ml.auto_rollback_roc_auc_floor),
+        int(ml.auto_rollback_days),
+        bool(ml.auto_rollback_below_previous),
+    )
+
+
+def _previous_champion(spark: Any, settings: Settings, champion: Any) -> str | None:
+    """The version champion held before its last recorded move (what a rollback goes to)."""
+    from eventlake.io import registry
+    from eventlake.io.paths import table_uri
+    from eventlake.ml import aliases
+
+    if champion is None:
+        return None
+    uri = table_uri(settings, "model_aliases")
+    rows = aliases.history(spark, uri, settings.ml.model_name, registry.CHAMPION)
+    return aliases.previous_version(rows, registry.CHAMPION, str(champion.version))
+
+
+def _auto_rollback(
+    spark: Any,
+    settings: Settings,
+    client: Any,
+    day: date,
+    champion: str | None,
+    previous: str | None,
+    policy: Any,
+) -> dict[str, Any] | None:
+    """Move champion back when ml/rollback.decide says so, from the realized ROC-AUC rows of
+    the last `policy.days` dates. Returns the automatic rollback recorded for `day` (made now
+    or by an earlier attempt of this date: a retry reports it again), None when there is none."""
+    from pyspark.sql import functions as F
+
+    from eventlake.io import lake, registry
+    from eventlake.io.paths import table_uri
+    from eventlake.jobs.train import git_sha
+    from eventlake.ml import aliases, rollback
+
+    ml = settings.ml
+    monitoring_uri = table_uri(settings, "model_monitoring")
+    aliases_uri = table_uri(settings, "model_aliases")
+    first = day - timedelta(days=policy.days - 1)
+    rows = [
+        r.asDict()
+        for r in lake.read_table(spark, monitoring_uri)
+        .where(
+            F.col("date").between(F.lit(first), F.lit(day))
+            & (F.col("kind") == REALIZED)
+            & (F.col("metric") == rollback.METRIC)
+        )
+        .select("date", "model_version", "role", "metric", "status", "value")
+        .collect()
+    ]
+    decision = rollback.decide(rows, day, champion, previous, policy)
+    if decision is not None:
+        aliases.move_alias(
+            spark,
+            client,
+            aliases_uri,
+            ml.model_name,
+            registry.CHAMPION,
+            decision.to_version,
+            decision.reason,
+            rollback.ACTOR,
+            git_sha(settings),
+        )
+    prefix = rollback.reason_prefix(day)
+    made = [
+        r
+        for r in aliases.history(spark, aliases_uri, ml.model_name, registry.CHAMPION)
+        if r["actor"] == rollback.ACTOR and str(r["reason"]).startswith(prefix)
+    ]
+    if not made:
+        return None
+    last = made[-1]
+    return {
+        "from_version": last["from_version"],
+        "to_version": last["to_version"],
+        "reason": last["reason"],
+        "table": aliases_uri,
     }
 
 
