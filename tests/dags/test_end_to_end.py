@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from dag_test_paths import DAG_ID, SAMPLE
+from openlineage_schema import validate
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -167,6 +168,12 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
             assert view.parent.rsplit("/", 1)[1] in views, view
     day_chain = chain(events, DAYS[7])
     assert day_chain.links() == dict.fromkeys(day_chain.links(), True)
+    # Every event, the provider's and the jobs', is valid against the spec's schemas: the
+    # core RunEvent and each facet's own schema (tests/openlineage_schema.py).
+    checked = set()
+    for event in events:
+        checked.update(validate(event))
+    assert {"parent", "schema", "version", "modelVersion", "mlflowRun", "airflow"} <= checked
     assert day_chain.scored_model_trainer.run_id == day_chain.train.run_id  # version 1 scored
     lake = lake_home["lake"]
     runs = DeltaTable(str(lake / "etl_runs")).to_pandas()

@@ -260,7 +260,7 @@ def model_version_facet(version: str, aliases: list[str], pipeline_model_uri: st
 
         @staticmethod
         def _get_schema() -> str:
-            return f"{FACET_SCHEMAS}/ModelVersionDatasetFacet.json"
+            return f"{FACET_SCHEMAS}/ModelVersionDatasetFacet.json#/$defs/ModelVersionDatasetFacet"
 
     return ModelVersionDatasetFacet(
         version=version, aliases=sorted(aliases), pipelineModelUri=pipeline_model_uri
@@ -279,7 +279,7 @@ def mlflow_run_facet(run_id: str | None, experiment_id: str | None) -> Any:
 
         @staticmethod
         def _get_schema() -> str:
-            return f"{FACET_SCHEMAS}/MlflowRunRunFacet.json"
+            return f"{FACET_SCHEMAS}/MlflowRunRunFacet.json#/$defs/MlflowRunRunFacet"
 
     return MlflowRunRunFacet(runId=run_id, experimentId=experiment_id)
 
