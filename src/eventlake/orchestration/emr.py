@@ -96,9 +96,38 @@ def emr_spark_confs(
     confs["spark.emr-serverless.driverEnv.EVENTLAKE_GIT_SHA"] = release_id(release)
     # OpenLineage: the jobs emit their own events (settings.lineage); name them per run.
     confs["spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE"] = settings.lineage.namespace
+    if settings.lineage.transport == "http":
+        # The task's HTTP endpoint (OPENLINEAGE_URL or lineage.url on MWAA) goes to the job,
+        # whose conf (aws.yaml) would otherwise write to the bucket.
+        confs["spark.emr-serverless.driverEnv.OPENLINEAGE_URL"] = job_lineage_url(
+            settings.lineage.url
+        )
     if run_name:
         confs["spark.app.name"] = run_name
     return confs
+
+
+def job_lineage_url(url: str | None) -> str:
+    """The lineage endpoint for an EMR job's environment. A job's submit parameters are shown
+    in the EMR console and CloudTrail, so a URL holding credentials (user:password@, or a query
+    string such as ?api_key=) is refused, without echoing it."""
+    from urllib.parse import urlsplit
+
+    from eventlake.errors import ConfigurationError
+
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            "lineage.transport is http but lineage.url (OPENLINEAGE_URL) is not an http(s) "
+            "URL: set it to the lineage server's address, or use the bucket transport"
+        )
+    if parts.username or parts.password or parts.query:
+        raise ConfigurationError(
+            "lineage.url (OPENLINEAGE_URL) holds credentials or a query string, which an EMR "
+            "job's submit parameters would show in the console and CloudTrail: give the bare "
+            f"endpoint ({parts.scheme}://{parts.hostname}/...), or use the bucket transport"
+        )
+    return url or ""
 
 
 def spark_submit_parameters(confs: dict[str, str]) -> str:
