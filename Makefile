@@ -111,7 +111,7 @@ ui: setup ## start the Airflow and MLflow UIs and the run reports' index on 127.
 	$(BIN)/eventlake ui
 
 release: setup ## build the release (wheel, entry point, deps archive, DAG, manifest) into dist/release
-	$(BIN)/python -m eventlake.release --release-id $$(git rev-parse HEAD) --dist dist/release
+	$(BIN)/python -m eventlake.tools.release --release-id $$(git rev-parse HEAD) --dist dist/release
 
 clean: ## remove the local state dir (lake, registry, Airflow home)
 	rm -rf $(STATE)

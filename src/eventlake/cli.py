@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from eventlake.settings import Settings
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("eventlake.generate", "write synthetic gzip raw logs into a bucket"),
+    "generate": ("eventlake.tools.generate", "write synthetic gzip raw logs into a bucket"),
     "etl": ("eventlake.jobs.etl", "raw logs for one date -> Delta events, quarantine, etl_runs"),
     "report": ("eventlake.jobs.report", "write the HTML run reports of a date, and the index"),
     "validate-output": ("eventlake.jobs.validate_output", "check the events schema vs contract"),
@@ -40,14 +40,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("eventlake.jobs.rollback", "point an alias back at its previous version"),
     "models": ("eventlake.jobs.models", "which version each alias held at a date"),
     "maintain": ("eventlake.jobs.maintain", "OPTIMIZE recent partitions, VACUUM old files"),
-    "backfill": ("eventlake.jobs.backfill", "run the daily work for each date in a range"),
+    "backfill": ("eventlake.tools.backfill", "run the daily work for each date in a range"),
     "reconcile": ("eventlake.jobs.reconcile", "dates whose raw files changed since their run"),
     "lineage": ("eventlake.jobs.lineage", "the runs of a date, raw files to predictions"),
-    "run": ("eventlake.jobs.run_local", "the whole job locally through the Airflow DAG"),
-    "deploy": ("eventlake.jobs.deploy", "publish a release and the DAG to AWS"),
-    "bench": ("eventlake.bench", "benchmark ETL and training against references"),
-    "jars": ("eventlake.jobs.jars", "resolve Spark's extra jars into the Ivy cache"),
-    "ui": ("eventlake.jobs.ui", "start the Airflow and MLflow UIs on 127.0.0.1"),
+    "run": ("eventlake.tools.run_local", "the whole job locally through the Airflow DAG"),
+    "deploy": ("eventlake.tools.deploy", "publish a release and the DAG to AWS"),
+    "bench": ("eventlake.tools.bench", "benchmark ETL and training against references"),
+    "jars": ("eventlake.tools.jars", "resolve Spark's extra jars into the Ivy cache"),
+    "ui": ("eventlake.tools.ui", "start the Airflow and MLflow UIs on 127.0.0.1"),
 }
 
 

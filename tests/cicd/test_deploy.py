@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from eventlake import release
 from eventlake.cli import main as cli
+from eventlake.tools import release
 
 pytestmark = pytest.mark.s3
 
@@ -243,7 +243,7 @@ def test_deploy_without_a_build_says_how_to_build(aws, capsys):
 
     err = capsys.readouterr().err
     assert "manifest.json is missing" in err
-    assert f"python -m eventlake.release --release-id <git sha> --dist {aws['tmp']}" in err
+    assert f"python -m eventlake.tools.release --release-id <git sha> --dist {aws['tmp']}" in err
 
 
 def test_deploy_refuses_a_build_that_changed_after_its_manifest(aws, capsys):
@@ -321,7 +321,7 @@ class StubbedMwaa:
 
 
 def mwaa_targets() -> Any:
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
 
     return deploy_module.Targets(
         env="prod",
@@ -338,7 +338,7 @@ def version_of(aws: dict[str, Any], key: str) -> str:
 
 
 def test_deploy_points_mwaa_at_the_uploaded_requirements_and_plugins_versions(aws):
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
 
     session = StubbedMwaa()
     session.expect_update()
@@ -361,7 +361,7 @@ def test_deploy_points_mwaa_at_the_uploaded_requirements_and_plugins_versions(aw
 
 
 def test_deploy_with_new_requirements_keeps_the_unchanged_plugins_version(aws):
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
 
     session = StubbedMwaa()
     session.expect_update()
@@ -394,7 +394,7 @@ def test_deploy_with_new_requirements_keeps_the_unchanged_plugins_version(aws):
 
 
 def test_deploy_with_unchanged_requirements_and_plugins_does_not_update_mwaa(aws):
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
 
     session = StubbedMwaa()
     session.expect_update()  # the first deploy only
@@ -411,7 +411,7 @@ def test_deploy_with_unchanged_requirements_and_plugins_does_not_update_mwaa(aws
 
 
 def test_rollback_to_a_release_without_plugins_points_mwaa_at_its_requirements_only(aws):
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
 
     # A release published before releases carried mwaa/plugins.zip, uploaded as deploy did.
     old = {k: v for k, v in FILES_V1.items() if k != "mwaa/plugins.zip"}

@@ -1,4 +1,4 @@
-"""`python -m eventlake.release`: the layout the DAG expects, the manifest, the MWAA file."""
+"""`python -m eventlake.tools.release`: the layout the DAG expects, the manifest, the MWAA file."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from eventlake import release
 from eventlake.orchestration import emr
 from eventlake.settings import PROJECT_ROOT, load_settings
+from eventlake.tools import release
 
 SHA = "abcdefabcdefabcdefabcdefabcdefabcdefabcd"
 
@@ -80,7 +80,8 @@ def test_release_files_and_manifest(built):
 def test_mwaa_requirements_install_offline_from_the_plugins_folder():
     assert release.mwaa_requirements("3.0.6", "3.12") == (
         "# MWAA (Airflow 3.0.6, Python 3.12) requirements of the\n"
-        "# eventlake DAG's tasks. Written by `python -m eventlake.release`; do not edit here.\n"
+        "# eventlake DAG's tasks.\n"
+        "# Written by `python -m eventlake.tools.release`; do not edit here.\n"
         "# Installed offline from the wheels of plugins.zip, which MWAA unpacks at\n"
         "# /usr/local/airflow/plugins.\n"
         "--no-index\n"
@@ -190,7 +191,7 @@ def test_a_pin_that_the_constraints_contradict_fails_the_build(tmp_path):
     assert str(exc.value).startswith(
         f"pyarrow==21.0.0 (constraints: 18.1.0): pinned against MWAA's constraints {constraints}"
     )
-    assert "eventlake.release.MWAA_PACKAGES" in str(exc.value)
+    assert "eventlake.tools.release.MWAA_PACKAGES" in str(exc.value)
 
 
 def test_a_constraints_line_without_an_exact_pin_is_refused(tmp_path):

@@ -1,6 +1,6 @@
 """A rehearsal of the release, as EMR Serverless runs it.
 
-The release's own dependency archive (`eventlake.release.build_deps_archive`: a relocatable
+The release's own dependency archive (`eventlake.tools.release.build_deps_archive`: a relocatable
 CPython 3.11 with `requirements/emr.lock` and the eventlake wheel installed) is unpacked as
 ./environment in a fresh directory that holds no project checkout, and the release's
 `entrypoint.py` runs in it under `spark-submit` with PYSPARK_PYTHON and PYSPARK_DRIVER_PYTHON
@@ -71,8 +71,8 @@ import pytest
 from iam_coverage import Call, check, emr_job_bindings, record_calls
 from tooling import missing_tool
 
-from eventlake import release
 from eventlake.settings import PROJECT_ROOT, load_settings
+from eventlake.tools import release
 
 pytestmark = [pytest.mark.spark, pytest.mark.s3, pytest.mark.slow]
 
@@ -280,7 +280,7 @@ def storage_options(endpoint: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def release_dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, float]]:
-    """The release's wheel, entry point and deps archive, built by eventlake.release."""
+    """The release's wheel, entry point and deps archive, built by eventlake.tools.release."""
     tmp = tmp_path_factory.mktemp("rehearsal-build")
     times: dict[str, float] = {}
     dist = tmp / "dist"
@@ -292,7 +292,7 @@ def release_dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
     shutil.copy2(tmp / "unpacked" / "eventlake" / "entrypoint.py", dist / release.ENTRYPOINT)
     given = os.environ.get(ARCHIVE_VARIABLE)
     if given:
-        # An archive built elsewhere (`python -m eventlake.release --deps-archive` takes one,
+        # An archive built elsewhere (`python -m eventlake.tools.release --deps-archive` takes one,
         # e.g. from an Amazon Linux container): rehearsed as it is.
         shutil.copy2(given, dist / release.DEPS_ARCHIVE)
         what = f"given by {ARCHIVE_VARIABLE}: {given}"

@@ -121,7 +121,7 @@ def test_cd_steps_build_then_assume_role_then_apply_then_deploy(cd):
     order = []
     for step in job["steps"]:
         run, uses = step.get("run", ""), step.get("uses", "")
-        if "-m eventlake.release" in run:
+        if "-m eventlake.tools.release" in run:
             order.append("build")
         elif "configure-aws-credentials" in uses:
             order.append("assume-role")
@@ -218,7 +218,7 @@ def test_rollback_redeploys_a_published_release_by_hand_in_prod():
     assert '--release-id "${RELEASE_ID}"' in script
     assert "--use-published" in script
     assert 'terraform -chdir="${TF_DIR}" apply' not in script
-    assert "eventlake.release" not in script  # nothing is built
+    assert "eventlake.tools.release" not in script  # nothing is built
 
 
 def test_uv_is_pinned_to_one_version_everywhere():
@@ -267,7 +267,7 @@ def test_ci_mwaa_job_installs_from_the_built_plugins_with_no_index(ci):
     python = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
 
     assert python["with"]["python-version"] == "3.12"  # MWAA's Python
-    assert "python -m eventlake.release --mwaa-only" in text
+    assert "python -m eventlake.tools.release --mwaa-only" in text
     assert 'unzip -q "${RUNNER_TEMP}/release/mwaa/plugins.zip"' in text
     assert 'python -m venv "${RUNNER_TEMP}/mwaa-venv"' in text
     install = next(line for line in text.splitlines() if "-m pip install --no-index" in line)

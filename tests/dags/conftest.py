@@ -40,8 +40,8 @@ def load_dag(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple]:
 @pytest.fixture
 def local_airflow(state_home: Path) -> Callable[..., subprocess.CompletedProcess]:
     """Run `airflow ...` against a fresh SQLite metadata DB under the test's state dir."""
-    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate
     from eventlake.settings import load_settings
+    from eventlake.tools.airflow_home import airflow_env, executable, migrate
 
     settings = load_settings()
     migrate(settings)

@@ -38,8 +38,8 @@ def _table(lake: Path, name: str):
 @pytest.fixture(scope="module")
 def lake_home(tmp_path_factory):
     """EVENTLAKE_HOME with the sample's first five days in the raw bucket, backfilled."""
-    from eventlake.jobs.backfill import backfill
     from eventlake.settings import load_settings
+    from eventlake.tools.backfill import backfill
 
     home = tmp_path_factory.mktemp("e2e") / "home"
     raw = home / "bucket" / "raw"
@@ -102,7 +102,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     from deltalake import DeltaTable
     from mlflow import MlflowClient
 
-    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+    from eventlake.tools.airflow_home import airflow_env, executable, migrate, task_states
 
     settings = lake_home["settings"]
     migrate(settings)
@@ -231,8 +231,8 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
     import yaml
     from deltalake import DeltaTable
 
-    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
     from eventlake.settings import CONF_DIR
+    from eventlake.tools.airflow_home import airflow_env, executable, migrate, task_states
 
     settings = lake_home["settings"]
     day = "2026-01-09"
@@ -275,7 +275,7 @@ def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):
 
 def test_dags_test_refuses_a_date_param_that_is_not_a_date(lake_home):
     """conf {"date": "../../x"}: Airflow refuses to create the run, so no task starts."""
-    from eventlake.orchestration.airflow_home import airflow_env, executable, migrate, task_states
+    from eventlake.tools.airflow_home import airflow_env, executable, migrate, task_states
 
     settings = lake_home["settings"]
     migrate(settings)

@@ -205,9 +205,9 @@ def run_deploy(tmp_path, endpoint: str, calls: list[Call]) -> tuple[str, str, st
 
     import boto3
 
-    from eventlake import release
     from eventlake.cli import main as cli
-    from eventlake.jobs import deploy as deploy_module
+    from eventlake.tools import deploy as deploy_module
+    from eventlake.tools import release
 
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
     artifacts, dags = "eventlake-test-artifacts", "eventlake-test-dags"

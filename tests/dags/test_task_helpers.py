@@ -281,8 +281,8 @@ def test_failure_callback_logs_the_task_and_date(caplog, monkeypatch):
 
 
 def test_plan_days_for_make_run(state_home):
-    from eventlake.jobs.run_local import plan_days
     from eventlake.settings import load_settings
+    from eventlake.tools.run_local import plan_days
 
     days = [f"2026-01-{d:02d}" for d in range(1, 15)]
     settings = load_settings()  # window_days 7 > holdout 2 + validation 1 + 1: first date 01-08

@@ -19,10 +19,10 @@ from browser import render
 from deltalake import DeltaTable
 from openlineage_schema import validate
 
-from eventlake.datagen.plant import parse_plant
-from eventlake.generate import generate
 from eventlake.jobs.etl import run_etl
 from eventlake.settings import load_settings
+from eventlake.tools.datagen.plant import parse_plant
+from eventlake.tools.generate import generate
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

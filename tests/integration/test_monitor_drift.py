@@ -48,15 +48,15 @@ def _rows(spark, lake, day):
 
 
 def test_monitor_sees_the_planted_propensity_flip(spark, state_home, monkeypatch):
-    from eventlake.datagen.plant import parse_plant
     from eventlake.errors import MonitorFailed
-    from eventlake.generate import generate
     from eventlake.jobs.etl import run_etl
     from eventlake.jobs.monitor import run_monitor
     from eventlake.jobs.predict import run_predict
     from eventlake.jobs.train import run_train
     from eventlake.settings import load_settings
     from eventlake.spark import drop_jar_paths
+    from eventlake.tools.datagen.plant import parse_plant
+    from eventlake.tools.generate import generate
 
     drop_jar_paths()
     raw = state_home / "raw"

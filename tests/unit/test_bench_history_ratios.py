@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventlake.bench.history import ratios
+from eventlake.tools.bench.history import ratios
 
 
 def test_day_n_over_day_2_and_the_medians_of_three() -> None:

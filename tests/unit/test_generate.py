@@ -24,7 +24,7 @@ import pytest
 
 from eventlake.cli import main as cli_main
 from eventlake.errors import InputError
-from eventlake.generate import GenerateSummary, generate
+from eventlake.tools.generate import GenerateSummary, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "tests" / "fixtures" / "sample"
@@ -174,7 +174,7 @@ def test_generate_different_seed_gives_different_bytes(tmp_path: Path) -> None:
 def test_generate_bytes_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
     code = (
         "import hashlib, sys, pathlib; from datetime import date; "
-        "from eventlake.generate import generate; "
+        "from eventlake.tools.generate import generate; "
         "root = pathlib.Path(sys.argv[1]); "
         "generate(root.as_uri(), date(2026, 3, 1), 2, 40, 300, 2, 0.1, 5); "
         "h = hashlib.sha256(); "

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from eventlake.datagen.plant import parse_plant
-from eventlake.datagen.world import IMPULSE_BUY, MISSION_BUY, build_world, plant_propensity
 from eventlake.errors import InputError
-from eventlake.generate import generate
+from eventlake.tools.datagen.plant import parse_plant
+from eventlake.tools.datagen.world import IMPULSE_BUY, MISSION_BUY, build_world, plant_propensity
+from eventlake.tools.generate import generate
 
 START = date(2026, 3, 1)
 

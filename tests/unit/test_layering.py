@@ -25,3 +25,15 @@ def test_mlflow_is_imported_by_io_registry_only() -> None:
         if any(m == "mlflow" or m.startswith("mlflow.") for m in _imports(p))
     )
     assert importers == ["io/registry.py"]
+
+
+def test_no_pipeline_module_imports_the_tools() -> None:
+    """The pipeline (everything outside src/eventlake/tools/, but the CLI that dispatches to
+    both) never imports the tooling: generator, bench, release, deploy, local harness."""
+    importers = sorted(
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if p.relative_to(SRC).parts[0] != "tools"
+        and any(m == "eventlake.tools" or m.startswith("eventlake.tools.") for m in _imports(p))
+    )
+    assert importers == []

@@ -1,6 +1,6 @@
 """Build a release: everything `eventlake deploy` publishes for one commit, plus its manifest.
 
-`python -m eventlake.release --release-id SHA [--dist dist/release]` writes::
+`python -m eventlake.tools.release --release-id SHA [--dist dist/release]` writes::
 
     dist/release/
       manifest.json                     release id, build time, sha256 and size of every file
@@ -167,7 +167,7 @@ def load_manifest(dist: Path) -> dict[str, Any]:
     if not path.is_file():
         raise BuildError(
             f"no release build at {dist} ({MANIFEST} is missing). Build it with "
-            f"`python -m eventlake.release --release-id <git sha> --dist {dist}`"
+            f"`python -m eventlake.tools.release --release-id <git sha> --dist {dist}`"
         )
     try:
         manifest: dict[str, Any] = json.loads(path.read_text())
@@ -189,7 +189,8 @@ def verify_build(dist: Path, release_id: str) -> list[FileEntry]:
     if manifest.get("release_id") != release_id:
         raise BuildError(
             f"{dist} was built for release {manifest.get('release_id')!r}, not {release_id!r}: "
-            f"rebuild with `python -m eventlake.release --release-id {release_id} --dist {dist}`"
+            "rebuild with `python -m eventlake.tools.release "
+            f"--release-id {release_id} --dist {dist}`"
         )
     listed: dict[str, dict[str, Any]] = manifest["files"]
     problems: list[str] = []
@@ -215,7 +216,7 @@ def verify_build(dist: Path, release_id: str) -> list[FileEntry]:
         raise BuildError(
             f"the build in {dist} does not match its manifest ({len(problems)} problem(s)): "
             + "; ".join(problems)
-            + f". Rebuild with `python -m eventlake.release --release-id {release_id}`"
+            + f". Rebuild with `python -m eventlake.tools.release --release-id {release_id}`"
         )
     return entries
 
@@ -288,7 +289,8 @@ def mwaa_requirements(
     """requirements.txt for MWAA: no index, the wheels and constraints of plugins.zip, pins."""
     lines = [
         f"# MWAA (Airflow {airflow_version}, Python {python_version}) requirements of the",
-        "# eventlake DAG's tasks. Written by `python -m eventlake.release`; do not edit here.",
+        "# eventlake DAG's tasks.",
+        "# Written by `python -m eventlake.tools.release`; do not edit here.",
         "# Installed offline from the wheels of plugins.zip, which MWAA unpacks at",
         f"# {MWAA_PLUGINS_DIR}.",
         "--no-index",
@@ -354,7 +356,7 @@ def check_pins_agree(pins: dict[str, str], constraints: dict[str, str], source: 
         raise BuildError(
             f"{', '.join(clashes)}: pinned against MWAA's constraints {source}, so pip on MWAA "
             "would refuse the requirements. Pin the constraints' version in "
-            "eventlake.release.MWAA_PACKAGES"
+            "eventlake.tools.release.MWAA_PACKAGES"
         )
 
 
@@ -610,7 +612,7 @@ def build_release(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m eventlake.release", description=__doc__.split("\n\n")[0]
+        prog="python -m eventlake.tools.release", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--release-id", help="the git commit SHA of the build")
     parser.add_argument("--dist", type=Path, default=DEFAULT_DIST, help="output folder (emptied)")

@@ -16,12 +16,12 @@ from eventlake.settings import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from eventlake.bench.runner import add_arguments as add
+    from eventlake.tools.bench.runner import add_arguments as add
 
     add(parser)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    from eventlake.bench.runner import main as run
+    from eventlake.tools.bench.runner import main as run
 
     return run(args, settings)

@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from eventlake.bench.memory import load_average, machine
 from eventlake.settings import PROJECT_ROOT, Settings
+from eventlake.tools.bench.memory import load_average, machine
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ MARKER = "bench-complete.json"
 def history_data(bench_dir: Path, args: argparse.Namespace, start: date) -> tuple[Path, dict]:
     """The N-day raw drops (generated once per parameters); returns the raw dir and the
     generator's summary."""
-    from eventlake.bench.data import _key
-    from eventlake.generate import generate
+    from eventlake.tools.bench.data import _key
+    from eventlake.tools.generate import generate
 
     days, events = args.history_days, args.history_events
     users = args.users or max(200, events // 50)
@@ -58,7 +58,7 @@ def history_data(bench_dir: Path, args: argparse.Namespace, start: date) -> tupl
 
 def etl_day(raw: Path, home: Path, day: date, log_file: Path) -> dict[str, Any]:
     """`eventlake etl --date day` as a fresh process on the shared lake under `home`."""
-    from eventlake.bench.runner import _fresh_env
+    from eventlake.tools.bench.runner import _fresh_env
 
     exe = Path(sys.executable).with_name("eventlake")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "eventlake.cli"]
@@ -106,7 +106,7 @@ def ratios(seconds: list[float]) -> tuple[float | None, float | None]:
 
 def run_history(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Build the history and time every day's ETL; the results document."""
-    from eventlake.bench.runner import git_info
+    from eventlake.tools.bench.runner import git_info
 
     if args.history_days < 2:
         from eventlake.errors import InputError

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
-from eventlake.orchestration.airflow_home import airflow_env, executable, migrate
 from eventlake.settings import Settings
+from eventlake.tools.airflow_home import airflow_env, executable, migrate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -35,7 +35,8 @@ from eventlake import console
 from eventlake.dates import validate_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
-from eventlake.orchestration.airflow_home import (
+from eventlake.settings import LOCAL_RUNNERS, Settings
+from eventlake.tools.airflow_home import (
     DAG_ID,
     airflow_env,
     executable,
@@ -43,7 +44,6 @@ from eventlake.orchestration.airflow_home import (
     task_states,
     wait_migrate,
 )
-from eventlake.settings import LOCAL_RUNNERS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,8 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
 
     Days whose latest ETL run already passed the gate are left as they are.
     """
-    from eventlake.jobs.backfill import backfill
     from eventlake.orchestration.gate import read_all_etl_dates
+    from eventlake.tools.backfill import backfill
 
     loaded = set(read_all_etl_dates(settings))
     todo = [d for d in days if d not in loaded]

@@ -75,7 +75,7 @@ def dataset(
     day: date,
 ) -> Dataset:
     """The raw drop for `day` with `events` records in `files` gzip files (generated once)."""
-    from eventlake.generate import generate
+    from eventlake.tools.generate import generate
 
     params = dict(
         events=events, files=files, users=users, defect=defect_rate, seed=seed, fmt=fmt, day=day
@@ -123,8 +123,8 @@ def train_lake(
     what the bench times.
     """
     from eventlake.contracts.schemas import EVENTS_SCHEMA
-    from eventlake.generate import generate
     from eventlake.jobs.etl import run_etl
+    from eventlake.tools.generate import generate
 
     days = label_days + window_days
     params = dict(

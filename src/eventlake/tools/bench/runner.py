@@ -15,15 +15,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from eventlake.bench import report
-from eventlake.bench.memory import (
+from eventlake.settings import PROJECT_ROOT, Settings
+from eventlake.tools.bench import report
+from eventlake.tools.bench.memory import (
     MemorySampler,
     cpu_since,
     cpu_snapshot,
     load_average,
     machine,
 )
-from eventlake.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ class Bench:
     # ------------------------------------------------------------------ steps
 
     def start_spark(self) -> float:
-        from eventlake.bench.sparkprof import SparkProfiler
         from eventlake.spark import get_spark
+        from eventlake.tools.bench.sparkprof import SparkProfiler
 
         t0 = time.perf_counter()
         self.spark = get_spark(self.settings, app_name="eventlake-bench")
@@ -297,7 +297,7 @@ class Bench:
         }
 
     def duckdb_run(self, ds: Any, i: int) -> dict[str, Any]:
-        from eventlake.bench.duck import run_duckdb
+        from eventlake.tools.bench.duck import run_duckdb
 
         out = self.work / f"duckdb-{i}"
         self.memory.set_label("duckdb")
@@ -318,7 +318,7 @@ class Bench:
         }
 
     def naive_run(self, ds: Any, i: int) -> dict[str, Any]:
-        from eventlake.bench.naive import run_naive
+        from eventlake.tools.bench.naive import run_naive
 
         out = self.work / f"naive-{i}"
         self.memory.set_label("naive")
@@ -342,9 +342,9 @@ class Bench:
         }
 
     def train(self) -> dict[str, Any]:
-        from eventlake.bench.data import train_lake
         from eventlake.io import registry
         from eventlake.jobs.train import run_train
+        from eventlake.tools.bench.data import train_lake
 
         a = self.args
         window = a.train_window_days or self.settings.ml.window_days
@@ -461,7 +461,7 @@ class Bench:
     # ------------------------------------------------------------------ the whole bench
 
     def run(self) -> tuple[dict[str, Any], int]:
-        from eventlake.bench.data import dataset
+        from eventlake.tools.bench.data import dataset
 
         a = self.args
         day = date.fromisoformat(a.date)
@@ -778,7 +778,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.events < 1 or args.runs < 1 or args.files < 1:
         raise InputError("--events, --runs and --files must be at least 1")
     if args.history_days is not None:
-        from eventlake.bench import history
+        from eventlake.tools.bench import history
 
         if args.history_events < 1:
             raise InputError("--history-events must be at least 1")

@@ -3,8 +3,8 @@
 Writes ``<raw-uri>/dt=YYYY-MM-DD/part-NNNNN.jsonl.gz`` (or ``.csv.gz``). Each day's drop holds
 exactly ``--events-per-day`` records: real events of the day's sessions, a few late events of
 the two days before, and ``--defect-rate`` of defective records (see
-:mod:`eventlake.datagen.render` for the kinds). The model behind the data, including the
-buying signal the ML stage learns, is in :mod:`eventlake.datagen.world`.
+:mod:`eventlake.tools.datagen.render` for the kinds). The model behind the data, including the
+buying signal the ML stage learns, is in :mod:`eventlake.tools.datagen.world`.
 
 Same arguments, same bytes: every random draw comes from RNGs seeded by (seed, what, day,
 file), gzip headers carry no time or name, and files are rendered independently, so they can
@@ -30,9 +30,14 @@ from random import Random
 from typing import Any
 
 from eventlake import console
-from eventlake.datagen import render as R
-from eventlake.datagen.plant import Plant, parse_plant
-from eventlake.datagen.world import (
+from eventlake.dates import parse_date
+from eventlake.errors import InputError
+from eventlake.io import bucket
+from eventlake.io.names import day_folder
+from eventlake.settings import Settings
+from eventlake.tools.datagen import render as R
+from eventlake.tools.datagen.plant import Plant, parse_plant
+from eventlake.tools.datagen.world import (
     World,
     allocate,
     build_world,
@@ -40,11 +45,6 @@ from eventlake.datagen.world import (
     plan_day,
     plant_propensity,
 )
-from eventlake.dates import parse_date
-from eventlake.errors import InputError
-from eventlake.io import bucket
-from eventlake.io.names import day_folder
-from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 

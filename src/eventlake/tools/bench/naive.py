@@ -22,10 +22,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from eventlake.bench.duck import EARLIEST, RefResult
 from eventlake.contracts.rules import RULE_CODES, effective_rules
 from eventlake.contracts.schemas import EVENT_CATEGORY, EVENT_TYPES, RAW_FIELDS
 from eventlake.settings import Settings
+from eventlake.tools.bench.duck import EARLIEST, RefResult
 from eventlake.transforms.cleanse import (
     AMOUNT_NULL_TOKENS,
     COUNTRY_CURRENCY,

@@ -93,7 +93,7 @@ _EXAMPLE = "drop:day=2026-01-15,event_type=purchase,country=US,keep=0.3"
 
 
 def _parse_propensity(spec: str, values: dict[str, str]) -> Plant:
-    from eventlake.datagen.world import COUNTRIES
+    from eventlake.tools.datagen.world import COUNTRIES
 
     unknown = sorted(set(values) - {"from", "country", "factor"})
     if unknown or "from" not in values or "country" not in values:

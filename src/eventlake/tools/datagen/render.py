@@ -27,7 +27,7 @@ from random import Random
 from typing import Any, Final
 
 from eventlake.contracts.schemas import RAW_FIELDS
-from eventlake.datagen.world import (
+from eventlake.tools.datagen.world import (
     BROWSE,
     CART,
     CATEGORIES,

@@ -3,7 +3,7 @@
 Steps, each skipped when the target already holds the same bytes (sha256 kept in the object's
 `x-amz-meta-sha256`), so a second run with the same SHA writes nothing and says "no changes":
 
-1. check the local build (`python -m eventlake.release`) against its manifest and the SHA;
+1. check the local build (`python -m eventlake.tools.release`) against its manifest and the SHA;
 2. upload it to `s3://<artifacts_bucket>/releases/<SHA>/` (the manifest last: a release whose
    manifest is there is complete). Releases are immutable: a SHA already published with other
    content is refused;
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventlake import release
 from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.settings import Settings
+from eventlake.tools import release
 
 log = logging.getLogger(__name__)
 
