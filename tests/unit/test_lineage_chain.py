@@ -7,6 +7,7 @@ from eventlake.jobs.lineage import chain, render
 RAW = {"namespace": "file", "name": "/b/raw/dt=2026-01-09/"}
 EVENTS = {"namespace": "file", "name": "/b/lake/events"}
 PRED = {"namespace": "file", "name": "/b/lake/predictions"}
+MON = {"namespace": "file", "name": "/b/lake/model_monitoring"}
 
 
 def _v(d, version):
@@ -68,6 +69,7 @@ def test_chain_links_raw_to_predictions_through_the_champion_trained_another_day
         "  └─ eventlake.etl  run e9b  COMPLETE, parent eventlake_daily.etl/a1",
         "     ├─ /b/lake/events  (version 9)",
         "     ├─ eventlake.train  run t9  COMPLETE",
+        "     │  ├─ reads /b/lake/events  (version 9)",
         "     │  └─ models:/m/2",
         "     └─ eventlake.score  run s9  COMPLETE",
         "        ├─ reads models:/m/1 (trained 2026-01-08 by run t8)",
@@ -91,3 +93,38 @@ def test_a_date_without_an_etl_run_says_so():
         "lineage of 2026-01-10 (from x)",
         "  no eventlake.etl run for this date",
     ]
+
+
+MONITORED = [
+    *EVENTS_LOG,
+    _ev("eventlake.monitor", "m9", "START", "2026-01-09", "2026-01-09T11:06:00Z",
+        [PRED, EVENTS], [MON]),
+    _ev("eventlake.monitor", "m9", "COMPLETE", "2026-01-09", "2026-01-09T11:07:00Z",
+        [_v(PRED, 3), _v(EVENTS, 9)], [_v(MON, 4)]),
+]  # fmt: skip
+
+
+def test_a_monitored_date_shows_its_monitoring_run_under_the_predictions():
+    c = chain(MONITORED, "2026-01-09")
+    assert c.monitor.run_id == "m9"
+    assert c.links()["predictions -> monitor"] is True
+    assert c.links()["monitor -> model_monitoring"] is True
+    assert render(c, "x").splitlines()[-5:] == [
+        "        └─ /b/lake/predictions  (version 3)",
+        "           └─ eventlake.monitor  run m9  COMPLETE",
+        "              └─ /b/lake/model_monitoring  (version 4)",
+        "  (eventlake.etl: 1 earlier run(s) of this date not shown)",
+        "  connected: yes",
+    ]
+
+
+def test_a_monitor_run_that_read_no_predictions_is_a_broken_link():
+    broken = [
+        {**e, "inputs": [_v(EVENTS, 9)]} if e["run"]["runId"] == "m9" else e for e in MONITORED
+    ]
+    c = chain(broken, "2026-01-09")
+    assert {k for k, ok in c.links().items() if not ok} == {"predictions -> monitor"}
+
+
+def test_an_unmonitored_date_has_no_monitoring_edges():
+    assert "predictions -> monitor" not in chain(EVENTS_LOG, "2026-01-09").links()

@@ -2,12 +2,13 @@
 
 Read from the lineage events the jobs wrote (the file or bucket transport; see
 `eventlake.io.lineage.read_events`), not from the tables: what a lineage server would show.
-The runs of D are the `eventlake.etl`, `eventlake.train` and `eventlake.score` runs whose
-`nominalTime` facet starts on D (the latest of each, when D was rerun). Two runs are linked
-when a dataset one wrote (namespace and name) is one the other read: raw folder -> ETL ->
-`events` -> training -> model version -> scoring -> `predictions`. The model the scoring read
-may have been trained on another date (the champion): its training run is then found by the
-model version it wrote, whatever its date.
+The runs of D are the `eventlake.etl`, `eventlake.train`, `eventlake.score` and
+`eventlake.monitor` runs whose `nominalTime` facet starts on D (the latest of each, when D was
+rerun). Two runs are linked when a dataset one wrote (namespace and name) is one the other
+read: raw folder -> ETL -> `events` -> training -> model version -> scoring -> `predictions`
+(-> monitoring -> `model_monitoring`, when D was monitored). The model the scoring read may
+have been trained on another date (the champion): its training run is then found by the model
+version it wrote, whatever its date.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.settings import Settings
 
-JOBS = ("eventlake.etl", "eventlake.train", "eventlake.score")
+JOBS = ("eventlake.etl", "eventlake.train", "eventlake.score", "eventlake.monitor")
 TERMINAL = ("COMPLETE", "FAIL", "ABORT")
 
 
@@ -76,6 +77,7 @@ class Chain:
     score: RunView | None
     scored_model_trainer: RunView | None  # the training run that wrote the model scored with
     reruns: dict[str, int]  # job -> runs of the day beyond the latest
+    monitor: RunView | None = None
 
     def links(self) -> dict[str, bool]:
         """Each edge of raw -> events -> model -> predictions: present and connected."""
@@ -92,6 +94,20 @@ class Chain:
             "model -> score": bool(model_in and self.scored_model_trainer),
             "score -> predictions": bool(
                 self.score and any(d[1].endswith("/predictions") for d in self.score.outputs)
+            ),
+            **(self._monitor_links() if self.monitor is not None else {}),
+        }
+
+    def _monitor_links(self) -> dict[str, bool]:
+        """The monitoring edges, for a date that was monitored."""
+        assert self.monitor is not None
+        predictions = [
+            d for d in (self.score.outputs if self.score else []) if d[1].endswith("/predictions")
+        ]
+        return {
+            "predictions -> monitor": bool(predictions and self.monitor.reads(predictions[0])),
+            "monitor -> model_monitoring": any(
+                d[1].endswith("/model_monitoring") for d in self.monitor.outputs
             ),
         }
 
@@ -122,6 +138,7 @@ def chain(events: list[dict[str, Any]], day: str) -> Chain:
         score,
         trainer,
         {job: len(vs) - 1 for job, vs in of_day.items() if len(vs) > 1},
+        latest["eventlake.monitor"],
     )
 
 
@@ -149,8 +166,11 @@ def render(c: Chain, where: str) -> str:
     if c.train is not None:
         last = c.score is None
         lines.append(f"     {'└─' if last else '├─'} {_run_line(c.train)}")
-        for out in c.train.outputs:
-            lines.append(f"     {'   ' if last else '│  '}└─ {_name(out)}")
+        bar = "   " if last else "│  "
+        read = [d for d in c.train.inputs if d[1].endswith("/events")]
+        branches = [f"reads {_name(d)}" for d in read] + [_name(d) for d in c.train.outputs]
+        for i, text in enumerate(branches):
+            lines.append(f"     {bar}{'└─' if i == len(branches) - 1 else '├─'} {text}")
     if c.score is not None:
         model = next((d for d in c.score.inputs if d[0] == "mlflow"), None)
         trained = (
@@ -163,6 +183,11 @@ def render(c: Chain, where: str) -> str:
             lines.append(f"        ├─ reads {_name(model)}{trained}")
         for out in c.score.outputs:
             lines.append(f"        └─ {_name(out)}")
+        if c.monitor is not None:
+            lines.append(f"           └─ {_run_line(c.monitor)}")
+            for i, out in enumerate(c.monitor.outputs):
+                end = "└─" if i == len(c.monitor.outputs) - 1 else "├─"
+                lines.append(f"              {end} {_name(out)}")
     for job, n in c.reruns.items():
         lines.append(f"  ({job}: {n} earlier run(s) of this date not shown)")
     broken = [edge for edge, ok in c.links().items() if not ok]
