@@ -41,6 +41,7 @@ from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_f
 from eventlake.io.recordcount import RecordCount, RecordCounts
 from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
+from eventlake.timing import Phases
 from eventlake.transforms.drift import drift_codes
 
 log = logging.getLogger(__name__)
@@ -340,13 +341,8 @@ def _run_etl(
     from eventlake.spark import get_spark
 
     t0 = time.perf_counter()
-    phases: dict[str, float] = {}
-    mark = [t0]
-
-    def phase(name: str) -> None:
-        now = time.perf_counter()
-        phases[name] = round(now - mark[0], 3)
-        mark[0] = now
+    phases = Phases()
+    phase = phases.lap
 
     max_ratio = settings.etl.max_reject_ratio if max_reject_ratio is None else max_reject_ratio
     run_id = _new_run_id()
@@ -426,7 +422,7 @@ def _run_etl(
             int(r[f"reason__{CONFLICTING_DUPLICATE}"] or 0) for r in per_file
         )
         result.rescued_fields = _rescued_counts(flagged)
-        result.phase_seconds = phases
+        result.phase_seconds = phases.seconds  # filled on as the run goes
         result.skipped_files = skipped
         phase("parse_validate_count")
         # Tables are created only now, so a file fault above commits nothing at all.

@@ -22,6 +22,7 @@ from typing import Any
 from eventlake.dates import parse_date
 from eventlake.errors import InputError
 from eventlake.settings import Settings
+from eventlake.timing import Phases
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +67,6 @@ class TrainResult:
             "pipeline_model_uri": self.model_uri,
             **{k: round(self.metrics[k], 4) for k in keys if k in self.metrics},
         }
-
-
-class Phases:
-    """Wall seconds per step of a training run, logged as `seconds_<step>` metrics."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._mark = time.monotonic()
-
-    def lap(self, name: str) -> None:
-        now = time.monotonic()
-        self.seconds[name] = now - self._mark
-        self._mark = now
-
-    def metrics(self) -> dict[str, float]:
-        return {f"seconds_{k}": round(v, 3) for k, v in self.seconds.items()}
 
 
 def git_sha(settings: Settings) -> str:

@@ -1,0 +1,24 @@
+"""Wall seconds per named step of a job run: the ETL's `phase_seconds` and the training run's
+`seconds_<step>` metrics."""
+
+from __future__ import annotations
+
+import time
+
+
+class Phases:
+    """Laps of a wall clock: `lap(name)` records the seconds since the previous lap (or since
+    the start), rounded to milliseconds, in `seconds` (insertion order is the run's order)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._mark, 3)
+        self._mark = now
+
+    def metrics(self) -> dict[str, float]:
+        """`seconds_<step>` -> seconds, as the training run logs them to MLflow."""
+        return {f"seconds_{k}": v for k, v in self.seconds.items()}
