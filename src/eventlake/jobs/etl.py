@@ -43,6 +43,7 @@ from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.settings import Settings
 from eventlake.timing import Phases
 from eventlake.transforms.drift import drift_codes
+from eventlake.transforms.outcome import count_columns, quarantine_rows, slim
 
 log = logging.getLogger(__name__)
 
@@ -126,41 +127,10 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
     )
 
 
-def _slim(classified_df):
-    """Only what the counts and the two tables need, before the rows are shuffled for the
-    duplicate check and cached: the raw text is kept for quarantined rows only (the bulk of
-    the bytes otherwise), and the duplicate order uses a 64-bit hash of it instead."""
-    from pyspark.sql import functions as F
-
-    from eventlake.transforms.dedupe import payload_hash
-
-    keep = dict.fromkeys(
-        [*EVENTS_SCHEMA.names, *QUARANTINE_SCHEMA.names, "reasons", "warnings", "is_quarantined"]
-    )
-    keep.pop("raw_record")
-    return classified_df.select(
-        *keep,
-        F.when(F.col("is_quarantined"), F.col("_raw_record")).alias("_raw_record"),
-        F.xxhash64("_raw_record").alias("_record_hash"),
-        payload_hash().alias("_payload_hash"),
-    )
-
-
 def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, Any]]:
     """All the run's counts in one pass, per source file; with `dq_groups`, the same pass
     also computes the data-quality metrics' groups into it (eventlake.quality.metrics)."""
-    from pyspark.sql import functions as F
-
-    aggs = [
-        F.count(F.lit(1)).alias("rows_read"),
-        F.sum(F.col("is_quarantined").cast("long")).alias("rows_quarantined"),
-        F.sum(F.col("is_duplicate").cast("long")).alias("duplicates_removed"),
-        F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
-        F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{CONFLICTING_DUPLICATE}"),
-    ]
-    for code in (*RULE_CODES, *DRIFT_CODES):
-        in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
-        aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
+    aggs = count_columns((*RULE_CODES, *DRIFT_CODES), CONFLICTING_DUPLICATE)
     if dq_groups is not None:
         from eventlake.quality.metrics import grouped
 
@@ -183,16 +153,6 @@ def _rescued_counts(flagged_df) -> dict[str, int]:
         .collect()
     )
     return {str(r["field"]): int(r["count"]) for r in sorted(rows, key=lambda r: r["field"])}
-
-
-def _quarantine_df(flagged_df):
-    from pyspark.sql import functions as F
-
-    from eventlake.transforms.redact import with_redacted_raw_record
-
-    # No personal data in the evidence: contracts/pii.py's fields and any IP literal masked.
-    q = flagged_df.where(F.col("is_quarantined")).transform(with_redacted_raw_record)
-    return q.select(*[F.col(f.name).cast(f.dataType) for f in QUARANTINE_SCHEMA.fields])
 
 
 def _write_run_record(
@@ -394,7 +354,7 @@ def _run_etl(
         phase("plan")
         resolution = replay.resolve(
             spark,
-            _slim(classified),
+            slim(classified),
             day,
             events_uri,
             duplicates_uri,
@@ -451,7 +411,7 @@ def _run_etl(
         anomalies = quality.failures if quality else []
         before = lake.version(spark, quarantine_uri)
         result.quarantine_version = lake.replace_where(
-            _quarantine_df(flagged),
+            quarantine_rows(flagged),
             quarantine_uri,
             f"processing_date = DATE'{day_s}'",
             lake.commit_metadata(run_id, day_s, "quarantine"),

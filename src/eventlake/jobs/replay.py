@@ -54,9 +54,9 @@ Pairs = dict[str, set[str]]  # processing_date (ISO) -> event ids
 class Resolution:
     """The run's rows, flagged, and the lake rows of other dates whose place changes."""
 
-    slim_df: object  # persisted: the run's rows before ranking
+    slim_df: DataFrame  # persisted: the run's rows before ranking
     ranked_df: DataFrame  # persisted: the run's clean rows and the contested lake rows, ranked
-    flagged_df: object  # every row of the run: is_duplicate, is_conflicting, ...
+    flagged_df: DataFrame  # every row of the run: is_duplicate, is_conflicting, ...
     changes: list[dict[str, object]] = field(default_factory=list)
 
     @property
@@ -174,7 +174,7 @@ def resolve(
 def release(resolution: Resolution | None) -> None:
     if resolution is not None:
         resolution.ranked_df.unpersist()
-        resolution.slim_df.unpersist()  # type: ignore[attr-defined]
+        resolution.slim_df.unpersist()
 
 
 def _pairs(changes: list[dict[str, object]], keep) -> Pairs:
