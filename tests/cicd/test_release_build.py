@@ -228,7 +228,8 @@ def test_write_tar_gz_is_reproducible_and_rooted_at_the_environment(tmp_path):
 
 
 def test_verify_build_without_a_manifest_says_how_to_build(tmp_path):
-    with pytest.raises(release.BuildError, match=r"python -m eventlake\.release --release-id"):
+    how = r"python -m eventlake\.tools\.release --release-id"
+    with pytest.raises(release.BuildError, match=how):
         release.verify_build(tmp_path, SHA)
 
 

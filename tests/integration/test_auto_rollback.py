@@ -78,7 +78,7 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
         "version 1"
     )
     assert got == {"from_version": "2", "to_version": "1", "reason": reason, "table": aliases_uri}
-    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     rows = aliases.history(spark, aliases_uri, MODEL, "champion")
     assert [(r["from_version"], r["to_version"], r["actor"]) for r in rows] == [
         (None, "1", "train"),
@@ -100,5 +100,5 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     nxt = date(2026, 3, 11)
     write_monitoring(spark, [_monitoring_row(nxt, "2", 0.5)], monitoring_uri, nxt)
     assert _auto_rollback(spark, settings, client, nxt, "1", "2", policy) is None
-    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     assert aliases.as_of(rows, datetime(2100, 1, 1)) == {"champion": "1"}

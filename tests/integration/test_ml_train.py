@@ -428,10 +428,11 @@ def test_gate_keeps_champion_when_new_model_is_worse(trained, spark):
     plan = plan_split(TRAIN_DAY, START, 7, 2)
     events_df = spark.read.format("delta").load(str(env.lake / "events"))
     labelled = build_user_day_features(events_df, plan.holdout.start, plan.holdout.end, 7)
-    import mlflow
+    from eventlake.io.registry import start_run
 
-    with mlflow.start_run(experiment_id=client().get_experiment_by_name(MODEL).experiment_id):
-        decision = _gate(client(), env.settings, labelled, plan, 0.6, EtlGate(True, "ok"))
+    experiment_id = client().get_experiment_by_name(MODEL).experiment_id
+    with start_run(experiment_id=experiment_id) as run:
+        decision = _gate(client(), env.settings, labelled, plan, 0.6, EtlGate(True, "ok"), run)
     assert not decision.promote
     assert "uplift" in decision.reason
     assert f"{result.metrics['holdout_roc_auc']:.4f}" in decision.reason

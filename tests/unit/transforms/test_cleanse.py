@@ -147,3 +147,37 @@ def test_normalise_currency_upper_and_defaults_only_with_amount(spark):
         "amount string, out string",
     )
     assertDataFrameEqual(actual_df, expected_df)
+
+
+def test_enrich_cleansed_cleanses_every_raw_field_in_place_and_flags_unknowns(spark):
+    """The function the ETL runs: every raw field cleansed, the enums normalised, other
+    columns passed through first, and the two `_*_unknown` flags added."""
+    from eventlake.contracts.schemas import RAW_FIELDS
+    from eventlake.transforms.cleanse import enrich_cleansed
+
+    given = [
+        # event_id, user_id, event_type, amount, currency, device, os, country, page
+        (" e1 ", "NULL", " Page-View ", "nan", "eur", "iPhone", "Mac OS X", "germany", "n/a"),
+        ("e2", "u2", "ADD_TO_CART", "12.5", None, "smart fridge", None, None, "/c"),
+        ("e3", "u3", "click", None, None, None, "Win11", "us", ""),
+        ("e4", "u4", "purchase", "5", "dollars", "PC", "linux", "Atlantis", "/buy"),
+    ]
+    named = ("event_id", "user_id", "event_type", "amount", "currency", "device", "os")
+    named += ("country", "page")
+    rows = [("a.gz", *[dict(zip(named, r, strict=True)).get(f) for f in RAW_FIELDS]) for r in given]
+    schema = "_source_file string, " + ", ".join(f"{f} string" for f in RAW_FIELDS)
+    actual_df = enrich_cleansed(spark.createDataFrame(rows, schema))
+    assert actual_df.columns[0] == "_source_file"
+    assert actual_df.columns[-2:] == ["_device_unknown", "_country_unknown"]
+    shown = [*named, "_device_unknown", "_country_unknown"]
+    expected_df = spark.createDataFrame(
+        [
+            ("e1", None, "page_view", "nan", "EUR", "mobile", "macos", "DE", None, False, False),
+            ("e2", "u2", "add_to_cart", "12.5", "USD", "other", "unknown", "ZZ", "/c", True, True),
+            ("e3", "u3", "click", None, None, "unknown", "windows", "US", None, False, False),
+            ("e4", "u4", "purchase", "5", "USD", "desktop", "linux", "ZZ", "/buy", False, True),
+        ],
+        ", ".join(f"{c} string" for c in named) + ", _device_unknown boolean, "
+        "_country_unknown boolean",
+    )
+    assertDataFrameEqual(actual_df.select(*shown), expected_df)
