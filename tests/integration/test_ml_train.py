@@ -630,6 +630,7 @@ def test_train_killed_after_register_is_finished_by_its_retry(spark, tmp_path, m
     assert "gate_decision" not in stopped.tags
     assert client().get_registered_model(MODEL).aliases == {}
     assert client().get_run(stopped.run_id).info.status == "RUNNING"
+    killed_lineage = client().get_run(stopped.run_id).data.tags["openlineage_run_id"]
 
     later = [r for r in world_rows(days=DAYS + 2) if r[4] > TRAIN_DAY]
     write_events(spark, env.lake, later, mode="append")
@@ -644,6 +645,19 @@ def test_train_killed_after_register_is_finished_by_its_retry(spark, tmp_path, m
     run = client().get_run(stopped.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["gate_decision"] == "promoted"
+    # The lineage file: the killed attempt has a START only; the retry's COMPLETE carries the
+    # model, and the MLflow run's tag now names the retry's lineage run.
+    lines = (env.home / "lineage" / "openlineage.jsonl").read_text().splitlines()
+    train = [json.loads(line) for line in lines]
+    train = [
+        (e["run"]["runId"], e["eventType"]) for e in train if e["job"]["name"] == "eventlake.train"
+    ]
+    assert train[0] == (killed_lineage, "START")
+    assert [t for r, t in train if r == killed_lineage] == ["START"]
+    retry_lineage = train[1][0]
+    assert train[1:] == [(retry_lineage, "START"), (retry_lineage, "COMPLETE")]
+    assert run.data.tags["openlineage_run_id"] == retry_lineage
+    assert run.data.tags["openlineage_stopped_run_ids"] == killed_lineage
 
     again = run_train(env.settings, TRAIN_DAY, **fast())
     assert (again.retried, again.version, again.promoted) == (True, "1", True)

@@ -230,6 +230,10 @@ def run_params(client: Any, run_id: str) -> dict[str, str]:
     return dict(client.get_run(run_id).data.params)
 
 
+def run_tags(client: Any, run_id: str) -> dict[str, str]:
+    return dict(client.get_run(run_id).data.tags)
+
+
 def version_tags(client: Any, model_name: str, version: str) -> dict[str, str]:
     return dict(client.get_model_version(model_name, version).tags or {})
 

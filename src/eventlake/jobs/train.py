@@ -241,7 +241,15 @@ def _train(
         training.check_splits(counts, plan, min_train_rows)
         if existing is not None:  # registered, then stopped before its gate: finish the job
             resumed = _finish_stopped_version(
-                spark, client, settings, existing, labelled_df, plan, etl_gate, started
+                spark,
+                client,
+                settings,
+                existing,
+                labelled_df,
+                plan,
+                etl_gate,
+                started,
+                lineage_run_id,
             )
             resumed.events_version = events_version
             return resumed
@@ -488,9 +496,14 @@ def _finish_stopped_version(
     plan: Any,
     etl_gate: Any,
     started: float,
+    lineage_run_id: str,
 ) -> TrainResult:
     """A retry of a training that registered `existing` and stopped before its gate decision
-    (killed, timed out): run the gate on the same holdout, in the same MLflow run."""
+    (killed, timed out): run the gate on the same holdout, in the same MLflow run.
+
+    The MLflow run's `openlineage_run_id` then names this attempt's lineage run, the one whose
+    COMPLETE event carries the model version; the stopped attempts' lineage runs (a START and no
+    terminal event) are kept in `openlineage_stopped_run_ids`."""
     from eventlake.io import registry
 
     ml = settings.ml
@@ -502,6 +515,21 @@ def _finish_stopped_version(
         )
     log.info("version %s was registered but its gate never ran: finishing it", existing.version)
     with registry.start_run(run_id=existing.run_id) as run:
+        earlier = registry.run_tags(client, existing.run_id)
+        stopped = [
+            r
+            for r in (
+                *earlier.get("openlineage_stopped_run_ids", "").split(","),
+                earlier.get("openlineage_run_id", ""),
+            )
+            if r and r != lineage_run_id
+        ]
+        run.tags(
+            {
+                "openlineage_run_id": lineage_run_id,
+                "openlineage_stopped_run_ids": ",".join(stopped)[:MAX_TAG_CHARS],
+            }
+        )
         decision = _gate_and_tag(
             spark,
             client,
