@@ -218,7 +218,9 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     challenger = registry.version_by_alias(client, ml.model_name, registry.CHALLENGER)
     policy = _policy(settings)
     previous = _previous_champion(spark, settings, champion) if policy.enabled else None
-    window = _window(client, champion, ml.window_days)
+    window = _window(
+        client, ml.model_name, str(champion.version) if champion else None, ml.window_days
+    )
     predictions_df = (
         spark.read.format("delta").load(_spark_path(predictions_uri))
         if versions["predictions"] is not None
@@ -263,6 +265,8 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
         labelled_df = build_user_day_features(
             events_df, yesterday, yesterday, window, with_label=True
         ).cache()
+        # A shadow version scores features built with its own window, as it was trained.
+        by_window = {window: labelled_df}
         assert made is not None  # made_versions came from it
         try:
             for version in made_versions:
@@ -285,11 +289,17 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
             users = made.select("user_id").distinct()
             for version, role in shadows:
                 # in shadow: the version scores the rows the champion's predictions covered
+                own = _window(client, ml.model_name, version, ml.window_days)
+                if own not in by_window:
+                    by_window[own] = build_user_day_features(
+                        events_df, yesterday, yesterday, own, with_label=True
+                    ).cache()
                 model = registry.load_model(f"models:/{ml.model_name}/{version}")
-                scored_df = _score(model, labelled_df.join(users, "user_id"))
+                scored_df = _score(model, by_window[own].join(users, "user_id"))
                 _realized(out, client, ml.model_name, version, role, scored_df, MIN_ROWS)
         finally:
-            labelled_df.unpersist()
+            for frame in by_window.values():
+                frame.unpersist()
 
     # ---- drift of the scoring day against the champion's training profile
     champion_version = str(champion.version) if champion else None
@@ -491,12 +501,14 @@ def _spark_path(uri: str) -> str:
     return to_spark_path(uri)
 
 
-def _window(client: Any, version: Any, default: int) -> int:
+def _window(client: Any, model_name: str, version: str | None, default: int) -> int:
+    """The feature window `version` was trained with, as `predict` reads it."""
     if version is None:
         return default
     from eventlake.io import registry
 
-    return int(registry.run_params(client, version.run_id).get("window_days", default))
+    info = registry.describe(client, f"models:/{model_name}/{version}")
+    return info.window_days or default
 
 
 def _profile(client: Any, version: Any) -> dict[str, Any] | None:
