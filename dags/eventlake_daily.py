@@ -87,7 +87,14 @@ def score_local(run_date: str) -> None:
     local_job_task("predict", run_date)
 
 
-@task(task_id="monitor", execution_timeout=timedelta(hours=1))
+def report_after_monitor(context: Any, result: Any = None) -> None:
+    """Write the day's run report once more: its lineage now reaches scoring and monitoring."""
+    from eventlake.orchestration.tasks import report_after_monitor as write
+
+    write(context, result)
+
+
+@task(task_id="monitor", execution_timeout=timedelta(hours=1), post_execute=report_after_monitor)
 def monitor_local(run_date: str) -> None:
     """spark-submit `eventlake monitor` for the date: `<lake>/model_monitoring`."""
     from eventlake.orchestration.tasks import local_job_task
@@ -154,6 +161,7 @@ with DAG(
                 waiter_max_attempts=180,
                 execution_timeout=timedelta(hours=3, minutes=30),
                 pre_execute=skip_train_without_history if command == "train" else None,
+                post_execute=report_after_monitor if command == "monitor" else None,
             )
             for task_id, command in (
                 ("etl", "etl"),

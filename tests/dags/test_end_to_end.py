@@ -154,8 +154,8 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
         assert {p["root"]["job"]["name"] for p in parents} == {DAG_ID}
     # Every run has one START and one terminal event; every parent named is a run in the file;
     # and the day's chain is connected, raw folder to predictions (`eventlake lineage`).
-    from eventlake.jobs.lineage import chain
-    from eventlake.jobs.lineage import runs as lineage_runs
+    from eventlake.io.lineage_chain import chain
+    from eventlake.io.lineage_chain import runs as lineage_runs
 
     views = lineage_runs(events)
     for view in views.values():
@@ -218,6 +218,19 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     assert re.search(r"Model\s+eventlake-high-value\s+version 1\b", training), training
     assert "promoted to champion" in training
     assert "aliases now: champion = 1, challenger = 1" in training
+    # The monitor task's post_execute wrote it once more: its lineage section is the day's
+    # whole chain, the runs named by the ids the lineage file holds.
+    import html
+
+    tree = html.unescape(page.split('<pre id="lineage">', 1)[1].split("</pre>", 1)[0])
+    for job, view in (
+        ("eventlake.etl", day_chain.etl),
+        ("eventlake.train", day_chain.train),
+        ("eventlake.score", day_chain.score),
+        ("eventlake.monitor", day_chain.monitor),
+    ):
+        assert f"{job}  run {view.run_id}  COMPLETE" in tree, tree
+    assert tree.splitlines()[-1] == "  connected: yes", tree
 
 
 def test_dags_test_failed_gate_stops_training(lake_home, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventlake.jobs.lineage import chain, render
+from eventlake.io.lineage_chain import chain, render
 
 RAW = {"namespace": "file", "name": "/b/raw/dt=2026-01-09/"}
 EVENTS = {"namespace": "file", "name": "/b/lake/events"}

@@ -94,7 +94,7 @@ def quality_gate(settings: Settings, day: str, *, report: bool = True) -> dict[s
 
     day = validate_date(day)
     if report:
-        _write_report(settings, day, with_training=False)
+        write_report(settings, day, with_training=False)
     summary = check_quality_gate(settings, day)
     log.info(
         "quality gate passed for %s: %s clean, %s quarantined, %s duplicates removed",
@@ -114,11 +114,11 @@ def promotion(settings: Settings, day: str) -> dict[str, Any]:
 
     outcome = promotion_outcome(settings.tracking_uri, settings.ml.model_name)
     log.info("promotion outcome:\n%s", describe_outcome(outcome))
-    outcome["report_uri"] = _write_report(settings, day, with_training=True)
+    outcome["report_uri"] = write_report(settings, day, with_training=True)
     return outcome
 
 
-def _write_report(settings: Settings, day: str, *, with_training: bool) -> str | None:
+def write_report(settings: Settings, day: str, *, with_training: bool) -> str | None:
     """The page of the run in charge of `day`; a page that cannot be written is logged
     (`eventlake report --date D` makes it again), as in the ETL. None: no page."""
     if not settings.etl.dq_metrics:

@@ -85,3 +85,12 @@ def skip_train_without_history(context: Any) -> None:
     gap = steps.training_history_gap(task_settings(), day)
     if gap:
         raise AirflowSkipException(f"training skipped for {day}: {gap}")
+
+
+def report_after_monitor(context: Any, result: Any = None) -> None:
+    """`post_execute` of the monitor task: the day's run report once more, now that its lineage
+    reaches the scoring and monitoring runs. A page that cannot be written is logged."""
+    from eventlake.dates import resolve_run_date
+
+    day = resolve_run_date(context.get("params"), context.get("ds"))
+    steps.write_report(task_settings(), day, with_training=True)

@@ -50,6 +50,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .pass{background:#2da44e}.fail{background:#cf222e}.warn{background:#bf8700}
 .muted{color:#57606a;font-size:12px}code{font-size:12px;word-break:break-all}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px}
+pre{font-size:12px;background:#f6f8fa;padding:8px;overflow-x:auto}
 """
 
 
@@ -169,7 +170,49 @@ def _read(settings: Settings, day: str, run_id: str, with_training: bool) -> dic
         "metrics": metrics,
         "quarantined": quarantined,
         "training": _training(settings, iso) if with_training else None,
+        "lineage": _lineage(settings, iso),
     }
+
+
+def _lineage(settings: Settings, day: str) -> dict[str, Any]:
+    """{"where", "chain"}: the date's chain of runs as `eventlake lineage --date D` reads it, or
+    {"error": why not}. Lineage that cannot be read must not stop the page."""
+    if settings.lineage.transport == "http":
+        return {
+            "error": "lineage goes to an HTTP endpoint (lineage.transport http): open the date's "
+            "runs there; this page reads the file and bucket transports"
+        }
+    try:
+        from eventlake.io.lineage import read_events
+        from eventlake.io.lineage_chain import chain
+
+        where, events = read_events(settings)
+        return {"where": where, "chain": chain(events, day)}
+    except Exception as exc:  # never the exception's text: it may name an endpoint's secret
+        return {"error": f"the lineage events could not be read ({type(exc).__name__})"}
+
+
+def _lineage_section(lineage: dict[str, Any] | None, openlineage_run_id: str) -> str:
+    from eventlake.io.lineage_chain import render
+
+    mine = f"<p>This run's OpenLineage run id <code>{_e(openlineage_run_id)}</code>.</p>"
+    if not lineage:
+        return mine
+    if "error" in lineage:
+        return mine + f'<p class="muted">{_e(lineage["error"])}</p>'
+    c = lineage["chain"]
+    links = c.links()
+    rows = [
+        [f"<code>{_e(edge)}</code>", "yes" if ok else '<span class="fail">missing</span>']
+        for edge, ok in links.items()
+    ]
+    return (
+        mine + '<p class="muted">The latest run of each job for this date, as '
+        f"<code>eventlake lineage --date {_e(c.day)}</code> prints it when the page was written "
+        "(the DAG writes it again after training and after monitoring).</p>"
+        + f'<pre id="lineage">{_e(render(c, lineage["where"]))}</pre>'
+        + _table(["edge", "present and connected"], rows)
+    )
 
 
 def _training(settings: Settings, day: str) -> dict[str, Any]:
@@ -423,7 +466,7 @@ def render_run(data: dict[str, Any]) -> str:
         "<h2>Training</h2>",
         _training_section(data.get("training")),
         "<h2>Lineage</h2>",
-        f"<p>OpenLineage run id <code>{_e(run['openlineage_run_id'])}</code></p>",
+        _lineage_section(data.get("lineage"), run["openlineage_run_id"]),
     ]
     return _page(f"eventlake ETL {day} {run['run_id']}", "".join(body))
 

@@ -177,11 +177,13 @@ data "aws_iam_policy_document" "execution" {
       "${var.bucket_arns["lake"]}/lake/*",
       "${var.bucket_arns["artifacts"]}/releases/*",
       "${var.bucket_arns["artifacts"]}/models/*",
+      # the run report's lineage section reads the jobs' events (lineage.transport: bucket)
+      "${var.bucket_arns["artifacts"]}/lineage/*",
     ]
   }
 
-  # promotion_outcome writes the day's run report again, with its training section
-  # (quality/report.py, put_object); the page and the index live under reports/.
+  # promotion_outcome and the monitor task's post_execute write the day's run report again,
+  # with its training section (quality/report.py, put_object); pages and index: reports/.
   statement {
     sid       = "WriteRunReports"
     actions   = ["s3:PutObject"]
