@@ -467,17 +467,33 @@ def _auto_rollback(
     ]
     decision = rollback.decide(rows, day, champion, previous, policy)
     if decision is not None:
-        aliases.move_alias(
-            spark,
-            client,
-            aliases_uri,
-            ml.model_name,
-            registry.CHAMPION,
-            decision.to_version,
-            decision.reason,
-            rollback.ACTOR,
-            git_sha(settings),
-        )
+        # Under the lake's lease, as every alias move (jobs/promote.move): a training or a move
+        # by hand that moved champion since this run read it wins, and nothing is rolled back.
+        from eventlake.io import lease
+
+        owner = lease.default_owner(f"eventlake monitor --date {day.isoformat()} (auto-rollback)")
+        ttl, wait = settings.etl.lease_ttl_seconds, settings.etl.lease_wait_seconds
+        with lease.hold(settings.lake_uri, owner, ttl, wait):
+            now = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
+            if now is not None and str(now.version) == champion:
+                aliases.move_alias(
+                    spark,
+                    client,
+                    aliases_uri,
+                    ml.model_name,
+                    registry.CHAMPION,
+                    decision.to_version,
+                    decision.reason,
+                    rollback.ACTOR,
+                    git_sha(settings),
+                )
+            else:
+                log.warning(
+                    "auto-rollback of %s skipped: champion moved from %s to %s since it was read",
+                    day,
+                    champion,
+                    None if now is None else now.version,
+                )
     prefix = rollback.reason_prefix(day)
     made = [
         r

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from typing import Any
 
 from eventlake.settings import Settings
 
@@ -21,8 +23,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake-uri", help="override the lake location (file:// or s3://)")
 
 
-def move(settings: Settings, args: argparse.Namespace, version: str, actor: str) -> int:
-    from eventlake.io import registry
+def move(
+    settings: Settings,
+    args: argparse.Namespace,
+    actor: str,
+    choose: Callable[[Any, Any, str], str],
+) -> int:
+    """Move the alias to the version `choose(client, spark, model)` names, both under the lake's
+    lease (io/lease.py), which a training holds for its whole run: a move by hand never lands
+    between a training's gate and its own move, where the last writer would silently win the
+    alias, and a rollback's target is read from the history as it stands under the lease. A
+    second holder is waited for, then refused by name (LakeBusy)."""
+    from eventlake.io import lease, registry
     from eventlake.io.paths import table_uri
     from eventlake.jobs.train import git_sha
     from eventlake.ml import aliases
@@ -30,20 +42,23 @@ def move(settings: Settings, args: argparse.Namespace, version: str, actor: str)
 
     model = args.model or settings.ml.model_name
     client = registry.connect(settings.tracking_uri)
-    registry.require_version(client, model, version)
-    spark = get_spark(settings, app_name=f"eventlake-{actor}")
-    before = registry.version_by_alias(client, model, args.alias)
-    moved = aliases.move_alias(
-        spark,
-        client,
-        table_uri(settings, "model_aliases"),
-        model,
-        args.alias,
-        version,
-        args.reason,
-        actor,
-        git_sha(settings),
-    )
+    owner = lease.default_owner(f"eventlake {actor} {model}@{args.alias}")
+    ttl, wait = settings.etl.lease_ttl_seconds, settings.etl.lease_wait_seconds
+    with lease.hold(settings.lake_uri, owner, ttl, wait):
+        spark = get_spark(settings, app_name=f"eventlake-{actor}")
+        version = choose(client, spark, model)
+        before = registry.version_by_alias(client, model, args.alias)
+        moved = aliases.move_alias(
+            spark,
+            client,
+            table_uri(settings, "model_aliases"),
+            model,
+            args.alias,
+            version,
+            args.reason,
+            actor,
+            git_sha(settings),
+        )
     was = None if before is None else str(before.version)
     print(
         f"{model}@{args.alias}: {was} -> {version}"
@@ -55,4 +70,15 @@ def move(settings: Settings, args: argparse.Namespace, version: str, actor: str)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    return move(settings.replace(lake_uri=args.lake_uri), args, str(args.version), "promote")
+    from eventlake.io import registry
+
+    version = str(args.version)
+    settings = settings.replace(lake_uri=args.lake_uri)
+    registry.require_version(  # a user error is told before any wait for the lease
+        registry.connect(settings.tracking_uri), args.model or settings.ml.model_name, version
+    )
+
+    def chosen(client: Any, spark: Any, model: str) -> str:
+        return version
+
+    return move(settings, args, "promote", chosen)
