@@ -235,13 +235,15 @@ def test_train_first_version_becomes_champion(trained):
     ]
 
 
-def alias_history(env: Env) -> list[tuple]:
+def alias_history(
+    env: Env, columns: tuple[str, ...] = ("alias", "from_version", "to_version", "actor")
+) -> list[tuple]:
     from pyspark.sql import SparkSession
 
     spark = SparkSession.getActiveSession()
     rows = spark.read.format("delta").load(str(env.lake / "model_aliases")).collect()
     rows.sort(key=lambda r: r["changed_at"])
-    return [(r["alias"], r["from_version"], r["to_version"], r["actor"]) for r in rows]
+    return [tuple(r[c] for c in columns) for r in rows]
 
 
 def test_train_quality_beats_baseline(trained):
@@ -675,6 +677,8 @@ def test_alias_history_after_three_trainings_and_a_rollback(spark, tmp_path, mon
     from eventlake.io import registry
     from eventlake.jobs.train import run_train
 
+    sha = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+    monkeypatch.setenv("EVENTLAKE_GIT_SHA", sha)  # the release id the DAG run would set
     env = make_env(spark, tmp_path, monkeypatch)
     registry.connect(env.tracking_uri)
     ml = dataclasses.replace(env.settings.ml, promotion_gate=False)
@@ -682,6 +686,8 @@ def test_alias_history_after_three_trainings_and_a_rollback(spark, tmp_path, mon
     for offset in (2, 1, 0):
         run_train(settings, TRAIN_DAY - timedelta(days=offset), **fast())
     assert versions() == [1, 2, 3]
+    # the MLflow runs that registered each version, as the registry has them
+    run_of = {n: client().get_model_version(MODEL, str(n)).run_id for n in (1, 2, 3)}
 
     assert cli.main(["rollback", "--reason", "v3 misbehaves in production"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == (
@@ -696,6 +702,16 @@ def test_alias_history_after_three_trainings_and_a_rollback(spark, tmp_path, mon
         ("challenger", "2", "3", "train"),
         ("champion", "2", "3", "train"),
         ("champion", "3", "2", "rollback"),
+    ]
+    off = "promotion gate disabled (ml.promotion_gate: false)"
+    assert alias_history(env, ("reason", "mlflow_run_id", "git_sha")) == [
+        ("new version trained for 2026-01-12", run_of[1], sha),
+        (off, run_of[1], sha),
+        ("new version trained for 2026-01-13", run_of[2], sha),
+        (off, run_of[2], sha),
+        ("new version trained for 2026-01-14", run_of[3], sha),
+        (off, run_of[3], sha),
+        ("v3 misbehaves in production", None, sha),
     ]
 
     assert cli.main(["promote", "--version", "7", "--reason", "typo"]) == 1
