@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -155,6 +155,27 @@ def _rescued_counts(flagged_df) -> dict[str, int]:
     return {str(r["field"]): int(r["count"]) for r in sorted(rows, key=lambda r: r["field"])}
 
 
+def run_record(result: EtlResult, **provenance: Any) -> dict[str, Any]:
+    """The `etl_runs` row of `result`, one value per column of ETL_RUNS_SCHEMA: from the
+    result's field of that name, or from `provenance` for what a result does not hold (when
+    and where the run ran: started_at, finished_at, max_reject_ratio, openlineage_run_id,
+    raw_uri, lake_uri). A column both or neither name is a TypeError: one shape, the schema's."""
+    own = {f.name for f in fields(EtlResult)}
+    columns = ETL_RUNS_SCHEMA.fieldNames()
+    row: dict[str, Any] = {}
+    for column in columns:
+        if (column in own) == (column in provenance):
+            where = "both EtlResult and the provenance" if column in own else "neither"
+            raise TypeError(f"etl_runs column {column!r} is named by {where}")
+        row[column] = provenance[column] if column in provenance else getattr(result, column)
+    unknown = sorted(set(provenance) - set(columns))
+    if unknown:
+        raise TypeError(f"not etl_runs columns: {unknown}")
+    row["processing_date"] = date.fromisoformat(result.processing_date)
+    row["dq_checks"] = result.dq_checks or None  # null, not [], with etl.dq_metrics off
+    return row
+
+
 def _write_run_record(
     spark,
     settings: Settings,
@@ -163,38 +184,15 @@ def _write_run_record(
     max_ratio: float,
     lineage_run_id: str,
 ) -> None:
-    finished = datetime.now(UTC).replace(tzinfo=None)
-    row = {
-        "run_id": result.run_id,
-        "processing_date": date.fromisoformat(result.processing_date),
-        "status": result.status,
-        "gate_passed": result.gate_passed,
-        "message": result.message,
-        "started_at": started.replace(tzinfo=None),
-        "finished_at": finished,
-        "rows_read": result.rows_read,
-        "rows_clean": result.rows_clean,
-        "rows_quarantined": result.rows_quarantined,
-        "duplicates_removed": result.duplicates_removed,
-        "rows_restored": result.rows_restored,
-        "quarantine_ratio": result.quarantine_ratio,
-        "max_reject_ratio": float(max_ratio),
-        "reason_counts": result.reason_counts,
-        "rescued_fields": result.rescued_fields,
-        "files": result.files,
-        "skipped_files": result.skipped_files,
-        "events_version": result.events_version,
-        "quarantine_version": result.quarantine_version,
-        "events_rows_written": result.events_rows_written,
-        "quarantine_rows_written": result.quarantine_rows_written,
-        "duplicates_version": result.duplicates_version,
-        "duplicates_rows_written": result.duplicates_rows_written,
-        "openlineage_run_id": lineage_run_id,
-        "raw_uri": settings.raw_uri,
-        "lake_uri": settings.lake_uri,
-        "dq_checks": result.dq_checks or None,
-        "dq_metrics_version": result.dq_metrics_version,
-    }
+    row = run_record(
+        result,
+        started_at=started.replace(tzinfo=None),
+        finished_at=datetime.now(UTC).replace(tzinfo=None),
+        max_reject_ratio=float(max_ratio),
+        openlineage_run_id=lineage_run_id,
+        raw_uri=settings.raw_uri,
+        lake_uri=settings.lake_uri,
+    )
     # mergeSchema: a table made before a column was added gains it (etl_runs only grows).
     runs_df = spark.createDataFrame([row], ETL_RUNS_SCHEMA)
     lake.append(
