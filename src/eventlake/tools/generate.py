@@ -36,13 +36,14 @@ from eventlake.io import bucket
 from eventlake.io.names import day_folder
 from eventlake.settings import Settings
 from eventlake.tools.datagen import render as R
-from eventlake.tools.datagen.plant import Plant, parse_plant
+from eventlake.tools.datagen.plant import BEHAVIOUR_KINDS, Plant, parse_plant
 from eventlake.tools.datagen.world import (
     World,
     allocate,
     build_world,
     derive_seed,
     plan_day,
+    plant_impulse,
     plant_propensity,
 )
 
@@ -216,14 +217,17 @@ def generate(
     began = time.perf_counter()
     world = build_world(seed, start, days, users)
     for plant in plants:
-        if plant.kind == "propensity":
+        if plant.kind in BEHAVIOUR_KINDS:
             first = (plant.day - start).days
             if not 0 <= first < days:
                 raise InputError(
-                    f"--plant propensity: from={plant.day} is not one of the generated days "
+                    f"--plant {plant.kind}: from={plant.day} is not one of the generated days "
                     f"{start}..{start + timedelta(days=days - 1)}"
                 )
-            plant_propensity(world, plant.country or "", first, plant.factor)
+            if plant.kind == "impulse":
+                plant_impulse(world, plant.country, first, plant.rate)
+            else:
+                plant_propensity(world, plant.country or "", first, plant.factor)
     inserted = round(events_per_day * defect_rate * R.INSERT_SHARE)
     real = events_per_day - inserted
     # Inserted defect kinds are split exactly over the whole run, then dealt out by day.
@@ -241,7 +245,7 @@ def generate(
     if len(set(days_planted)) != len(days_planted):
         raise InputError(f"--plant: at most one fault per day, got {sorted(days_planted)}")
     renderer = R.Renderer(
-        world, fmt, corruption_rate, [p for p in plants if p.kind != "propensity"]
+        world, fmt, corruption_rate, [p for p in plants if p.kind not in BEHAVIOUR_KINDS]
     )
     tasks = [(d, i) for d in range(days) for i in range(files_per_day)]
     n_workers = workers or _default_workers(days * events_per_day, len(tasks))
@@ -288,7 +292,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="(repeatable) plant a fault in one day, e.g. drop:day=2026-01-15,event_type=purchase,"
         "country=US,keep=0.3 or null:day=2026-01-15,event_type=click,field=product_id,"
-        "from_hour=12 or propensity:from=2026-01-10,country=DE,factor=1.0 "
+        "from_hour=12 or propensity:from=2026-01-10,country=DE,factor=1.0 or "
+        "impulse:from=2026-01-10,country=*,rate=0.2 "
         "(see eventlake/datagen/plant.py)",
     )
 

@@ -428,6 +428,28 @@ def plant_propensity(world: World, country: str, first: int, factor: float) -> i
     return changed
 
 
+def plant_impulse(world: World, country: str | None, first: int, rate: float) -> int:
+    """From day index ``first`` on, the users of ``country`` (of every country when None) run
+    no buying missions: each day is a buying day (IMPULSE_BUY, a purchase >= 100) with
+    probability ``rate`` and IDLE otherwise, drawn independently of the user's past, and their
+    everyday sessions are those of propensity 0. Nothing a user did before says whether they
+    buy. Their states from that day are drawn from a chain of their own (seeded by the user),
+    so the earlier days and the other users stay byte for byte the same. Returns the users
+    changed."""
+    changed = 0
+    for user in world.users:
+        if country is not None and user.country != country:
+            continue
+        world.shifted[user.idx] = (first, 0.0)
+        rng = Random(derive_seed(world.seed, "impulse", user.idx))
+        for d in range(first, world.days):
+            state = IMPULSE_BUY if rng.random() < rate else IDLE
+            if user.signup_day < 0 or d >= user.signup_day:
+                world.states[d][user.idx] = state
+        changed += 1
+    return changed
+
+
 def _session_outcome(rng: Random, propensity: float, researching: bool) -> int:
     u = rng.random()
     if researching:
