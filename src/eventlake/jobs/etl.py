@@ -130,16 +130,13 @@ def classify(raw_df, settings: Settings, day: date, run_id: str, ingested_at: st
 def _stats(flagged_df, dq_groups: list | None = None) -> list[dict[str, Any]]:
     """All the run's counts in one pass, per source file; with `dq_groups`, the same pass
     also computes the data-quality metrics' groups into it (eventlake.quality.metrics)."""
-    codes = (*RULE_CODES, *DRIFT_CODES)
+    aggs = count_columns((*RULE_CODES, *DRIFT_CODES), CONFLICTING_DUPLICATE)
     if dq_groups is not None:
         from eventlake.quality.metrics import grouped
 
-        per_file, groups = grouped(
-            flagged_df, lambda where: count_columns(codes, CONFLICTING_DUPLICATE, where)
-        )
+        per_file, groups = grouped(flagged_df, aggs)
         dq_groups.extend(groups)
         return per_file
-    aggs = count_columns(codes, CONFLICTING_DUPLICATE)
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
 
 

@@ -29,33 +29,21 @@ def slim(classified_df: DataFrame) -> DataFrame:
     )
 
 
-def count_columns(
-    codes: Sequence[str], conflicting_code: str, where: Column | None = None
-) -> list[Column]:
+def count_columns(codes: Sequence[str], conflicting_code: str) -> list[Column]:
     """The aggregate columns of the run's counts over flagged rows (`is_quarantined`,
     `is_duplicate`, `is_conflicting`, `reasons`, `warnings`): rows read, quarantined, duplicate
     and clean, and `reason__<code>` = rows carrying `code` as a reason or a warning (a
-    duplicate whose payload differs from its winner's counts as `conflicting_code`). With
-    `where`, only the rows where it holds count (the others are not evaluated: 0 or null)."""
-
-    def count(condition: Column) -> Column:
-        if where is not None:
-            condition = F.when(where, condition)
-        return F.sum(condition.cast("long"))
-
+    duplicate whose payload differs from its winner's counts as `conflicting_code`)."""
     aggs = [
-        count(F.lit(True)).alias("rows_read"),
-        count(F.col("is_quarantined")).alias("rows_quarantined"),
-        count(F.col("is_duplicate")).alias("duplicates_removed"),
-        count(~F.col("is_quarantined") & ~F.col("is_duplicate")).alias("rows_clean"),
-        count(F.col("is_conflicting")).alias(f"reason__{conflicting_code}"),
+        F.count(F.lit(1)).alias("rows_read"),
+        F.sum(F.col("is_quarantined").cast("long")).alias("rows_quarantined"),
+        F.sum(F.col("is_duplicate").cast("long")).alias("duplicates_removed"),
+        F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
+        F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{conflicting_code}"),
     ]
     for code in codes:
-        aggs.append(
-            count(F.array_contains("reasons", code) | F.array_contains("warnings", code)).alias(
-                f"reason__{code}"
-            )
-        )
+        in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
+        aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
     return aggs
 
 
