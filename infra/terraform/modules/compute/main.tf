@@ -105,10 +105,12 @@ data "aws_iam_policy_document" "job" {
     ]
   }
 
-  # OpenLineage events of the jobs (lineage.transport: bucket), one object per event.
+  # OpenLineage events of the jobs (lineage.transport: bucket), one object per event, read
+  # back by the run report's lineage section where the ETL writes its own page (a job with
+  # deltalake installed; EMR's archive has none, and there the MWAA task writes the page).
   statement {
     sid       = "WriteLineageEvents"
-    actions   = ["s3:PutObject"]
+    actions   = ["s3:PutObject", "s3:GetObject"]
     resources = ["${var.bucket_arns["artifacts"]}/lineage/*"]
   }
 

@@ -173,6 +173,7 @@ data "aws_iam_policy_document" "execution" {
     resources = [var.bucket_arns["raw"], var.bucket_arns["lake"], var.bucket_arns["artifacts"]]
   }
 
+  # lineage/*: the run report's lineage section reads the runs' events back.
   statement {
     sid     = "ReadDataForSensorsAndReports"
     actions = ["s3:GetObject"]
@@ -181,7 +182,6 @@ data "aws_iam_policy_document" "execution" {
       "${var.bucket_arns["lake"]}/lake/*",
       "${var.bucket_arns["artifacts"]}/releases/*",
       "${var.bucket_arns["artifacts"]}/models/*",
-      # the run report's lineage section reads the jobs' events (lineage.transport: bucket)
       "${var.bucket_arns["artifacts"]}/lineage/*",
     ]
   }
