@@ -99,8 +99,6 @@ def emit_as_mwaa_provider(aws_airflow) -> None:  # noqa: F811
         "type": "eventlake.io.lineage_transport.BucketTransport",
         "prefix": "s3://eventlake-artifacts/lineage",
     }
-    # made with the fixture's client, created outside the recording: not a call of the role
-    aws_airflow["s3"].create_bucket(Bucket="eventlake-artifacts")
     run_id = "01937a3e-0000-7000-8000-000000000001"
     OpenLineageClient(config={"transport": dict(transport)}).emit(
         RunEvent(
