@@ -161,23 +161,6 @@ def test_dag_file_imports_no_spark_and_no_mlflow():
     assert result == {"errors": [], "dags": [DAG_ID, MAINTENANCE_DAG_ID], "heavy": []}
 
 
-def test_the_mwaa_lineage_transport_imports_nothing_mwaa_lacks():
-    """MWAA's OpenLineage provider imports eventlake.io.lineage_transport by name (the
-    Terraform's openlineage.transport) from the DAG bundle, where eventlake's wheel and its
-    Spark, MLflow and pandas dependencies are not installed (tools/release.MWAA_PACKAGES)."""
-    code = (
-        "import json, sys\n"
-        "import eventlake.io.lineage_transport as t\n"
-        "print(json.dumps({'class': t.BucketTransport.__name__, 'heavy': sorted(m for m in"
-        " ('pyspark', 'mlflow', 'pandas', 'deltalake', 'pyarrow') if m in sys.modules)}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"class": "BucketTransport", "heavy": []}
-
-
 def test_parse_reads_the_deployed_target_and_no_variable(tmp_path, monkeypatch):
     """The Variable eventlake_target (Airflow's env backend) says aws: parsing ignores it.
     The target `eventlake deploy` writes beside the DAG file is what picks the EMR graph."""

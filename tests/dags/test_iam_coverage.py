@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import shutil
 import urllib.request
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from iam_coverage import MODULES, Call, check, record_calls
+from iam_coverage import Call, check, record_calls
 from test_aws_moto import ACCOUNT, ROLE_ARN, RunXComs, _rendered, aws_airflow  # noqa: F401
 
 pytestmark = pytest.mark.s3
@@ -77,44 +76,6 @@ def deploy_bindings(artifacts: str, dags: str, parameter: str) -> dict[str, obje
     }
 
 
-def mwaa_lineage_transport(artifacts_bucket: str) -> dict[str, str]:
-    """The `openlineage.transport` Airflow option the orchestration module gives MWAA, read
-    from its HCL with the artifacts bucket bound."""
-    hcl = (MODULES / "orchestration" / "main.tf").read_text()
-    block = re.search(r'"openlineage\.transport" = jsonencode\(\{(.*?)\}\)', hcl, re.S)
-    assert block, "no openlineage.transport option in modules/orchestration/main.tf"
-    fields = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', block.group(1)))
-    fields["prefix"] = fields["prefix"].replace("${local.artifacts_bucket}", artifacts_bucket)
-    return fields
-
-
-def emit_as_mwaa_provider(aws_airflow) -> None:  # noqa: F811
-    """A task run's event through openlineage-python's transport factory, configured as the
-    Terraform configures MWAA's OpenLineage provider: one object under <artifacts>/lineage/."""
-    from openlineage.client import OpenLineageClient
-    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
-
-    transport = mwaa_lineage_transport("eventlake-artifacts")
-    assert transport == {
-        "type": "eventlake.io.lineage_transport.BucketTransport",
-        "prefix": "s3://eventlake-artifacts/lineage",
-    }
-    run_id = "01937a3e-0000-7000-8000-000000000001"
-    OpenLineageClient(config={"transport": dict(transport)}).emit(
-        RunEvent(
-            eventType=RunState.START,
-            eventTime="2026-01-08T03:00:00+00:00",
-            run=Run(runId=run_id),
-            job=Job(namespace="eventlake", name="eventlake_daily.etl"),
-            producer="https://github.com/apache/airflow/tree/providers-openlineage/2.6.1",
-        )
-    )
-    listed = aws_airflow["s3"].list_objects_v2(Bucket="eventlake-artifacts", Prefix="lineage/")
-    assert [o["Key"] for o in listed.get("Contents", [])] == [
-        f"lineage/eventlake_daily.etl/{run_id}/20260108T030000000000Z-START.json"
-    ]
-
-
 def run_dag_tasks(load_dag, aws_airflow, calls: list[Call]) -> str:  # noqa: F811
     """The aws DAG's tasks for one date, as MWAA runs them; returns the SNS topic ARN."""
     import boto3
@@ -137,8 +98,6 @@ def run_dag_tasks(load_dag, aws_airflow, calls: list[Call]) -> str:  # noqa: F81
             op, context = _rendered(dag, task_id, "2026-01-08", run)
             with contextlib.suppress(TaskDeferred):
                 op.execute(context)
-
-        emit_as_mwaa_provider(aws_airflow)
 
         reconcile_calls = run_reconcile_check(load_dag, aws_airflow, calls)
 
@@ -319,7 +278,6 @@ def test_every_aws_call_is_allowed_by_its_roles_terraform_policy(
         ("mwaa-execution", "emr-serverless:ListJobRuns"),
         ("mwaa-execution", "emr-serverless:StartJobRun"),
         ("mwaa-execution", "sns:Publish"),
-        ("mwaa-execution", "s3:PutObject"),
         ("deploy", "s3:PutObject"),
         ("deploy", "ssm:PutParameter"),
         ("deploy", "airflow:UpdateEnvironment"),

@@ -54,9 +54,25 @@ def lineage_prefix(settings: Settings) -> str:
 
 
 def _bucket_transport(prefix: str) -> Any:
-    from eventlake.io.lineage_transport import BucketConfig, BucketTransport
+    from openlineage.client.serde import Serde
+    from openlineage.client.transport import Transport
 
-    return BucketTransport(BucketConfig(prefix))
+    from eventlake.io.bucket import join, write_bytes
+
+    class BucketTransport(Transport):
+        """Each event is one object `<prefix>/<job>/<run id>/<time>-<type>.json`: objects are
+        never appended to, so this works on S3 and a local folder alike."""
+
+        kind = "eventlake-bucket"
+
+        def emit(self, event: Any) -> None:
+            at = datetime.fromisoformat(event.eventTime).astimezone(UTC)
+            stamp = at.strftime("%Y%m%dT%H%M%S%fZ")
+            name = f"{stamp}-{event.eventType.value}.json"
+            uri = join(prefix, event.job.name, event.run.runId, name)
+            write_bytes(uri, Serde.to_json(event).encode("utf-8"))
+
+    return BucketTransport()
 
 
 def _client(settings: Settings):

@@ -2,8 +2,7 @@
 # Airflow Variables from SSM Parameter Store (no restart needed when the deploy step changes one).
 
 locals {
-  env_name         = var.name_prefix
-  artifacts_bucket = element(split(":::", var.bucket_arns["artifacts"]), 1)
+  env_name = var.name_prefix
 }
 
 # MWAA refuses to create an environment whose requirements file does not exist. Terraform puts
@@ -68,15 +67,12 @@ resource "aws_mwaa_environment" "this" {
     "core.load_examples" = "False"
     # Airflow's OpenLineage provider (2.6.1 with openlineage-python 1.37.0 in MWAA 3.0.6's
     # constraints) is disabled without a transport, and then its macros name no parent for the
-    # jobs. No lineage server is deployed and that client's file transport writes a local file
-    # (which an MWAA container loses), so the provider uses eventlake's own bucket transport
-    # (src/eventlake/io/lineage_transport.py, a custom transport class by name): the DAG and
-    # task runs are objects under s3://<artifacts>/lineage/, next to the jobs' runs that name
-    # them as parents (same namespace), where `eventlake lineage` and the run report read them.
-    "openlineage.transport" = jsonencode({
-      type   = "eventlake.io.lineage_transport.BucketTransport"
-      prefix = "s3://${local.artifacts_bucket}/lineage"
-    })
+    # jobs. That client has no S3 transport (its file transport writes a local file, which an
+    # MWAA container loses) and no lineage server is deployed, so the events go to the console
+    # transport: one JSON line per event in the task's log (task runs) or the scheduler's log
+    # (DAG runs), both in CloudWatch Logs. The jobs' own events are objects under
+    # s3://<artifacts>/lineage/; their parent facets name these runs (same namespace).
+    "openlineage.transport" = jsonencode({ type = "console" })
     "openlineage.namespace" = var.lineage_namespace
   }
 
@@ -184,14 +180,6 @@ data "aws_iam_policy_document" "execution" {
       "${var.bucket_arns["artifacts"]}/models/*",
       "${var.bucket_arns["artifacts"]}/lineage/*",
     ]
-  }
-
-  # Airflow's OpenLineage provider writes the DAG and task runs' events there (one object each,
-  # eventlake.io.lineage_transport.BucketTransport), as the EMR jobs write theirs.
-  statement {
-    sid       = "WriteAirflowLineage"
-    actions   = ["s3:PutObject"]
-    resources = ["${var.bucket_arns["artifacts"]}/lineage/*"]
   }
 
   # promotion_outcome and the monitor task's post_execute write the day's run report again,
