@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_generate_propensity import START, _gen
 
 from eventlake.errors import InputError
 from eventlake.tools.datagen.plant import parse_plant
@@ -17,24 +18,6 @@ from eventlake.tools.datagen.world import (
     build_world,
     plant_impulse,
 )
-from eventlake.tools.generate import generate
-
-START = date(2026, 3, 1)
-
-
-def _gen(root: Path, plants=()) -> dict[str, bytes]:
-    generate(
-        raw_uri=root.as_uri(),
-        start=START,
-        days=4,
-        users=80,
-        events_per_day=500,
-        files_per_day=1,
-        defect_rate=0.0,
-        seed=11,
-        plants=plants,
-    )
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.gz"))}
 
 
 def test_parse_impulse_plant():
