@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tooling import missing_tool
+from helpers.tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "tests" / "fixtures" / "sample"
@@ -103,8 +103,10 @@ def copy_sample(dest: Path, days: list[str] | None = None) -> Path:
     return dest
 
 
-os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+def pytest_configure(config: pytest.Config) -> None:
+    """Spark's Python workers run this interpreter (the venv's), whatever PATH holds."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 
 
 # The longest test files (minutes each on 2 cores), slowest first. With two xdist workers

@@ -68,8 +68,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from iam_coverage import Call, check, emr_job_bindings, record_calls
-from tooling import missing_tool
+from helpers.iam_coverage import Call, check, emr_job_bindings, record_calls
+from helpers.tooling import missing_tool
 
 from eventlake.settings import PROJECT_ROOT, load_settings
 from eventlake.tools import release

@@ -9,17 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dag_test_paths import DAG_ID, DAGS
+from helpers.dag_paths import DAG_ID, DAGS
 
-# Airflow reads AIRFLOW_HOME once, on first import: point it at a throwaway dir before any
-# test imports airflow, so no test writes to ~/airflow.
-if "AIRFLOW_HOME" not in os.environ:
-    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="eventlake-test-airflow-")
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault(
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-    f"sqlite:///{os.environ['AIRFLOW_HOME']}/airflow.db",
-)
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Airflow reads AIRFLOW_HOME once, on first import: point it at a throwaway dir before
+    any DAG test imports airflow (pytest calls this as it loads this conftest, before the
+    test files here), so no test writes to ~/airflow."""
+    if "AIRFLOW_HOME" not in os.environ:
+        os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="eventlake-test-airflow-")
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    os.environ.setdefault(
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        f"sqlite:///{os.environ['AIRFLOW_HOME']}/airflow.db",
+    )
 
 
 @pytest.fixture

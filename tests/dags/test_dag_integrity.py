@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from dag_test_paths import DAG_ID, DAGS, ROOT
+from helpers.dag_paths import DAG_ID, DAGS, ROOT
 
 MAINTENANCE_DAG_ID = "eventlake_maintenance"
 ORDER = [

@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dag_test_paths import DAG_ID, SAMPLE
-from openlineage_schema import validate
+from helpers.dag_paths import DAG_ID, SAMPLE
+from helpers.openlineage_schema import validate
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -169,7 +169,7 @@ def test_airflow_dags_test_runs_the_whole_dag(lake_home):
     day_chain = chain(events, DAYS[7])
     assert day_chain.links() == dict.fromkeys(day_chain.links(), True)
     # Every event, the provider's and the jobs', is valid against the spec's schemas: the
-    # core RunEvent and each facet's own schema (tests/openlineage_schema.py).
+    # core RunEvent and each facet's own schema (tests/helpers/openlineage_schema.py).
     checked = set()
     for event in events:
         checked.update(validate(event))

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from iam_coverage import Call, check, record_calls
+from helpers.iam_coverage import Call, check, record_calls
 from test_aws_moto import ACCOUNT, ROLE_ARN, RunXComs, _rendered, aws_airflow  # noqa: F401
 
 pytestmark = pytest.mark.s3

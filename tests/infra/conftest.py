@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from infra_helpers import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, provider_in_mirror, terraform_binary
-from tooling import missing_tool
+from helpers.infra import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, provider_in_mirror, terraform_binary
+from helpers.tooling import missing_tool
 
 
 @pytest.fixture(scope="session")

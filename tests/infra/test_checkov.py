@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from infra_helpers import INFRA, ROOT, checkov_binary
-from tooling import missing_tool
+from helpers.infra import INFRA, ROOT, checkov_binary
+from helpers.tooling import missing_tool
 
 pytestmark = pytest.mark.infra
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import hcl2
 import pytest
-from infra_helpers import TF_DIR
+from helpers.infra import TF_DIR
 
 pytestmark = pytest.mark.infra
 

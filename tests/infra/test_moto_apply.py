@@ -15,7 +15,7 @@ import shutil
 
 import boto3
 import pytest
-from infra_helpers import TF_DIR, run_tf
+from helpers.infra import TF_DIR, run_tf
 
 pytestmark = pytest.mark.infra
 

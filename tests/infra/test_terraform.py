@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_helpers import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, run_tf
+from helpers.infra import AWS_PROVIDER, PLUGIN_DIR, TF_DIR, run_tf
 
 pytestmark = pytest.mark.infra
 

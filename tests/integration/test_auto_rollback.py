@@ -44,7 +44,7 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     from mlflow import MlflowClient
 
     from eventlake.io.monitoring import write_monitoring
-    from eventlake.jobs.monitor import _auto_rollback, _policy, _previous_champion
+    from eventlake.jobs.monitor_rollback import auto_rollback, previous_champion, rollback_policy
     from eventlake.ml import aliases
     from eventlake.settings import load_settings
 
@@ -68,10 +68,10 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     for day, value in ((date(2026, 3, 8), 0.61), (date(2026, 3, 9), 0.58), (D, 0.65)):
         write_monitoring(spark, [_monitoring_row(day, "2", value)], monitoring_uri, day)
 
-    policy = _policy(settings)
+    policy = rollback_policy(settings)
     champion = client.get_model_version_by_alias(MODEL, "champion")
-    assert _previous_champion(spark, settings, champion) == "1"
-    got = _auto_rollback(spark, settings, client, D, "2", "1", policy)
+    assert previous_champion(spark, settings, champion) == "1"
+    got = auto_rollback(spark, settings, client, D, "2", "1", policy)
     reason = (
         "auto-rollback 2026-03-10: realized ROC-AUC of version 2 below the floor 0.7 on the "
         "last 3 days (2026-03-08: 0.6100, 2026-03-09: 0.5800, 2026-03-10: 0.6500); back to "
@@ -90,15 +90,15 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     # A retry of D: champion is version 1 now; it has no days of its own as champion, so
     # nothing moves, and the rollback made for D is reported again.
     champion = client.get_model_version_by_alias(MODEL, "champion")
-    previous = _previous_champion(spark, settings, champion)
+    previous = previous_champion(spark, settings, champion)
     assert previous == "2"
-    again = _auto_rollback(spark, settings, client, D, "1", previous, policy)
+    again = auto_rollback(spark, settings, client, D, "1", previous, policy)
     assert again == got
     assert len(aliases.history(spark, aliases_uri, MODEL, "champion")) == 3
 
     # The next date: no rollback recorded for it, none made.
     nxt = date(2026, 3, 11)
     write_monitoring(spark, [_monitoring_row(nxt, "2", 0.5)], monitoring_uri, nxt)
-    assert _auto_rollback(spark, settings, client, nxt, "1", "2", policy) is None
+    assert auto_rollback(spark, settings, client, nxt, "1", "2", policy) is None
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     assert aliases.as_of(rows, datetime(2100, 1, 1)) == {"champion": "1"}

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from browser import render
 from deltalake import DeltaTable
-from openlineage_schema import validate
+from helpers.browser import render
+from helpers.openlineage_schema import validate
 
 from eventlake.jobs.etl import run_etl
 from eventlake.settings import load_settings

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_gz, write_jsonl
+from helpers.rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_gz, write_jsonl
 
 from eventlake.jobs.etl import AccountingError, run_etl
 from eventlake.settings import load_settings

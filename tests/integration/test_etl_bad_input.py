@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rawfiles import event, write_csv_text, write_gz, write_jsonl
+from helpers.rawfiles import event, write_csv_text, write_gz, write_jsonl
 
 from eventlake.errors import InputError
 from eventlake.io.paths import table_uri

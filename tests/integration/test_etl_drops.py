@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rawfiles import CSV_HEADER, csv_row, event, write_gz
+from helpers.rawfiles import CSV_HEADER, csv_row, event, write_gz
 
 from eventlake.errors import InputError
 from eventlake.jobs.etl import run_etl

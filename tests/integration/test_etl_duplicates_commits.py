@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import event, write_jsonl
+from helpers.rawfiles import event, write_jsonl
 
 from eventlake.io.paths import table_uri
 from eventlake.jobs.etl import _reconcile_duplicates, run_etl

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rawfiles import event, write_jsonl
+from helpers.rawfiles import event, write_jsonl
 
 from eventlake.errors import GateFailed
 from eventlake.io.lease import LakeBusy

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_jsonl
+from helpers.rawfiles import CSV_HEADER, csv_row, event, write_csv_text, write_jsonl
 
 from eventlake.jobs.etl import run_etl
 from eventlake.settings import load_settings

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import event, write_csv_text, write_jsonl
+from helpers.rawfiles import event, write_csv_text, write_jsonl
 
 from eventlake.errors import ConfigurationError
 from eventlake.io.secrets import LOCAL_KEY_FILE

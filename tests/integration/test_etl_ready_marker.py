@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import event, write_gz
+from helpers.rawfiles import event, write_gz
 
 from eventlake.errors import InputError
 from eventlake.jobs.etl import run_etl

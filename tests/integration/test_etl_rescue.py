@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from rawfiles import CSV_HEADER, csv_row, event, write_gz
+from helpers.rawfiles import CSV_HEADER, csv_row, event, write_gz
 
 from eventlake.jobs import validate_output
 from eventlake.jobs.etl import run_etl

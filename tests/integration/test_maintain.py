@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rawfiles import event, write_jsonl
+from helpers.rawfiles import event, write_jsonl
 
 from eventlake.io.paths import table_uri
 from eventlake.jobs.etl import run_etl

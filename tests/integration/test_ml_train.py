@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from iam_coverage import Call, check, emr_job_bindings, record_calls
+from helpers.iam_coverage import Call, check, emr_job_bindings, record_calls
 
 pytestmark = pytest.mark.spark
 

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tooling import missing_tool
+from helpers.tooling import missing_tool
 
 VENV_BIN = Path(sys.executable).parent
 ARN = "arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/eventlake-test"

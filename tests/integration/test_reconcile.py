@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from rawfiles import event, write_jsonl
+from helpers.rawfiles import event, write_jsonl
 
 from eventlake.jobs import reconcile
 from eventlake.jobs.etl import run_etl

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.openlineage_schema import validate
 from jsonschema import ValidationError
-from openlineage_schema import validate
 
 
 def _event() -> dict:

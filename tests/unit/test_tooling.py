@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tooling import missing_tool
+from helpers.tooling import missing_tool
 
 
 def test_missing_tool_skips_with_its_reason_off_ci(monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from ml_rows import D, ev
+from helpers.ml_rows import D, ev
 from pyspark.sql import types as T
 from pyspark.testing import assertDataFrameEqual
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from helpers.openlineage_schema import validate
 from jsonschema import ValidationError
-from openlineage_schema import validate
 
 from eventlake.quality.facets import assertions_facet, metrics_facets
 

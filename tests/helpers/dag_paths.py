@@ -1,4 +1,4 @@
-"""Paths shared by the DAG tests (a plain module: tests/ is not a package)."""
+"""Paths shared by the DAG tests."""
 
 import os
 from pathlib import Path

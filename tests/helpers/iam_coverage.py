@@ -22,7 +22,7 @@ from typing import Any
 
 import hcl2
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "infra" / "terraform" / "modules"
 
 # identity -> the policy documents (module file, data source name) its role's
@@ -169,7 +169,7 @@ def needs(call: Call, account: str) -> list[Need]:
         return [Need(f"airflow:{call.operation}", env)]
     raise AssertionError(
         f"no IAM mapping for {call.service}:{call.operation} (called as {call.identity}); "
-        "add it to tests/iam_coverage.py"
+        "add it to tests/helpers/iam_coverage.py"
     )
 
 
