@@ -31,15 +31,13 @@ from typing import Any
 import yaml
 
 from eventlake.errors import ConfigurationError
+from eventlake.settings_checks import validate
 
 CONF_DIR = Path(__file__).parent / "conf"
 BASE_CONF = CONF_DIR / "base.yaml"
 # The source checkout. Only the release, deploy and bench tools use it (they work on a
 # checkout); pipeline code takes its paths from Settings.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-TARGETS = ("local", "aws")
-LOCAL_RUNNERS = ("spark-submit", "in-process")
 
 # Settings an environment variable overrides: dotted field -> (variables, first set wins;
 # Airflow Variable or None). The Airflow Variable is consulted by DAG tasks only.
@@ -346,7 +344,7 @@ def load_settings(
         )
     except KeyError as exc:
         raise ConfigurationError(f"{where}: missing required key {exc.args[0]!r}") from None
-    _validate(settings, where)
+    validate(settings, where)
     return settings
 
 
@@ -356,59 +354,6 @@ def _section(kind: type, raw: dict[str, Any] | None, where: str) -> Any:
     if missing:
         raise ConfigurationError(f"{where}: missing keys {missing}; add them to conf/base.yaml")
     return kind(**raw)
-
-
-# file: one JSON-lines file; bucket: an object per event under <artifacts>/lineage; http: a server.
-LINEAGE_TRANSPORTS = ("file", "bucket", "http")
-
-
-def _validate(settings: Settings, where: str) -> None:
-    if not 0 <= float(settings.etl.max_reject_ratio) <= 1:
-        raise ConfigurationError(f"{where}: etl.max_reject_ratio must be within [0, 1]")
-    for key in ("ready_marker", "manifest"):
-        name = getattr(settings.raw, key)
-        if name is not None and (not isinstance(name, str) or not name or "/" in name):
-            raise ConfigurationError(
-                f"{where}: raw.{key} is {name!r}; expected an object name inside dt=D/ "
-                "(no '/'), or null"
-            )
-    if settings.raw.ready_marker and settings.raw.ready_marker == settings.raw.manifest:
-        raise ConfigurationError(
-            f"{where}: raw.ready_marker and raw.manifest are both {settings.raw.manifest!r}; "
-            "name two objects, or set only raw.manifest"
-        )
-    if settings.airflow.target not in TARGETS:
-        raise ConfigurationError(
-            f"eventlake_target is {settings.airflow.target!r} (EVENTLAKE_TARGET, the Airflow "
-            f"Variable or airflow.target in {where}); expected one of {TARGETS}"
-        )
-    lineage = settings.lineage
-    for key, value in (("parent_run", lineage.parent_run), ("root_run", lineage.root_run)):
-        if value is not None and parse_run_ref(value) is None:
-            raise ConfigurationError(
-                f"{where}: lineage.{key} is {value!r}; expected namespace/name/run_id with a "
-                "UUID run id (OPENLINEAGE_PARENT_ID / OPENLINEAGE_ROOT_PARENT_ID)"
-            )
-    if lineage.transport not in LINEAGE_TRANSPORTS:
-        raise ConfigurationError(
-            f"{where}: lineage.transport is {lineage.transport!r}; use one of "
-            f"{', '.join(LINEAGE_TRANSPORTS)}"
-        )
-    if lineage.transport == "http" and not lineage.url:
-        raise ConfigurationError(
-            f"{where}: lineage.transport is http but no URL is set: set OPENLINEAGE_URL or "
-            f"lineage.url, or use the bucket transport"
-        )
-    if int(settings.ml.auto_rollback_days) < 1:
-        raise ConfigurationError(
-            f"{where}: ml.auto_rollback_days is {settings.ml.auto_rollback_days!r}; expected "
-            "a whole number of days >= 1"
-        )
-    if settings.airflow.local_runner not in LOCAL_RUNNERS:
-        raise ConfigurationError(
-            f"EVENTLAKE_LOCAL_RUNNER={settings.airflow.local_runner!r} (or "
-            f"airflow.local_runner in {where}): use one of {', '.join(LOCAL_RUNNERS)}"
-        )
 
 
 def load_task_settings(lookup: Callable[[str], str | None] | None = None) -> Settings:
@@ -422,20 +367,6 @@ def load_task_settings(lookup: Callable[[str], str | None] | None = None) -> Set
     if not os.environ.get("EVENTLAKE_ENV") and target != settings.env:
         settings = load_settings(target, lookup=lookup)
     return settings
-
-
-def parse_run_ref(value: str) -> tuple[str, str, str] | None:
-    """`namespace/name/run_id` -> its parts (the name may hold slashes; the run id is a UUID),
-    or None when it is not one."""
-    import uuid
-
-    namespace, _, rest = value.partition("/")
-    name, _, run_id = rest.rpartition("/")
-    try:
-        uuid.UUID(run_id)
-    except ValueError:
-        return None
-    return (namespace, name, run_id) if namespace and name else None
 
 
 def console_log_level() -> str | None:

@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from eventlake.errors import ConfigurationError
-from eventlake.settings import Settings, parse_run_ref
+from eventlake.settings import Settings
+from eventlake.settings_checks import parse_run_ref
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ from eventlake import console
 from eventlake.dates import validate_date
 from eventlake.errors import InputError
 from eventlake.io import bucket
-from eventlake.settings import LOCAL_RUNNERS, Settings
+from eventlake.settings import Settings
+from eventlake.settings_checks import LOCAL_RUNNERS
 from eventlake.tools.airflow_home import (
     DAG_ID,
     airflow_env,
