@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.errors import InputError
 from eventlake.io.bucket import ObjectInfo, list_objects, open_read, to_spark_path
+from eventlake.io.csvcount import csv_records
 from eventlake.io.names import (
     MARKER_FREE,
     SUFFIX_FORMATS,
@@ -34,7 +35,7 @@ from eventlake.io.names import (
     parse_manifest,
     skip_reason,
 )
-from eventlake.io.recordcount import csv_records, gzip_message, wide_encoding_message
+from eventlake.io.rawbytes import gzip_message, wide_encoding_message
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -1,4 +1,5 @@
-"""The independent record count (io.recordcount) on hand-written bytes: no Spark."""
+"""The independent record counts (io.recordcount, io.csvcount, io.rawbytes) on hand-written
+bytes: no Spark."""
 
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from eventlake.errors import InputError
-from eventlake.io.recordcount import (
-    count_csv,
-    count_file,
-    count_json,
-    count_json_lines,
-    csv_records,
-    iter_decompressed,
-    scan_csv,
-)
+from eventlake.io.csvcount import count_csv, csv_records, scan_csv
+from eventlake.io.rawbytes import iter_decompressed
+from eventlake.io.recordcount import count_file, count_json, count_json_lines
 
 
 def _chunks(data: bytes, size: int) -> list[bytes]:
