@@ -1,8 +1,6 @@
-"""Spark entry point: `spark-submit entrypoint.py [--settings-file F] <command> [args]`.
-
-Locally the DAG runs it through `spark-submit`; EMR Serverless uses the same file (uploaded to
-`<release_uri>/entrypoint.py`) as the job's entryPoint. It only hands over to
-`eventlake.cli.run_job`.
+"""What a Spark job runs: `run([--settings-file F] <command> [args])`, called by the file
+`spark-submit` starts (`src/eventlake_submit.py`, beside the package; on EMR Serverless the
+release's `<release_uri>/entrypoint.py`). It only hands over to `eventlake.cli.run_job`.
 
 `--settings-file F` is the DAG task's resolved settings (`Settings.to_json`, written by the
 local runner): the job uses exactly those instead of resolving its own. Without it (EMR), the
@@ -15,9 +13,6 @@ non-zero exit means the job itself failed.
 """
 
 from __future__ import annotations
-
-import os
-import sys
 
 SETTINGS_FILE = "--settings-file"
 
@@ -35,15 +30,3 @@ def run(argv: list[str]) -> int:
         settings = Settings.from_json(Path(argv[1]).read_text())
         argv = argv[2:]
     return run_job(argv, settings)
-
-
-def main() -> int:
-    # Run as a script, this file's folder (src/eventlake) would be sys.path[0] and its
-    # modules (io, spark, settings...) would shadow top-level ones. Drop it.
-    here = os.path.dirname(os.path.realpath(__file__))
-    sys.path[:] = [p for p in sys.path if not p or os.path.realpath(p) != here]
-    return run(sys.argv[1:])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -68,7 +68,7 @@ def test_release_files_and_manifest(built):
         assert rel in files, rel
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     assert (built / "entrypoint.py").read_bytes() == (
-        PROJECT_ROOT / "src" / "eventlake" / "entrypoint.py"
+        PROJECT_ROOT / "src" / "eventlake_submit.py"
     ).read_bytes()
     assert (built / "dags/eventlake_daily.py").read_bytes() == (
         PROJECT_ROOT / "dags" / "eventlake_daily.py"

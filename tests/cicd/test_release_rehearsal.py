@@ -288,8 +288,7 @@ def release_dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, d
     epoch = release.source_date_epoch(PROJECT_ROOT)
     started = time.monotonic()
     wheel = release.build_wheel(PROJECT_ROOT, dist, epoch)
-    release.unpack_package(wheel, tmp / "unpacked")
-    shutil.copy2(tmp / "unpacked" / "eventlake" / "entrypoint.py", dist / release.ENTRYPOINT)
+    release.extract_entry_point(wheel, dist / release.ENTRYPOINT)
     given = os.environ.get(ARCHIVE_VARIABLE)
     if given:
         # An archive built elsewhere (`python -m eventlake.tools.release --deps-archive` takes one,

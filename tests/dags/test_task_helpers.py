@@ -177,6 +177,13 @@ def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
     assert "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension" in confs
     # The jars: by Ivy on the first run, from the recorded files after (tests/unit/test_spark_jars).
     assert any(c.startswith("spark.jars.packages=") for c in confs) or jar_env(settings)
+    # The file spark-submit runs sits beside the package, not in it: a script's folder is
+    # sys.path[0], and from inside eventlake/ its io/ would shadow the standard library's io.
+    import eventlake
+
+    assert ENTRYPOINT.name == "eventlake_submit.py"
+    assert ENTRYPOINT.parent == Path(eventlake.__file__).resolve().parent.parent
+    assert ENTRYPOINT.is_file()
     assert cmd[-6:] == [
         str(ENTRYPOINT),
         "--settings-file",

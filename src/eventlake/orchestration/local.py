@@ -2,7 +2,7 @@
 
 The Airflow task process stays free of the JVM; the job gets the same confs that
 `eventlake.spark.get_spark` would set, passed on the command line, and the task's resolved
-Settings as a file (`entrypoint.py --settings-file`, readable by this user only, removed when
+Settings as a file (`eventlake_submit.py --settings-file`, readable by this user only, removed when
 the job ends), so the job works with exactly what the task resolved. The child is started in
 its own process group and killed with it if the task is stopped or times out, so a retried
 task never races a leftover job writing the same partition.
@@ -26,7 +26,8 @@ from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ENTRYPOINT = Path(__file__).resolve().parents[1] / "entrypoint.py"
+# The file spark-submit runs, beside the package (src/ in a checkout, site-packages in a wheel).
+ENTRYPOINT = Path(__file__).resolve().parents[2] / "eventlake_submit.py"
 SETTINGS_FILE = "--settings-file"
 
 
@@ -61,7 +62,7 @@ def spark_submit_command(
     *,
     settings_file: Path | None = None,
 ) -> list[str]:
-    """`spark-submit [confs] entrypoint.py [--settings-file F] <command> <args>`."""
+    """`spark-submit [confs] eventlake_submit.py [--settings-file F] <command> <args>`."""
     from eventlake.spark import spark_confs
 
     cmd = [spark_submit_executable(), "--name", f"eventlake-{command}"]

@@ -5,7 +5,7 @@
     dist/release/
       manifest.json                     release id, build time, sha256 and size of every file
       eventlake-<version>-py3-none-any.whl
-      entrypoint.py                     EMR Serverless entryPoint (from the wheel)
+      entrypoint.py                     EMR Serverless entryPoint (the wheel's eventlake_submit.py)
       pyspark_deps.tar.gz               Python + eventlake + deps, for `spark.archives`
       mwaa/requirements.txt             MWAA requirements: offline (--no-index), constrained, pinned
       mwaa/plugins.zip                  the wheels they install and MWAA's constraints file
@@ -281,6 +281,18 @@ def unpack_package(wheel: Path, dest: Path) -> list[str]:
     if "eventlake/entrypoint.py" not in names:
         raise BuildError(f"{wheel.name} has no eventlake/entrypoint.py")
     return names
+
+
+ENTRY_FILE = "eventlake_submit.py"  # the wheel's top-level file that spark-submit runs
+
+
+def extract_entry_point(wheel: Path, target: Path) -> None:
+    """Write the wheel's `eventlake_submit.py` to `target` (the release's `entrypoint.py`)."""
+    with zipfile.ZipFile(wheel) as zf:
+        try:
+            target.write_bytes(zf.read(ENTRY_FILE))
+        except KeyError:
+            raise BuildError(f"{wheel.name} has no {ENTRY_FILE}") from None
 
 
 def mwaa_requirements(
@@ -586,7 +598,7 @@ def build_release(
 
     wheel = build_wheel(repo, dist, epoch)
     unpack_package(wheel, dist / DAGS_DIR)
-    shutil.copy2(dist / DAGS_DIR / "eventlake" / "entrypoint.py", dist / ENTRYPOINT)
+    extract_entry_point(wheel, dist / ENTRYPOINT)
     for dag_file in sorted((repo / "dags").glob("*.py")):
         shutil.copy2(dag_file, dist / DAGS_DIR / dag_file.name)
     # The package beside the DAG is importable (the DAG folder is on sys.path) but no DAG file.
