@@ -22,6 +22,9 @@ written, naming the metric, value and threshold; a `warn` breach is logged.
 With `ml.auto_rollback` on, the previous champion is scored in shadow too (role
 `previous_champion`), and once D's rows are written ml/rollback.decide may move champion back
 to it; the move is a row of the alias history, and MonitorFailed names it (the alert).
+
+The steps: jobs/monitor_steps.py (the inputs read, the rows, drift), jobs/monitor_realized.py
+(realized performance) and jobs/monitor_rollback.py (the automatic rollback).
 """
 
 from __future__ import annotations
@@ -30,24 +33,15 @@ import argparse
 import json
 import logging
 import uuid
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from eventlake.settings import Settings
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from eventlake.jobs.monitor_steps import Inputs
 
-REALIZED, FEATURE_DRIFT, PREDICTION_DRIFT = "realized", "feature_drift", "prediction_drift"
-REALIZED_METRICS = (
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "precision",
-    "recall",
-    "predicted_positive_rate",
-    "realized_positive_rate",
-    "positive_rate_gap",
-)
+log = logging.getLogger(__name__)
 
 
 def run_monitor(settings: Settings, day: date) -> dict[str, Any]:
@@ -122,478 +116,59 @@ def failure_message(
     return f"model monitoring of {day}: {'. '.join(parts)}. The rows are in {table}"
 
 
-class _Rows:
-    """The day's monitoring rows, judged as they are added."""
-
-    def __init__(self, day: date, model_name: str, run_id: str, thresholds: Any) -> None:
-        self.day, self.model_name, self.run_id, self.thresholds = (
-            day,
-            model_name,
-            run_id,
-            thresholds,
-        )
-        self.rows: list[dict[str, Any]] = []
-
-    def value(
-        self, version: str | None, role: str, kind: str, metric: str, value: float, rows: int
-    ) -> None:
-        from eventlake.contracts.monitoring import judge
-
-        v = judge(metric, value, self.thresholds)
-        self._add(version, role, kind, metric, value, v.threshold, v.severity, v.status, None, rows)
-
-    def missing(
-        self,
-        version: str | None,
-        role: str,
-        kind: str,
-        metric: str,
-        status: str,
-        detail: str,
-        rows: int = 0,
-    ) -> None:
-        from eventlake.contracts.monitoring import threshold_for
-
-        t = threshold_for(metric, self.thresholds)
-        self._add(
-            version,
-            role,
-            kind,
-            metric,
-            None,
-            t.limit if t else None,
-            t.severity.value if t else None,
-            status,
-            detail,
-            rows,
-        )
-
-    def _add(self, version, role, kind, metric, value, threshold, severity, status, detail, rows):
-        self.rows.append(
-            {
-                "date": self.day,
-                "model_name": self.model_name,
-                "model_version": version,
-                "role": role,
-                "kind": kind,
-                "metric": metric,
-                "segment": "all",
-                "value": None if value is None else float(value),
-                "threshold": threshold,
-                "severity": severity,
-                "status": status,
-                "detail": detail,
-                "rows": int(rows),
-                "run_id": self.run_id,
-            }
-        )
-
-
 def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
-    from eventlake.spark import drop_jar_paths, get_spark
+    from eventlake.spark import drop_jar_paths
 
     drop_jar_paths()  # before MLflow's package lookups, if a session already runs
-    from pyspark.sql import functions as F
-
-    from eventlake.contracts.monitoring import MIN_ROWS, effective_thresholds
-    from eventlake.io import lake, registry
+    from eventlake.contracts.monitoring import effective_thresholds
     from eventlake.io.monitoring import write_monitoring
     from eventlake.io.paths import table_uri
-    from eventlake.ml import data, drift, rollback
-    from eventlake.ml.features import FEATURE_COLUMNS, build_user_day_features
+    from eventlake.jobs import monitor_steps as steps
+    from eventlake.jobs.monitor_realized import score_realized
+    from eventlake.jobs.monitor_rollback import auto_rollback
 
     ml = settings.ml
     thresholds = effective_thresholds(ml.monitor_severity_overrides)
-    out = _Rows(day, ml.model_name, run_id, thresholds)
-    client = registry.connect(settings.tracking_uri)
-    spark = get_spark(settings, app_name="eventlake-monitor")
-    events_uri, predictions_uri = table_uri(settings, "events"), table_uri(settings, "predictions")
-    versions: dict[str, int | None] = {
-        "events": lake.version(spark, events_uri),
-        "predictions": lake.version(spark, predictions_uri),
-    }
-    events_df = data.read_events(spark, events_uri, versions["events"])
-    days = data.inventory(events_df, day)
-    champion = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
-    challenger = registry.version_by_alias(client, ml.model_name, registry.CHALLENGER)
-    policy = _policy(settings)
-    previous = _previous_champion(spark, settings, champion) if policy.enabled else None
-    window = _window(
-        client, ml.model_name, str(champion.version) if champion else None, ml.window_days
-    )
-    predictions_df = (
-        spark.read.format("delta").load(_spark_path(predictions_uri))
-        if versions["predictions"] is not None
-        else None
-    )
-
-    # ---- realized performance of yesterday's predictions
-    yesterday = day - timedelta(days=1)
-    made = (
-        predictions_df.filter(F.col("as_of_date") == F.lit(yesterday))
-        if predictions_df is not None
-        else None
-    )
-    made_versions = (
-        sorted(r[0] for r in made.select("model_version").distinct().collect())
-        if made is not None
-        else []
-    )
-    if not made_versions:
-        for m in REALIZED_METRICS:
-            out.missing(
-                str(champion.version) if champion else None,
-                "champion",
-                REALIZED,
-                m,
-                "insufficient",
-                f"no predictions for {yesterday} in {predictions_uri}",
-            )
-    elif day not in days:
-        for version in made_versions:
-            for m in REALIZED_METRICS:
-                out.missing(
-                    version,
-                    "champion",
-                    REALIZED,
-                    m,
-                    "no_labels",
-                    f"no events for {day} in {events_uri}: the labels of {yesterday}'s "
-                    f"predictions are not known yet",
-                )
-    else:
-        labelled_df = build_user_day_features(
-            events_df, yesterday, yesterday, window, with_label=True
-        ).cache()
-        # A shadow version scores features built with its own window, as it was trained.
-        by_window = {window: labelled_df}
-        assert made is not None  # made_versions came from it
-        try:
-            for version in made_versions:
-                scored_df = (
-                    made.filter(F.col("model_version") == F.lit(version))
-                    .select("user_id", F.col("probability").alias("p"))
-                    .join(labelled_df.select("user_id", F.col("label").alias("y")), "user_id")
-                )
-                _realized(out, client, ml.model_name, version, "champion", scored_df, MIN_ROWS)
-            shadows = []
-            if challenger is not None and str(challenger.version) not in made_versions:
-                shadows.append((str(challenger.version), "challenger"))
-            if (
-                policy.below_previous
-                and previous is not None
-                and previous not in made_versions
-                and all(previous != v for v, _ in shadows)
-            ):
-                shadows.append((previous, rollback.PREVIOUS_ROLE))
-            users = made.select("user_id").distinct()
-            for version, role in shadows:
-                # in shadow: the version scores the rows the champion's predictions covered
-                own = _window(client, ml.model_name, version, ml.window_days)
-                if own not in by_window:
-                    by_window[own] = build_user_day_features(
-                        events_df, yesterday, yesterday, own, with_label=True
-                    ).cache()
-                model = registry.load_model(f"models:/{ml.model_name}/{version}")
-                scored_df = _score(model, by_window[own].join(users, "user_id"))
-                _realized(out, client, ml.model_name, version, role, scored_df, MIN_ROWS)
-        finally:
-            for frame in by_window.values():
-                frame.unpersist()
-
-    # ---- drift of the scoring day against the champion's training profile
-    champion_version = str(champion.version) if champion else None
-    profile = _profile(client, champion) if champion else None
-    today = (
-        predictions_df.filter(
-            (F.col("as_of_date") == F.lit(day))
-            & (F.col("model_version") == F.lit(champion_version))
-        )
-        if predictions_df is not None and champion is not None
-        else None
-    )
-    if champion is None:
-        why = f"no {registry.CHAMPION} version of {ml.model_name}"
-        out.missing(None, "champion", FEATURE_DRIFT, "psi.*", "insufficient", why)
-        out.missing(None, "champion", PREDICTION_DRIFT, "prediction_psi", "insufficient", why)
-    elif profile is None:
-        why = (
-            f"version {champion_version} has no training profile ({drift.PROFILE_ARTIFACT}): "
-            f"it was trained before monitoring existed; retrain to monitor its drift"
-        )
-        out.missing(champion_version, "champion", FEATURE_DRIFT, "psi.*", "insufficient", why)
-        out.missing(
-            champion_version, "champion", PREDICTION_DRIFT, "prediction_psi", "insufficient", why
-        )
-    else:
-        if day not in days:
-            out.missing(
-                champion_version,
-                "champion",
-                FEATURE_DRIFT,
-                "psi.*",
-                "insufficient",
-                f"no events for {day} in {events_uri}",
-            )
-        else:
-            features_df = build_user_day_features(events_df, day, day, window, with_label=False)
-            specs = {c: profile["features"][c] for c in FEATURE_COLUMNS if c in profile["features"]}
-            actual = drift.frame_shares(features_df, specs)
-            for c, spec in specs.items():
-                metric = f"psi.{c}"
-                if actual["rows"] < MIN_ROWS:
-                    out.missing(
-                        champion_version,
-                        "champion",
-                        FEATURE_DRIFT,
-                        metric,
-                        "insufficient",
-                        f"{actual['rows']} user rows for {day}, need >= {MIN_ROWS}",
-                        actual["rows"],
-                    )
-                else:
-                    value = drift.psi(spec["shares"], actual["shares"][c])
-                    out.value(
-                        champion_version, "champion", FEATURE_DRIFT, metric, value, actual["rows"]
-                    )
-        n_today = today.count() if today is not None else 0
-        if n_today < MIN_ROWS:
-            out.missing(
-                champion_version,
-                "champion",
-                PREDICTION_DRIFT,
-                "prediction_psi",
-                "insufficient",
-                f"{n_today} predictions of version {champion_version} for {day} in "
-                f"{predictions_uri}, need >= {MIN_ROWS}",
-                n_today,
-            )
-        else:
-            assert today is not None  # n_today came from it
-            spec = {"p": {"kind": "numeric", "cuts": profile["scores"]["cuts"]}}
-            actual = drift.frame_shares(today.select(F.col("probability").alias("p")), spec)
-            value = drift.psi(profile["scores"]["shares"], actual["shares"]["p"])
-            out.value(
-                champion_version, "champion", PREDICTION_DRIFT, "prediction_psi", value, n_today
-            )
-
+    out = steps.Rows(day, ml.model_name, run_id, thresholds)
+    inp = steps.read_inputs(settings, day)
+    score_realized(inp, out)
+    steps.score_drift(inp, out)
     monitoring_uri = table_uri(settings, "model_monitoring")
-    versions["model_monitoring"] = write_monitoring(spark, out.rows, monitoring_uri, day)
+    inp.versions["model_monitoring"] = write_monitoring(inp.spark, out.rows, monitoring_uri, day)
     rolled_back = (
-        _auto_rollback(spark, settings, client, day, champion_version, previous, policy)
-        if policy.enabled
+        auto_rollback(
+            inp.spark, settings, inp.client, day, inp.champion_version, inp.previous, inp.policy
+        )
+        if inp.policy.enabled
         else None
     )
+    return _result(inp, out.rows, rolled_back, monitoring_uri)
+
+
+def _result(
+    inp: Inputs, rows: list[dict[str, Any]], rolled_back: dict[str, Any] | None, table: str
+) -> dict[str, Any]:
+    """The run's summary: counts by status, the breaches, the automatic rollback."""
     breaches = [
         {k: r[k] for k in ("kind", "metric", "model_version", "value", "threshold", "severity")}
-        for r in out.rows
+        for r in rows
         if r["status"] == "breach"
     ]
     statuses: dict[str, int] = {}
-    for r in out.rows:
+    for r in rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     return {
-        "date": day.isoformat(),
-        "model": ml.model_name,
-        "champion": champion_version,
-        "challenger": str(challenger.version) if challenger else None,
-        "rows": len(out.rows),
+        "date": inp.day.isoformat(),
+        "model": inp.settings.ml.model_name,
+        "champion": inp.champion_version,
+        "challenger": str(inp.challenger.version) if inp.challenger else None,
+        "rows": len(rows),
         "statuses": statuses,
         "breaches": breaches,
         "auto_rollback": rolled_back,
-        "table": monitoring_uri,
-        "_versions": versions,
+        "table": table,
+        "_versions": inp.versions,
     }
-
-
-def _policy(settings: Settings) -> Any:
-    from eventlake.ml.rollback import RollbackPolicy
-
-    ml = settings.ml
-    return RollbackPolicy(
-        bool(ml.auto_rollback),
-        None if ml.auto_rollback_roc_auc_floor is None else float(ml.auto_rollback_roc_auc_floor),
-        int(ml.auto_rollback_days),
-        bool(ml.auto_rollback_below_previous),
-    )
-
-
-def _previous_champion(spark: Any, settings: Settings, champion: Any) -> str | None:
-    """The version champion held before its last recorded move (what a rollback goes to)."""
-    from eventlake.io import registry
-    from eventlake.io.paths import table_uri
-    from eventlake.ml import aliases
-
-    if champion is None:
-        return None
-    uri = table_uri(settings, "model_aliases")
-    rows = aliases.history(spark, uri, settings.ml.model_name, registry.CHAMPION)
-    return aliases.previous_version(rows, registry.CHAMPION, str(champion.version))
-
-
-def _auto_rollback(
-    spark: Any,
-    settings: Settings,
-    client: Any,
-    day: date,
-    champion: str | None,
-    previous: str | None,
-    policy: Any,
-) -> dict[str, Any] | None:
-    """Move champion back when ml/rollback.decide says so, from the realized ROC-AUC rows of
-    the last `policy.days` dates. Returns the automatic rollback recorded for `day` (made now
-    or by an earlier attempt of this date: a retry reports it again), None when there is none."""
-    from pyspark.sql import functions as F
-
-    from eventlake.io import lake, registry
-    from eventlake.io.paths import table_uri
-    from eventlake.jobs.train import git_sha
-    from eventlake.ml import aliases, rollback
-
-    ml = settings.ml
-    monitoring_uri = table_uri(settings, "model_monitoring")
-    aliases_uri = table_uri(settings, "model_aliases")
-    first = day - timedelta(days=policy.days - 1)
-    rows = [
-        r.asDict()
-        for r in lake.read_table(spark, monitoring_uri)
-        .where(
-            F.col("date").between(F.lit(first), F.lit(day))
-            & (F.col("kind") == REALIZED)
-            & (F.col("metric") == rollback.METRIC)
-        )
-        .select("date", "model_version", "role", "metric", "status", "value")
-        .collect()
-    ]
-    decision = rollback.decide(rows, day, champion, previous, policy)
-    if decision is not None:
-        # Under the lake's lease, as every alias move (jobs/promote.move): a training or a move
-        # by hand that moved champion since this run read it wins, and nothing is rolled back.
-        from eventlake.io import lease
-
-        owner = lease.default_owner(f"eventlake monitor --date {day.isoformat()} (auto-rollback)")
-        ttl, wait = settings.etl.lease_ttl_seconds, settings.etl.lease_wait_seconds
-        with lease.hold(settings.lake_uri, owner, ttl, wait):
-            now = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
-            if now is not None and str(now.version) == champion:
-                aliases.move_alias(
-                    spark,
-                    client,
-                    aliases_uri,
-                    ml.model_name,
-                    registry.CHAMPION,
-                    decision.to_version,
-                    decision.reason,
-                    rollback.ACTOR,
-                    git_sha(settings),
-                )
-            else:
-                log.warning(
-                    "auto-rollback of %s skipped: champion moved from %s to %s since it was read",
-                    day,
-                    champion,
-                    None if now is None else now.version,
-                )
-    prefix = rollback.reason_prefix(day)
-    made = [
-        r
-        for r in aliases.history(spark, aliases_uri, ml.model_name, registry.CHAMPION)
-        if r["actor"] == rollback.ACTOR and str(r["reason"]).startswith(prefix)
-    ]
-    if not made:
-        return None
-    last = made[-1]
-    return {
-        "from_version": last["from_version"],
-        "to_version": last["to_version"],
-        "reason": last["reason"],
-        "table": aliases_uri,
-    }
-
-
-def _spark_path(uri: str) -> str:
-    from eventlake.io.bucket import to_spark_path
-
-    return to_spark_path(uri)
-
-
-def _window(client: Any, model_name: str, version: str | None, default: int) -> int:
-    """The feature window `version` was trained with, as `predict` reads it."""
-    if version is None:
-        return default
-    from eventlake.io import registry
-
-    info = registry.describe(client, f"models:/{model_name}/{version}")
-    return info.window_days or default
-
-
-def _profile(client: Any, version: Any) -> dict[str, Any] | None:
-    """The training profile logged with `version`'s run, None when it has none."""
-    from eventlake.io import registry
-    from eventlake.ml import drift
-
-    return registry.load_run_dict(version.run_id, drift.PROFILE_ARTIFACT)
-
-
-def _score(model: Any, features_df: Any) -> Any:
-    from pyspark.ml.functions import vector_to_array
-    from pyspark.sql import functions as F
-
-    return model.transform(features_df).select(
-        F.col("label").cast("double").alias("y"),
-        vector_to_array(F.col("probability")).getItem(1).alias("p"),
-    )
-
-
-def _realized(
-    out: _Rows,
-    client: Any,
-    model_name: str,
-    version: str,
-    role: str,
-    scored_df: Any,
-    min_rows: int,
-) -> None:
-    """The realized-performance rows of `version` on `scored_df` (`y`, `p`)."""
-    from pyspark.sql import functions as F
-
-    from eventlake.ml import metrics
-
-    scored_df = scored_df.cache()
-    try:
-        stats = scored_df.agg(
-            F.count(F.lit(1)).alias("n"), F.sum("y").alias("pos"), F.avg("p").alias("mean_p")
-        ).first()
-        n, pos = int(stats["n"]), int(stats["pos"] or 0)
-        detail = None
-        if n < min_rows:
-            detail = f"{n} labelled rows, need >= {min_rows}"
-        elif pos in (0, n):
-            only = "negative" if pos == 0 else "positive"
-            detail = f"a single class: all {n} labelled rows are {only}"
-        if detail is not None:
-            for m in REALIZED_METRICS:
-                out.missing(version, role, REALIZED, m, "insufficient", detail, n)
-            return
-        from eventlake.io import registry
-
-        tag = registry.version_tags(client, model_name, version).get("threshold")
-        threshold = float(tag) if tag is not None else 0.5
-        got = metrics.frame_metrics(scored_df, threshold)
-    finally:
-        scored_df.unpersist()
-    values = {
-        "roc_auc": got["roc_auc"],
-        "pr_auc": got["pr_auc"],
-        "log_loss": got["log_loss"],
-        "precision": got["precision"],
-        "recall": got["recall"],
-        "predicted_positive_rate": float(stats["mean_p"]),
-        "realized_positive_rate": got["positive_rate"],
-        "positive_rate_gap": abs(float(stats["mean_p"]) - got["positive_rate"]),
-    }
-    for m in REALIZED_METRICS:
-        out.value(version, role, REALIZED, m, values[m], n)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
