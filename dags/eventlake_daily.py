@@ -6,7 +6,9 @@ Every task works on the run date: the `date` param when given, else the run's lo
 `{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
 spark-submit with local Spark; `aws`: EMR Serverless) comes from EVENTLAKE_TARGET, else the
 `target` that `eventlake deploy` writes into `eventlake_release.json` beside this file, else
-the conf file: parsing reads no Airflow Variable. This file only declares tasks: all work
+the conf file: parsing reads no Airflow Variable. The graph is the same for every target: the
+job tasks come from one factory (`eventlake.orchestration.graph.job_task`), which gives a
+local spark-submit task or an EMR Serverless job run. This file only declares tasks: all work
 happens in `eventlake.orchestration`, imported inside the tasks.
 """
 
@@ -20,7 +22,13 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
 
 from eventlake.orchestration.alerts import on_task_failure
 from eventlake.orchestration.config import dag_settings
-from eventlake.orchestration.operators import RawDataSensor, run_date_macro
+from eventlake.orchestration.graph import (
+    job_task,
+    raw_data_sensor,
+    report_after_monitor,
+    skip_train_without_history,
+)
+from eventlake.orchestration.operators import run_date_macro
 
 DAG_ID = "eventlake_daily"
 SETTINGS = dag_settings(Path(__file__).parent)
@@ -55,53 +63,6 @@ def promotion_outcome(run_date: str) -> dict[str, Any]:
     return promotion_task(run_date)
 
 
-@task(task_id="etl", execution_timeout=timedelta(hours=3))
-def etl_local(run_date: str) -> None:
-    """Run the ETL job for the date (a failed gate is recorded, not raised: quality_gate fails
-    the run)."""
-    from eventlake.orchestration.tasks import local_job_task
-
-    local_job_task("etl", run_date)
-
-
-def skip_train_without_history(context: Any) -> None:
-    """Skip training (not fail) while the lake holds too few days, e.g. after go-live."""
-    from eventlake.orchestration.tasks import skip_train_without_history as check
-
-    check(context)
-
-
-@task(task_id="train", execution_timeout=timedelta(hours=3), pre_execute=skip_train_without_history)
-def train_local(run_date: str) -> None:
-    """spark-submit the training job for the date; it registers the model in MLflow."""
-    from eventlake.orchestration.tasks import local_job_task
-
-    local_job_task("train", run_date)
-
-
-@task(task_id="score", execution_timeout=timedelta(hours=1))
-def score_local(run_date: str) -> None:
-    """spark-submit `eventlake predict` for the date with the champion: `<lake>/predictions`."""
-    from eventlake.orchestration.tasks import local_job_task
-
-    local_job_task("predict", run_date)
-
-
-def report_after_monitor(context: Any, result: Any = None) -> None:
-    """Write the day's run report once more: its lineage now reaches scoring and monitoring."""
-    from eventlake.orchestration.tasks import report_after_monitor as write
-
-    write(context, result)
-
-
-@task(task_id="monitor", execution_timeout=timedelta(hours=1), post_execute=report_after_monitor)
-def monitor_local(run_date: str) -> None:
-    """spark-submit `eventlake monitor` for the date: `<lake>/model_monitoring`."""
-    from eventlake.orchestration.tasks import local_job_task
-
-    local_job_task("monitor", run_date)
-
-
 with DAG(
     dag_id=DAG_ID,
     description="raw logs -> Delta lake -> quality gate -> Spark ML model in MLflow",
@@ -126,61 +87,45 @@ with DAG(
     user_defined_macros={"eventlake_run_date": run_date_macro()},
     tags=["eventlake", "etl", "ml", f"target:{TARGET}"],
 ) as dag:
-    if TARGET == "aws":
-        from eventlake.orchestration import emr
-        from eventlake.orchestration.aws_operators import (
-            EventlakeEmrServerlessStartJobOperator,
-            RawDataS3KeySensor,
-        )
-
-        # Marker-free: any object of dt=D/; with raw.ready_marker / raw.manifest: those.
-        day_folder = f"{emr.VAR('eventlake_raw_uri')}/dt={RUN_DATE}/"
-        ready = SETTINGS.raw.rule().objects
-        wait = RawDataS3KeySensor(
-            task_id="wait_for_raw_data",
-            bucket_key=[day_folder + name for name in ready] if ready else day_folder + "*",
-            wildcard_match=not ready,
-            aws_conn_id="aws_default",
-            mode="reschedule",
-            poke_interval=300,
-            timeout=timedelta(hours=12),
-        )
-        etl, train, score, monitor = (
-            EventlakeEmrServerlessStartJobOperator(
-                task_id=task_id,
-                application_id=emr.VAR("eventlake_emr_application_id"),
-                execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
-                job_driver=emr.job_driver(SETTINGS, command, RUN_DATE),
-                configuration_overrides=emr.configuration_overrides(),
-                name=f"eventlake-{command}-{RUN_DATE}",
-                aws_conn_id="aws_default",
-                wait_for_completion=True,
-                deferrable=True,
-                cancel_on_kill=True,
-                waiter_delay=60,
-                waiter_max_attempts=180,
-                execution_timeout=timedelta(hours=3, minutes=30),
-                pre_execute=skip_train_without_history if command == "train" else None,
-                post_execute=report_after_monitor if command == "monitor" else None,
-            )
-            for task_id, command in (
-                ("etl", "etl"),
-                ("train", "train"),
-                ("score", "predict"),
-                ("monitor", "monitor"),
-            )
-        )
-    else:
-        wait = RawDataSensor(
-            task_id="wait_for_raw_data",
-            run_date=RUN_DATE,
-            mode="reschedule",
-            poke_interval=60,
-            timeout=timedelta(hours=12),
-        )
-        etl = etl_local(RUN_DATE)
-        train = train_local(RUN_DATE)
-        score = score_local(RUN_DATE)
-        monitor = monitor_local(RUN_DATE)
-
-    chain(wait, etl, quality_gate(RUN_DATE), train, promotion_outcome(RUN_DATE), score, monitor)
+    chain(
+        raw_data_sensor(SETTINGS, RUN_DATE),
+        job_task(
+            SETTINGS,
+            "etl",
+            "etl",
+            RUN_DATE,
+            timeout=timedelta(hours=3),
+            doc="Run the ETL job for the date (a failed gate is recorded, not raised: "
+            "quality_gate fails the run).",
+        ),
+        quality_gate(RUN_DATE),
+        job_task(
+            SETTINGS,
+            "train",
+            "train",
+            RUN_DATE,
+            timeout=timedelta(hours=3),
+            pre_execute=skip_train_without_history,
+            doc="Train on the lake and register the model in MLflow behind the promotion "
+            "gate; skipped while the lake holds too few days.",
+        ),
+        promotion_outcome(RUN_DATE),
+        job_task(
+            SETTINGS,
+            "score",
+            "predict",
+            RUN_DATE,
+            timeout=timedelta(hours=1),
+            doc="`eventlake predict` for the date with the champion: `<lake>/predictions`.",
+        ),
+        job_task(
+            SETTINGS,
+            "monitor",
+            "monitor",
+            RUN_DATE,
+            timeout=timedelta(hours=1),
+            post_execute=report_after_monitor,
+            doc="`eventlake monitor` for the date: `<lake>/model_monitoring`; then the day's "
+            "run report again.",
+        ),
+    )

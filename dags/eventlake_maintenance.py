@@ -22,6 +22,7 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 from eventlake.orchestration.alerts import on_task_failure
 from eventlake.orchestration.config import dag_settings
+from eventlake.orchestration.graph import job_task
 from eventlake.orchestration.operators import run_date_macro
 
 DAG_ID = "eventlake_maintenance"
@@ -38,14 +39,6 @@ default_args: dict[str, Any] = {
     "execution_timeout": timedelta(hours=2),
     "on_failure_callback": on_task_failure,
 }
-
-
-@task(task_id="maintain")
-def maintain_local(run_date: str) -> None:
-    """spark-submit `eventlake maintain --date D` with the task's resolved lake and registry."""
-    from eventlake.orchestration.tasks import local_job_task
-
-    local_job_task("maintain", run_date)
 
 
 @task(task_id="reconcile_check", execution_timeout=timedelta(minutes=30))
@@ -77,29 +70,17 @@ with DAG(
     user_defined_macros={"eventlake_run_date": run_date_macro()},
     tags=["eventlake", "maintenance", f"target:{TARGET}"],
 ) as dag:
-    if TARGET == "aws":
-        from eventlake.orchestration import emr
-        from eventlake.orchestration.aws_operators import EventlakeEmrServerlessStartJobOperator
-
-        EventlakeEmrServerlessStartJobOperator(
-            task_id="maintain",
-            application_id=emr.VAR("eventlake_emr_application_id"),
-            execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
-            # One job per run, no sensor to fix the run's release in an XCom: the job takes
-            # the Variable eventlake_release_uri directly.
-            job_driver=emr.job_driver(
-                SETTINGS, "maintain", RUN_DATE, release=emr.RELEASE_FROM_VARIABLE
-            ),
-            configuration_overrides=emr.configuration_overrides(),
-            name=f"eventlake-maintain-{RUN_DATE}",
-            aws_conn_id="aws_default",
-            wait_for_completion=True,
-            deferrable=True,
-            cancel_on_kill=True,
-            waiter_delay=60,
-            waiter_max_attempts=150,
-            execution_timeout=timedelta(hours=3),
-        )
-    else:
-        maintain_local(RUN_DATE)
+    job_task(
+        SETTINGS,
+        "maintain",
+        "maintain",
+        RUN_DATE,
+        timeout=timedelta(hours=2),
+        emr_timeout=timedelta(hours=3),
+        emr_waiter_attempts=150,
+        # One job per run, no sensor to fix the run's release in an XCom: the EMR job takes
+        # the Variable eventlake_release_uri directly.
+        release="variable",
+        doc="`eventlake maintain --date D` with the task's resolved lake and registry.",
+    )
     reconcile_check(RUN_DATE)
