@@ -1,4 +1,4 @@
-"""Automatic rollback of `champion`: the decision, as data (jobs/monitor.py acts on it).
+"""Automatic rollback of `champion`: the decision, as data (jobs/monitor_rollback.py acts on it).
 
 Off by default (`ml.auto_rollback`). When on, `eventlake monitor --date D` moves `champion`
 back to the version it held before its last move when, on each of the last K monitored dates
