@@ -9,7 +9,8 @@ import json
 
 from test_lineage_chain import EVENTS_LOG
 
-from eventlake.quality.report import _lineage, _lineage_section
+from eventlake.quality.report import _lineage
+from eventlake.quality.report_sections import lineage as _lineage_section
 from eventlake.settings import load_settings
 
 

@@ -1,6 +1,8 @@
 """Every MLflow call of eventlake: connection, experiment, the training run's logging,
-versions, aliases, model loading, and the read-only summaries the DAG's thin tasks and the run
-report show.
+versions, aliases, model loading; and, re-exported from the two modules beside it, the
+read-only summaries the DAG's thin tasks and the run report show (io/registry_outcome.py) and
+the events versions the registered models pin (io/registry_pins.py). This is the only module
+that imports mlflow: those two get MlflowClient and MlflowException from it.
 
 Aliases, not stages: every registered version gets `challenger`; `champion` moves only through
 the promotion rule (ml/promotion.py, pure). The jobs never import `mlflow` themselves.
@@ -21,10 +23,22 @@ from urllib.parse import urlparse
 
 from eventlake.errors import ConfigurationError
 
+# Re-exported: every caller reaches MLflow as registry.<name>.
+from eventlake.io.registry_outcome import (  # noqa: F401
+    HEADLINE_METRICS,
+    TRAINING_METRICS,
+    describe_outcome,
+    promotion_outcome,
+    trained_for,
+)
+from eventlake.io.registry_pins import Pin, pinned_events_versions  # noqa: F401
+
 log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+# The aliases the promotion outcome and a date's training read (io/registry_outcome.py).
+ALIASES = (CHAMPION, CHALLENGER)
 MODEL_ARTIFACT_PATH = "model"
 FINGERPRINT_TAG = "data_fingerprint"
 # Fail fast against an unreachable server instead of MLflow's default minutes of retries.
@@ -80,6 +94,21 @@ def connect(tracking_uri: str) -> Any:
             f"{type(exc).__name__}: {str(exc)[:300]}"
         ) from None
     return client
+
+
+def client_for(tracking_uri: str) -> Any:
+    """An MlflowClient of `tracking_uri` (MLflow's default store when empty), not checked like
+    `connect`'s: for the read-only summaries of io/registry_outcome.py."""
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri or None)
+
+
+def mlflow_exception() -> Any:
+    """MlflowException, for the modules beside this one that catch it without importing mlflow."""
+    from mlflow.exceptions import MlflowException
+
+    return MlflowException
 
 
 def ensure_experiment(client: Any, name: str, artifact_location: str | None) -> str:
@@ -360,168 +389,3 @@ def log_delta_input(
     )
     tags = [InputTag(key="mlflow.data.context", value=context)]
     client.log_inputs(run_id, datasets=[DatasetInput(dataset=dataset, tags=tags)])
-
-
-@dataclass(frozen=True)
-class Pin:
-    """An events version that must stay readable, and the model version that needs it."""
-
-    model_version: str
-    events_version: int
-    why: str
-
-
-def pinned_events_versions(
-    client: Any, model_name: str, events_table: str, pin_days: int, now_ms: int
-) -> list[Pin]:
-    """The events versions that versions of `model_name` trained on `events_table` pin: those
-    holding an alias, or registered less than `pin_days` ago. A version whose run does not
-    name its events table counts (kept rather than risk deleting its data)."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        aliases = client.get_registered_model(model_name).aliases or {}
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return []  # no model registered yet: nothing is pinned
-        raise
-    by_version: dict[str, list[str]] = {}
-    for alias, number in aliases.items():
-        by_version.setdefault(str(number), []).append(alias)
-    cutoff_ms = now_ms - pin_days * 86_400_000
-    pins: list[Pin] = []
-    token = None
-    while True:
-        page = client.search_model_versions(f"name = '{model_name}'", page_token=token)
-        for v in page:
-            held = sorted(by_version.get(str(v.version), []))
-            young = int(v.creation_timestamp or 0) >= cutoff_ms
-            events_version = (v.tags or {}).get("events_version")
-            if not (held or young) or events_version is None:
-                continue
-            table = client.get_run(v.run_id).data.tags.get("events_table") if v.run_id else None
-            if table and table.rstrip("/") != events_table.rstrip("/"):
-                continue
-            why = f"alias {', '.join(held)}" if held else f"registered < {pin_days} days ago"
-            pins.append(Pin(str(v.version), int(events_version), why))
-        token = getattr(page, "token", None)
-        if not token:
-            return pins
-
-
-# The promotion outcome and a date's training, for the DAG's thin tasks and the run report.
-ALIASES = (CHAMPION, CHALLENGER)
-# Metrics shown in one-line summaries (all of them are in MLflow).
-HEADLINE_METRICS = ("holdout_roc_auc", "holdout_pr_auc", "holdout_f1", "baseline_pr_auc")
-
-
-def promotion_outcome(tracking_uri: str, model_name: str) -> dict[str, Any]:
-    """Per alias: version, run id and the run's metrics (None when the alias is unset)."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient(tracking_uri=tracking_uri or None)
-    outcome: dict[str, Any] = {"model_name": model_name, "tracking_uri": tracking_uri}
-    latest: str | None = None
-    versions: Any
-    try:
-        versions = client.search_model_versions(f"name='{model_name}'")
-        if versions:
-            latest = str(max(int(v.version) for v in versions))
-    except MlflowException:
-        versions = []
-    outcome["latest_version"] = latest
-    for alias in ALIASES:
-        try:
-            mv = client.get_model_version_by_alias(model_name, alias)
-        except MlflowException:
-            outcome[alias] = None
-            continue
-        metrics: dict[str, float] = {}
-        if mv.run_id:
-            try:
-                metrics = dict(client.get_run(mv.run_id).data.metrics)
-            except MlflowException:
-                metrics = {}
-        outcome[alias] = {"version": str(mv.version), "run_id": mv.run_id, "metrics": metrics}
-    champion = outcome["champion"]
-    outcome["latest_is_champion"] = bool(
-        champion and latest is not None and champion["version"] == latest
-    )
-    return outcome
-
-
-def describe_outcome(outcome: dict[str, Any]) -> str:
-    """One line per alias, for the task log and `eventlake run`'s summary."""
-    lines = [f"model {outcome['model_name']}: latest version {outcome['latest_version']}"]
-    for alias in ALIASES:
-        info = outcome.get(alias)
-        if not info:
-            lines.append(f"  {alias}: none")
-            continue
-        metrics = ", ".join(
-            f"{k}={info['metrics'][k]:.4f}" for k in HEADLINE_METRICS if k in info["metrics"]
-        )
-        lines.append(f"  {alias}: version {info['version']} ({metrics or 'no metrics'})")
-    lines.append(
-        "  the latest version is the champion"
-        if outcome["latest_is_champion"]
-        else "  the latest version is not the champion"
-    )
-    return "\n".join(lines)
-
-
-# Per-run figures of a training, shown on the day's run report (MLflow run metrics).
-TRAINING_METRICS = (
-    "holdout_roc_auc",
-    "holdout_pr_auc",
-    "holdout_log_loss",
-    "holdout_f1",
-    "baseline_roc_auc",
-    "baseline_pr_auc",
-    "champion_holdout_roc_auc",
-)
-
-
-def trained_for(tracking_uri: str, model_name: str, day: str) -> dict[str, Any] | None:
-    """The latest version of `model_name` trained for `day` (its `run_date` tag), with its
-    holdout metrics, the champion it was judged against and the gate's decision; None when no
-    version was trained for that date. MLflow errors propagate to the caller."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient(tracking_uri=tracking_uri or None)
-    try:
-        versions = client.search_model_versions(f"name='{model_name}'")
-    except MlflowException as exc:
-        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return None
-        raise
-    mine = [v for v in versions if (v.tags or {}).get("run_date") == day]
-    if not mine:
-        return None
-    mv = max(mine, key=lambda v: int(v.version))
-    run = client.get_run(mv.run_id) if mv.run_id else None
-    metrics = dict(run.data.metrics) if run else {}
-    run_tags = dict(run.data.tags) if run else {}
-    aliases: dict[str, str | None] = {}
-    for alias in ALIASES:
-        try:
-            aliases[alias] = str(client.get_model_version_by_alias(model_name, alias).version)
-        except MlflowException:
-            aliases[alias] = None
-    tags = mv.tags or {}
-    return {
-        "model_name": model_name,
-        "version": str(mv.version),
-        "run_id": mv.run_id,
-        "classifier": tags.get("classifier"),
-        "threshold": tags.get("threshold"),
-        "holdout": tags.get("holdout"),
-        # no gate tag: the gate of this version never finished (a retry of train finishes it)
-        "decision": tags.get("gate_decision"),
-        "reason": tags.get("gate_reason"),
-        "champion_before": run_tags.get("champion_version_before"),
-        "metrics": {k: metrics[k] for k in TRAINING_METRICS if k in metrics},
-        "aliases": aliases,
-    }

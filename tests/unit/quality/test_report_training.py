@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from eventlake.quality.report import _training_section
+from eventlake.quality.report_sections import training as _training_section
 
 
 def _text(page: str) -> str:
