@@ -8,7 +8,7 @@ rerun of D2 and maintain, version V still reads back whole.
 
 The lake is maintained with a 0 h retention (maintenance.allow_short_retention), so that
 "replaced a minute ago" counts as old; the retention arithmetic is unit-tested in
-tests/unit/test_maintain_retention.py, and the 168 h floor is Delta's own check.
+tests/unit/jobs/test_maintain_retention.py, and the 168 h floor is Delta's own check.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_generate_propensity import START, _gen
+from helpers.generated import START, generate_small
 
 from eventlake.errors import InputError
 from eventlake.tools.datagen.plant import parse_plant
@@ -120,8 +120,8 @@ def test_plant_impulse_buys_at_its_rate_whatever_the_user_did_before():
 
 
 def test_generate_with_impulse_plant_keeps_earlier_days_byte_for_byte(tmp_path: Path):
-    clean = _gen(tmp_path / "clean")
-    planted = _gen(
+    clean = generate_small(tmp_path / "clean")
+    planted = generate_small(
         tmp_path / "planted", [parse_plant("impulse:from=2026-03-03,country=*,rate=0.3")]
     )
     assert clean.keys() == planted.keys()
@@ -132,4 +132,4 @@ def test_generate_with_impulse_plant_keeps_earlier_days_byte_for_byte(tmp_path: 
 
 def test_generate_impulse_plant_outside_the_days_is_refused(tmp_path: Path):
     with pytest.raises(InputError, match="impulse: from=2026-04-01 is not one of the generated"):
-        _gen(tmp_path / "x", [parse_plant("impulse:from=2026-04-01,country=US,rate=0.2")])
+        generate_small(tmp_path / "x", [parse_plant("impulse:from=2026-04-01,country=US,rate=0.2")])

@@ -26,7 +26,7 @@ from eventlake.cli import main as cli_main
 from eventlake.errors import InputError
 from eventlake.tools.generate import GenerateSummary, generate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_DIR = ROOT / "tests" / "fixtures" / "sample"
 # The parameters the shipped sample was made with (the Makefile's `make sample`).
 SAMPLE_ARGS = dict(

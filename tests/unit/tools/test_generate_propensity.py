@@ -6,28 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers.generated import START, generate_small
 
 from eventlake.errors import InputError
 from eventlake.tools.datagen.plant import parse_plant
 from eventlake.tools.datagen.world import IMPULSE_BUY, MISSION_BUY, build_world, plant_propensity
-from eventlake.tools.generate import generate
-
-START = date(2026, 3, 1)
-
-
-def _gen(root: Path, plants=()) -> dict[str, bytes]:
-    generate(
-        raw_uri=root.as_uri(),
-        start=START,
-        days=4,
-        users=80,
-        events_per_day=500,
-        files_per_day=1,
-        defect_rate=0.0,
-        seed=11,
-        plants=plants,
-    )
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.gz"))}
 
 
 def test_parse_propensity_plant():
@@ -83,8 +66,10 @@ def test_plant_propensity_flips_one_country_from_its_day():
 
 
 def test_generate_with_propensity_plant_keeps_earlier_days_byte_for_byte(tmp_path: Path):
-    clean = _gen(tmp_path / "clean")
-    planted = _gen(tmp_path / "planted", [parse_plant("propensity:from=2026-03-03,country=US")])
+    clean = generate_small(tmp_path / "clean")
+    planted = generate_small(
+        tmp_path / "planted", [parse_plant("propensity:from=2026-03-03,country=US")]
+    )
     assert clean.keys() == planted.keys()
     for name in clean:
         same = clean[name] == planted[name]
@@ -93,4 +78,4 @@ def test_generate_with_propensity_plant_keeps_earlier_days_byte_for_byte(tmp_pat
 
 def test_generate_propensity_plant_outside_the_days_is_refused(tmp_path: Path):
     with pytest.raises(InputError, match="from=2026-04-01 is not one of the generated days"):
-        _gen(tmp_path / "x", [parse_plant("propensity:from=2026-04-01,country=US")])
+        generate_small(tmp_path / "x", [parse_plant("propensity:from=2026-04-01,country=US")])
