@@ -160,7 +160,7 @@ def test_entrypoint_runs_the_job_with_the_settings_file(state_home, tmp_path, ca
 
 
 def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
-    from eventlake.orchestration.local import ENTRYPOINT, spark_submit_command
+    from eventlake.orchestration.runners import ENTRYPOINT, spark_submit_command
     from eventlake.settings import load_settings
     from eventlake.spark import jar_env
 
@@ -196,15 +196,15 @@ def test_spark_submit_command_runs_the_entrypoint_with_local_spark(state_home):
 
 def test_run_spark_submit_reports_the_exit_code(state_home, monkeypatch, tmp_path):
     """A job that fails raises JobFailed with its output; the child is gone afterwards."""
-    from eventlake.orchestration import local
+    from eventlake.orchestration import runners
     from eventlake.settings import load_settings
 
     fake = tmp_path / "spark-submit"
     fake.write_text("#!/bin/sh\necho 'boom: bad input'\nexit 7\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(local, "spark_submit_executable", lambda: str(fake))
-    with pytest.raises(local.JobFailed, match=r"exited with code 7(.|\n)*boom: bad input"):
-        local.run_spark_submit(load_settings(), "etl", ["--date", "2026-01-02"])
+    monkeypatch.setattr(runners, "spark_submit_executable", lambda: str(fake))
+    with pytest.raises(runners.JobFailed, match=r"exited with code 7(.|\n)*boom: bad input"):
+        runners.run_spark_submit(load_settings(), "etl", ["--date", "2026-01-02"])
 
 
 def _task_settings(lake_uri: str, runner: str = "spark-submit"):
@@ -219,20 +219,20 @@ def test_in_process_runner_runs_the_job_with_the_tasks_settings(
     state_home, monkeypatch, tmp_path, capsys
 ):
     """The real ETL job runs in this process on the task's raw URI, not the environment's."""
-    from eventlake.orchestration import local, steps
+    from eventlake.orchestration import runners
 
     task_raw = tmp_path / "task-raw"
     monkeypatch.setenv("EVENTLAKE_RAW_URI", (tmp_path / "process-raw").as_uri())
     settings = _task_settings("file:///task/lake", "in-process").replace(raw_uri=task_raw.as_uri())
-    with pytest.raises(local.JobFailed, match=r"job `eventlake etl --date 2026-01-09` exited"):
-        steps.run_local_job(settings, "etl", "2026-01-09")
+    with pytest.raises(runners.JobFailed, match=r"job `eventlake etl --date 2026-01-09` exited"):
+        runners.run(settings, "etl", "2026-01-09")
     err = capsys.readouterr().err
     assert f"no raw files for this date under {task_raw.as_uri()}/dt=2026-01-09/" in err
     assert "process-raw" not in err
 
 
 def test_spark_submit_runner_gets_the_tasks_settings_in_a_file(state_home, monkeypatch, tmp_path):
-    from eventlake.orchestration import local, steps
+    from eventlake.orchestration import runners
     from eventlake.settings import Settings
 
     args_file = tmp_path / "args"
@@ -245,10 +245,10 @@ def test_spark_submit_runner_gets_the_tasks_settings_in_a_file(state_home, monke
         f'cp "$2" {tmp_path / "seen.json"}\n'
     )
     fake.chmod(0o755)
-    monkeypatch.setattr(local, "spark_submit_executable", lambda: str(fake))
+    monkeypatch.setattr(runners, "spark_submit_executable", lambda: str(fake))
     monkeypatch.setenv("EVENTLAKE_LAKE_URI", "file:///process/lake")
 
-    steps.run_local_job(_task_settings("file:///task/lake"), "train", "2026-01-09")
+    runners.run(_task_settings("file:///task/lake"), "train", "2026-01-09")
     words = args_file.read_text().split()
     assert words[-3:] == ["train", "--date", "2026-01-09"]
     seen = Settings.from_json((tmp_path / "seen.json").read_text())

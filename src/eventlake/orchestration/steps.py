@@ -57,32 +57,6 @@ def require_raw_data(settings: Settings, day: str) -> str:
     return uri
 
 
-def run_local_job(
-    settings: Settings,
-    command: str,
-    day: str,
-    *,
-    in_process: bool | None = None,
-    logger: logging.Logger | None = None,
-) -> None:
-    """Run `eventlake <command> --date <day>` with local Spark and these settings; raises
-    JobFailed on failure.
-
-    `in_process` None means `settings.airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER). A failed
-    ETL gate is not a failure here: the job records it in `etl_runs` and exits 0, and the
-    quality-gate step reports it.
-    """
-    from eventlake.orchestration import local
-
-    args = ["--date", validate_date(day)]
-    if in_process is None:
-        in_process = settings.airflow.local_runner == "in-process"
-    if in_process:
-        local.run_in_process(settings, command, args)
-        return
-    local.run_spark_submit(settings, command, args, logger=logger)
-
-
 def quality_gate(settings: Settings, day: str, *, report: bool = True) -> dict[str, Any]:
     """The ETL run's summary for the day; GateFailed with the recorded reason otherwise.
 

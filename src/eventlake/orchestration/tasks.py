@@ -19,7 +19,9 @@ from eventlake.settings import Settings
 def local_job_task(command: str, run_date: str) -> None:
     """Run one Spark job for the date with the task's resolved settings, the task's run as
     its OpenLineage parent."""
-    steps.run_local_job(with_lineage_parent(task_settings()), command, run_date)
+    from eventlake.orchestration import runners
+
+    runners.run(with_lineage_parent(task_settings()), command, run_date)
 
 
 def with_lineage_parent(settings: Settings) -> Settings:

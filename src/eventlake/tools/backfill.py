@@ -20,7 +20,7 @@ from typing import Any
 from eventlake import console
 from eventlake.dates import date_range
 from eventlake.errors import ConfigurationError, EventlakeError
-from eventlake.orchestration import steps
+from eventlake.orchestration import runners, steps
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,18 +74,18 @@ def backfill(
             bar.describe(day)
         try:
             log.info("backfill %s: raw data at %s", day, steps.require_raw_data(settings, day))
-            steps.run_local_job(settings, steps.ETL, day, in_process=in_process)
+            runners.run(settings, steps.ETL, day, in_process=in_process)
             result["gate"] = steps.quality_gate(settings, day, report=False)
             gap = None if skip_train else steps.training_history_gap(settings, day)
             if gap:  # as the DAG's train task does: skip, not fail, while history is short
                 result["train_skipped"] = gap
                 log.info("backfill %s: training skipped: %s", day, gap)
             elif not skip_train:
-                steps.run_local_job(settings, steps.TRAIN, day, in_process=in_process)
+                runners.run(settings, steps.TRAIN, day, in_process=in_process)
                 result["promotion"] = steps.promotion(settings, day)
-                steps.run_local_job(settings, steps.SCORE, day, in_process=in_process)
+                runners.run(settings, steps.SCORE, day, in_process=in_process)
                 result["scored"] = True
-                steps.run_local_job(settings, steps.MONITOR, day, in_process=in_process)
+                runners.run(settings, steps.MONITOR, day, in_process=in_process)
                 result["monitored"] = True
             result["status"] = "succeeded"
         except EventlakeError as exc:

@@ -1,4 +1,10 @@
-"""The `local` target: run a job entry point as a `spark-submit` subprocess with local Spark.
+"""The `local` target's runners: `run(settings, stage, day)` runs `eventlake <stage> --date
+<day>` as a `spark-submit` subprocess with local Spark (`run_spark_submit`), or in this process
+(`run_in_process`), as `airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER) says. The aws target's
+runner is the DAG's EMR Serverless operator (`orchestration/graph.job_task`, deferrable: no
+worker slot is held while the job runs), with the job driver of `orchestration/emr.py`.
+
+spark-submit:
 
 The Airflow task process stays free of the JVM; the job gets the same confs that
 `eventlake.spark.get_spark` would set, passed on the command line, and the task's resolved
@@ -21,6 +27,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from eventlake.dates import validate_date
 from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.settings import Settings
 
@@ -157,3 +164,27 @@ def run_in_process(settings: Settings, command: str, args: Sequence[str]) -> int
     if returncode != 0:
         raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode)
     return returncode
+
+
+def run(
+    settings: Settings,
+    command: str,
+    day: str,
+    *,
+    in_process: bool | None = None,
+    logger: logging.Logger | None = None,
+) -> None:
+    """Run `eventlake <command> --date <day>` with local Spark and these settings; raises
+    JobFailed on failure.
+
+    `in_process` None means `settings.airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER). A failed
+    ETL gate is not a failure here: the job records it in `etl_runs` and exits 0, and the
+    quality-gate step reports it.
+    """
+    args = ["--date", validate_date(day)]
+    if in_process is None:
+        in_process = settings.airflow.local_runner == "in-process"
+    if in_process:
+        run_in_process(settings, command, args)
+        return
+    run_spark_submit(settings, command, args, logger=logger)
