@@ -299,7 +299,7 @@ IMPORTS = (
     "print(' '.join(f'{p}=={m.version(p)}' for p in "
     "('deltalake', 'pyarrow', 'mlflow-skinny', 'sagemaker-mlflow', 'boto3')))"
 )
-# The gate's read (eventlake.orchestration.gate): a date filter through QueryBuilder,
+# The gate's read (eventlake.io.lake_reader): a date filter through QueryBuilder,
 # on the pyarrow MWAA's constraints pin (deltalake's own pyarrow extra asks for a newer one).
 DELTA_READ = """
 import datetime, sys
@@ -308,7 +308,7 @@ from deltalake import DeltaTable, write_deltalake
 days = [datetime.date(2026, 1, 1), datetime.date(2026, 1, 2)]
 table = pa.table({"processing_date": days, "run_id": ["a", "b"]})
 write_deltalake(sys.argv[1], table, partition_by=["processing_date"])
-# The quality gate's read (orchestration/gate.py): DataFusion, not a pyarrow dataset scan,
+# The quality gate's read (io/lake_reader.py): DataFusion, not a pyarrow dataset scan,
 # whose threads abort the process at exit with this pyarrow most of the time.
 from deltalake import QueryBuilder
 sql = "SELECT * FROM t WHERE processing_date = DATE '2026-01-02'"

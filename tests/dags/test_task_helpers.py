@@ -59,7 +59,7 @@ def _row(run_id, day, passed, finished_hour, message="", clean=90, quarantined=1
 
 
 def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
-    from eventlake.orchestration.gate import check_quality_gate
+    from eventlake.orchestration.steps import check_quality_gate
 
     _write_etl_runs(
         tmp_path,
@@ -75,7 +75,7 @@ def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
 
 
 def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
-    from eventlake.orchestration.gate import check_quality_gate
+    from eventlake.orchestration.steps import check_quality_gate
 
     _write_etl_runs(
         tmp_path,
@@ -89,7 +89,7 @@ def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
 
 
 def test_check_quality_gate_without_a_row_names_the_table(tmp_path):
-    from eventlake.orchestration.gate import check_quality_gate
+    from eventlake.orchestration.steps import check_quality_gate
 
     with pytest.raises(InputError, match="no etl_runs row for processing_date 2026-01-05"):
         check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-05")

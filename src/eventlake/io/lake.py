@@ -86,7 +86,7 @@ def read_table(spark: SparkSession, uri: str, version: int | None = None) -> Dat
 
 def commit_metadata(run_id: str, processing_date: str, step: str) -> str:
     """The `userMetadata` of a commit made by an ETL run: which run, for which date, which
-    step. The gate reads it back (orchestration/gate.py) to find the run in charge of a date."""
+    step. The gate reads it back (io/lake_reader.latest_run) to find the run in charge of a date."""
     return json.dumps(
         {"run_id": run_id, "processing_date": processing_date, "step": step}, sort_keys=True
     )

@@ -34,7 +34,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
             f"no etl_runs row for {day.isoformat()} in {settings.lake_uri}: run "
             f"`eventlake etl --date {day.isoformat()}` first"
         )
-    from eventlake.orchestration.gate import latest_run
+    from eventlake.io.lake_reader import latest_run
 
     try:
         in_charge = latest_run(settings, day.isoformat())["run_id"]

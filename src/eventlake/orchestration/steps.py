@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from eventlake.dates import parse_date, validate_date
-from eventlake.errors import InputError
+from eventlake.errors import GateFailed, InputError
 from eventlake.io.bucket import join, list_objects
 from eventlake.io.names import MARKER_FREE, ReadyRule, day_folder, is_data, object_name
 from eventlake.settings import Settings
@@ -57,6 +57,34 @@ def require_raw_data(settings: Settings, day: str) -> str:
     return uri
 
 
+SUMMARY_FIELDS = (
+    "run_id",
+    "status",
+    "gate_passed",
+    "message",
+    "rows_read",
+    "rows_clean",
+    "rows_quarantined",
+    "duplicates_removed",
+    "quarantine_ratio",
+)
+
+
+def check_quality_gate(settings: Settings, day: str) -> dict[str, Any]:
+    """The latest run's summary when its gate passed; GateFailed with its message otherwise."""
+    from eventlake.io.lake_reader import latest_run
+
+    row = latest_run(settings, day)
+    summary = {k: row.get(k) for k in SUMMARY_FIELDS}
+    summary["processing_date"] = day
+    if not row["gate_passed"]:
+        raise GateFailed(
+            f"quality gate failed for {day} (etl run {row['run_id']}, status {row['status']}): "
+            f"{row.get('message') or 'no reason recorded'}"
+        )
+    return summary
+
+
 def quality_gate(settings: Settings, day: str, *, report: bool = True) -> dict[str, Any]:
     """The ETL run's summary for the day; GateFailed with the recorded reason otherwise.
 
@@ -64,8 +92,6 @@ def quality_gate(settings: Settings, day: str, *, report: bool = True) -> dict[s
     the ETL wrote it): on EMR the job's archive has no deltalake, so the DAG's task is the one
     that gives a day, a gate-stopped one above all, its report. `eventlake backfill`, whose
     ETL wrote the page in this process, passes False."""
-    from eventlake.orchestration.gate import check_quality_gate
-
     day = validate_date(day)
     if report:
         write_report(settings, day, with_training=False)
@@ -125,7 +151,7 @@ def first_trainable_date(first_day: str, holdout_days: int, window_days: int) ->
 
 def training_history_gap(settings: Settings, day: str) -> str | None:
     """Why the lake is too short to train for `day` (a new deployment), or None if it is not."""
-    from eventlake.orchestration.gate import read_all_etl_dates
+    from eventlake.io.lake_reader import read_all_etl_dates
 
     loaded = read_all_etl_dates(settings)
     if not loaded:

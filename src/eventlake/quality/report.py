@@ -153,9 +153,9 @@ def latest_report(settings: Settings) -> str | None:
 
 def write_day_report(settings: Settings, day: str, *, with_training: bool = True) -> str:
     """Write (again) the page of the run in charge of `day` (the quality gate's run:
-    orchestration/gate.latest_run), with its training section unless told otherwise, and the
+    io/lake_reader.latest_run), with its training section unless told otherwise, and the
     index."""
-    from eventlake.orchestration.gate import latest_run
+    from eventlake.io.lake_reader import latest_run
 
     iso = date.fromisoformat(day).isoformat()
     run_id = latest_run(settings, iso)["run_id"]

@@ -145,8 +145,8 @@ def dags_test_in_process(day: str, log_dir: Path) -> tuple[bool, Path, float]:
 
 
 def summary(settings: Settings, days: list[str]) -> str:
+    from eventlake.io.lake_reader import latest_run
     from eventlake.io.registry import describe_outcome, promotion_outcome
-    from eventlake.orchestration.gate import latest_run
 
     lines = ["", "eventlake run: summary", "", "  date        clean  quarantined  dups  gate"]
     for day in days:
@@ -195,7 +195,7 @@ def bootstrap(settings: Settings, days: list[str], keep_session: bool) -> None:
 
     Days whose latest ETL run already passed the gate are left as they are.
     """
-    from eventlake.orchestration.gate import read_all_etl_dates
+    from eventlake.io.lake_reader import read_all_etl_dates
     from eventlake.tools.backfill import backfill
 
     loaded = set(read_all_etl_dates(settings))
