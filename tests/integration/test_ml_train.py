@@ -421,7 +421,7 @@ def test_champion_scores_unknown_category_and_nulls(trained, spark):
 
 
 def test_gate_keeps_champion_when_new_model_is_worse(trained, spark):
-    from eventlake.jobs.train import _gate
+    from eventlake.jobs.train_gate import gate
     from eventlake.ml.data import EtlGate
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.training import plan_split
@@ -434,7 +434,7 @@ def test_gate_keeps_champion_when_new_model_is_worse(trained, spark):
 
     experiment_id = client().get_experiment_by_name(MODEL).experiment_id
     with start_run(experiment_id=experiment_id) as run:
-        decision = _gate(client(), env.settings, labelled, plan, 0.6, EtlGate(True, "ok"), run)
+        decision = gate(client(), env.settings, labelled, plan, 0.6, EtlGate(True, "ok"), run)
     assert not decision.promote
     assert "uplift" in decision.reason
     assert f"{result.metrics['holdout_roc_auc']:.4f}" in decision.reason
