@@ -173,9 +173,12 @@ def log_level(settings: Settings) -> str:
     return settings.spark.log_level or "WARN"
 
 
-def drop_jar_paths() -> None:
+def _drop_jar_paths() -> None:
     """Take jar files off `sys.path` (PySpark adds `spark.jars.packages` jars there as if they
-    held Python code; importlib then scans them on every metadata lookup and import)."""
+    held Python code; importlib then scans them on every metadata lookup and import, MLflow's
+    included). Only a session that resolved its jars through Ivy (the first on a machine,
+    `eventlake jars`) has them: later ones take the recorded jars through `jar_env`. Done
+    here, where a session is made or reused, so no job has to."""
     sys.path[:] = [p for p in sys.path if not p.endswith(".jar")]
 
 
@@ -186,7 +189,7 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         apply_s3_endpoint(active, settings)
-        drop_jar_paths()
+        _drop_jar_paths()
         return active
     builder = SparkSession.builder.appName(app_name)
     if settings.spark.master:
@@ -201,7 +204,7 @@ def get_spark(settings: Settings, app_name: str = "eventlake") -> SparkSession:
     os.environ.update(jar_env(settings))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = builder.getOrCreate()
-    drop_jar_paths()
+    _drop_jar_paths()
     if "spark.jars.packages" in confs:
         # First resolution on this machine: remember the jar files for the next sessions.
         record_resolved_jars(

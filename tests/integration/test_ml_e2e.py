@@ -25,9 +25,7 @@ def test_sample_etl_train_load_by_alias_predict_evaluate(spark, state_home, monk
     from eventlake.io.registry import load_model
     from eventlake.jobs.etl import run_etl
     from eventlake.settings import load_settings
-    from eventlake.spark import drop_jar_paths
 
-    drop_jar_paths()
     monkeypatch.setenv("EVENTLAKE_RAW_URI", f"file://{SAMPLE_DIR}")
     settings = load_settings("local")
     for offset in range((TRAIN_DAY - FIRST).days + 1):

@@ -201,14 +201,6 @@ def fast() -> dict:
     return dict(min_train_rows=100, params=ModelParams(lr_max_iter=20, gbt_max_iter=5))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_jars_on_sys_path(spark):
-    """Spark put its jars on sys.path; MLflow's package lookups would scan them (slow)."""
-    from eventlake.spark import drop_jar_paths
-
-    drop_jar_paths()
-
-
 @pytest.fixture(scope="module")
 def trained(spark, tmp_path_factory) -> Iterator[tuple[Env, object]]:
     """One lake and store, trained once for TRAIN_DAY; tests below read from it."""

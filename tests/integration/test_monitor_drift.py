@@ -71,11 +71,9 @@ def test_monitor_sees_the_planted_impulse_buying(spark, state_home, monkeypatch)
     from eventlake.jobs.predict import run_predict
     from eventlake.jobs.train import run_train
     from eventlake.settings import load_settings
-    from eventlake.spark import drop_jar_paths
     from eventlake.tools.datagen.plant import parse_plant
     from eventlake.tools.generate import generate
 
-    drop_jar_paths()
     raw = state_home / "raw"
     monkeypatch.setenv("EVENTLAKE_RAW_URI", raw.as_uri())
     generate(

@@ -100,3 +100,15 @@ def test_aws_settings_leave_the_driver_jvm_options_to_emr(state_home):
     confs = spark_confs(load_settings("aws"), jars=False)
     assert "spark.driver.defaultJavaOptions" not in confs
     assert "spark.driver.extraJavaOptions" not in confs
+
+
+def test_a_session_leaves_no_jar_on_sys_path(spark):
+    """Whether the session took its jars from Ivy or from the record, no jar is left on
+    sys.path, where every import and MLflow's package lookups would scan it."""
+    import sys
+
+    from eventlake.settings import load_settings
+    from eventlake.spark import get_spark
+
+    assert get_spark(load_settings()) is spark
+    assert [p for p in sys.path if p.endswith(".jar")] == []

@@ -67,9 +67,6 @@ def connect(tracking_uri: str) -> Any:
 
     Raises ConfigurationError, with the URI, when the store cannot be reached.
     """
-    from eventlake.spark import drop_jar_paths
-
-    drop_jar_paths()  # MLflow looks up package metadata; Spark's jars make that slow
     import mlflow
     from mlflow import MlflowClient
 

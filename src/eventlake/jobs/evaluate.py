@@ -25,11 +25,10 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     from eventlake.ml import data, metrics, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import get_threshold
-    from eventlake.spark import drop_jar_paths, get_spark
+    from eventlake.spark import get_spark
 
     if end < start:
         raise InputError(f"--end {end} is before --start {start}")
-    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     client = registry.connect(settings.tracking_uri)
     info = registry.describe(client, model_uri)
     window_days = info.window_days or settings.ml.window_days

@@ -117,9 +117,6 @@ def failure_message(
 
 
 def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
-    from eventlake.spark import drop_jar_paths
-
-    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     from eventlake.contracts.monitoring import effective_thresholds
     from eventlake.io.monitoring import write_monitoring
     from eventlake.io.paths import table_uri

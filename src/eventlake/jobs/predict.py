@@ -61,9 +61,8 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     from eventlake.io.paths import table_uri
     from eventlake.ml import data, training
     from eventlake.ml.features import build_user_day_features
-    from eventlake.spark import drop_jar_paths, get_spark
+    from eventlake.spark import get_spark
 
-    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     client = registry.connect(settings.tracking_uri)
     info = registry.describe(client, model_uri)
     window_days = info.window_days or settings.ml.window_days

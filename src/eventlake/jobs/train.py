@@ -154,9 +154,6 @@ def _train(
     """The steps, each a `seconds_<step>` lap: connect, read and check the input, answer a
     retry whose gate decided, build the features and check the splits, then finish a version
     that stopped before its gate, or fit, save, register and gate a new one."""
-    from eventlake.spark import drop_jar_paths
-
-    drop_jar_paths()  # before MLflow's package lookups, if a session already runs
     from eventlake.io import registry
     from eventlake.ml import training
     from eventlake.ml.features import build_user_day_features
