@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from eventlake.contracts.schemas import ETL_RUNS_SCHEMA
-from eventlake.jobs.etl import EtlResult, run_record
+from eventlake.jobs.etl_record import EtlResult, run_record
 from eventlake.orchestration.gate import SUMMARY_FIELDS
 
 STARTED = datetime(2026, 1, 9, 3, 0, 0)
