@@ -1,5 +1,5 @@
 """Record counts from a raw file's bytes, apart from Spark: the other side of the ETL's
-accounting check (`jobs.etl._account` compares them file by file with what Spark parsed).
+accounting check (`jobs.etl_accounting.account` compares them file by file with what Spark parsed).
 
 - Bytes are decompressed as a stream (io.rawbytes); a thread pool counts several files at
   once while the Spark job runs.

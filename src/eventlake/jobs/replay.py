@@ -237,7 +237,7 @@ class Written:
     demoted: int = 0
     # Each duplicates commit: (version before it, its version, the lake rows it writes as
     # counted from the contest's outcome). The run's own duplicates (duplicates_removed)
-    # are the rest of the first commit's rows; jobs/etl.py reconciles both.
+    # are the rest of the first commit's rows; jobs/etl_accounting.py reconciles both.
     duplicates_commits: list[tuple[int | None, int, int]] = field(default_factory=list)
 
 
@@ -279,7 +279,7 @@ def write(
 
     # 2. events: D's winners and the restored copies; demoted rows and D's old rows go. An
     #    other date's winner that keeps its place is not rewritten, so the commit writes
-    #    exactly rows_clean + rows_restored rows (jobs/etl.py reconciles that).
+    #    exactly rows_clean + rows_restored rows (jobs/etl_accounting.py reconciles that).
     ev_pairs = _pairs([*restored, *demoted], lambda c: True)
     events = _as_events(run_rows.where(F.col("is_winner"))).unionByName(
         _as_events(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)))
