@@ -119,7 +119,8 @@ def assertions_facet(
 
 def with_quality_facets(inputs: list, outputs: list, result: Any, quality: Any, settings: Any):
     """The run's lineage datasets with the facets above: (inputs, outputs). `outputs[0]` is
-    events and `outputs[1]` quarantine (jobs/etl_record.lineage_datasets), `inputs[0]` the raw day folder."""
+    events and `outputs[1]` quarantine (jobs/etl_record.lineage_datasets), `inputs[0]` the raw
+    day folder."""
     import dataclasses
 
     from eventlake.contracts.rules import effective_rules

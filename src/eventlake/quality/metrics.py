@@ -1,6 +1,7 @@
 """Data-quality metrics of one ETL run, computed in the same aggregation as its counts.
 
-The ETL counts rows per source file in one aggregation over the flagged rows (transforms/counts.counts_per_file).
+The ETL counts rows per source file in one aggregation over the flagged rows
+(transforms/counts.counts_per_file).
 `grouped` runs that aggregation over grouping sets instead: per source file (the counts the
 accounting checks), per event_type, per country, per device and over all rows, with the
 metric aggregates beside the counts. One Spark job, no second scan of the data.
