@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 import subprocess
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -159,8 +158,7 @@ def _train(
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import CLASSIFIERS, ModelParams
 
-    started = time.monotonic()
-    phases = Phases()
+    phases = Phases()  # the laps, and train_seconds: the seconds since it started
     ml = settings.ml
     req = TrainRequest(
         day,
@@ -190,10 +188,10 @@ def _train(
         training.check_splits(counts, inp.plan, req.min_train_rows)
         if existing is not None:  # registered, then stopped before its gate: finish the job
             return _finish_stopped_version(
-                client, settings, req, inp, existing, labelled_df, started
+                client, settings, req, inp, existing, labelled_df, phases
             )
         trained = fit_register_gate(
-            client, settings, req, inp, labelled_df, counts, phases, started, git_sha(settings)
+            client, settings, req, inp, labelled_df, counts, phases, git_sha(settings)
         )
     finally:
         labelled_df.unpersist()
@@ -211,7 +209,7 @@ def _train(
         metrics={
             **trained.outcome.metrics,
             **phases.metrics(),
-            "train_seconds": time.monotonic() - started,
+            "train_seconds": phases.elapsed(),
         },
     )
 
@@ -247,7 +245,7 @@ def _finish_stopped_version(
     inp: TrainInput,
     existing: Any,
     labelled_df: Any,
-    started: float,
+    phases: Phases,
 ) -> TrainResult:
     """A retry of a training that registered `existing` and stopped before its gate decision:
     the gate finished in the version's MLflow run (jobs/train_gate.py)."""
@@ -260,7 +258,7 @@ def _finish_stopped_version(
         labelled_df,
         inp.plan,
         inp.etl_gate,
-        started,
+        phases,
         req.lineage_run_id,
         git_sha(settings),
     )

@@ -6,11 +6,11 @@ training that registered its version and stopped before that tag finishes the ga
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from eventlake.errors import InputError
 from eventlake.settings import Settings
+from eventlake.timing import Phases
 
 # The stage's log: its lines read `eventlake.jobs.train`, whichever of its modules writes them.
 log = logging.getLogger("eventlake.jobs.train")
@@ -91,7 +91,7 @@ def finish_stopped_gate(
     labelled_df: Any,
     plan: Any,
     etl_gate: Any,
-    started: float,
+    phases: Phases,
     lineage_run_id: str,
     git_sha: str,
 ) -> tuple[Any, float]:
@@ -140,7 +140,7 @@ def finish_stopped_gate(
             run,
             git_sha,
         )
-        run.metrics({"train_seconds_resumed": time.monotonic() - started})
+        run.metrics({"train_seconds_resumed": phases.elapsed()})
     return decision, float(auc_tag)
 
 

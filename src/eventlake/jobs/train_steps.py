@@ -5,7 +5,6 @@ model saved, logged with its profile, registered) and its gate (jobs/train_gate.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -129,7 +128,6 @@ def fit_register_gate(
     labelled_df: Any,
     counts: dict[str, Any],
     phases: Phases,
-    started: float,
     git_sha: str,
 ) -> NewVersion:
     """One new MLflow run: its tags and inputs, the candidates fit and the best one chosen,
@@ -166,7 +164,7 @@ def fit_register_gate(
         )
         run.tags({"registered_version": version.version})
         phases.lap("gate")
-        run.metrics({**phases.metrics(), "train_seconds": time.monotonic() - started})
+        run.metrics({**phases.metrics(), "train_seconds": phases.elapsed()})
     return NewVersion(run.run_id, outcome, pipeline_uri, version, decision)
 
 
