@@ -209,7 +209,7 @@ ETL_RUNS_SCHEMA = T.StructType(
             False,
         ),
         # objects of the day's folder not read: partial_upload | hidden_or_marker |
-        # unknown_suffix (io.raw.skip_reason)
+        # unknown_suffix (io.names.skip_reason)
         T.StructField(
             "skipped_files",
             T.ArrayType(

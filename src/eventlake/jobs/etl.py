@@ -37,7 +37,8 @@ from eventlake.errors import GateFailed
 from eventlake.io import lake
 from eventlake.io.lineage import LineageRun, with_versions
 from eventlake.io.paths import raw_day_uri, table_uri
-from eventlake.io.raw import RawFile, file_read_error, inspect_files, list_day_files, read_raw
+from eventlake.io.raw import read_raw
+from eventlake.io.raw_files import RawFile, file_read_error, inspect_files, list_day_files
 from eventlake.io.recordcount import RecordCounts
 from eventlake.io.secrets import hide_plan_literals, ip_hash_key
 from eventlake.jobs import etl_accounting, etl_record

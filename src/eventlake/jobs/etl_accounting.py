@@ -12,7 +12,7 @@ from typing import Any
 from eventlake.contracts.rules import RULE_CODES
 from eventlake.errors import EventlakeError
 from eventlake.io import lake
-from eventlake.io.raw import RawFile
+from eventlake.io.raw_files import RawFile
 from eventlake.io.recordcount import RecordCount
 from eventlake.jobs.etl_record import EtlResult
 from eventlake.settings import Settings

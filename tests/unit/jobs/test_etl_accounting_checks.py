@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from eventlake.contracts.rules import RULE_CODES
-from eventlake.io.raw import RawFile
+from eventlake.io.raw_files import RawFile
 from eventlake.io.recordcount import RecordCount
 from eventlake.jobs.etl_accounting import AccountingError, account, rows_written
 from eventlake.transforms.counts import DRIFT_CODES

@@ -184,7 +184,7 @@ class Bench:
         """The independent record count alone over the drop's files, as the ETL runs it
         (io.recordcount.RecordCounts: the same thread pool), without Spark."""
         from eventlake.io.paths import raw_day_uri
-        from eventlake.io.raw import list_day_files
+        from eventlake.io.raw_files import list_day_files
         from eventlake.io.recordcount import RecordCounts
 
         found, _ = list_day_files(raw_day_uri(self.settings.replace(raw_uri=ds.raw_uri), ds.day))
