@@ -3,7 +3,7 @@
 At training, `feature_profile` bins every feature of the training split (numeric: cut points
 at the deciles, ties merged; categorical: the categories seen, plus `__other__`) and
 `score_profile` bins the holdout scores at their deciles. The profiles are stored with the
-model version (jobs/train.py: the MLflow run's artifact `monitoring/profile.json`). At
+model version (jobs/train_steps.py: the MLflow run's artifact `monitoring/profile.json`). At
 monitoring, `frame_shares` puts the scoring day's rows into the same bins, in Spark, and `psi`
 compares the shares:
 
