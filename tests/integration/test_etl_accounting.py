@@ -223,3 +223,24 @@ def test_encoding_check_fires_on_a_header_ending_in_a_bare_cr(tmp_path, monkeypa
     )
     assert "ok.jsonl.gz" not in message
     assert not list((tmp_path / "lake").glob("*/_delta_log"))
+
+
+def test_a_failure_after_the_run_record_leaves_one_row_for_the_run(tmp_path, monkeypatch, spark):
+    """Events committed and the run's `succeeded` row written, then its lineage COMPLETE
+    fails (a transport fault): the job fails, and etl_runs still holds exactly one row for
+    the run, the succeeded one; no second, contradicting `failed` row."""
+    from eventlake.io.lineage import LineageRun
+
+    settings = _settings(tmp_path, monkeypatch)
+    write_jsonl(tmp_path / "raw" / f"dt={D}" / "ok.jsonl.gz", [event("j1"), event("j2")])
+
+    def broken_complete(self, *args, **kwargs):
+        raise OSError("lineage endpoint unreachable")
+
+    monkeypatch.setattr(LineageRun, "complete", broken_complete)
+    with pytest.raises(OSError, match="lineage endpoint unreachable"):
+        run_etl(settings, D, max_reject_ratio=0.5, spark=spark)
+    runs = spark.read.format("delta").load(f"file:{tmp_path}/lake/etl_runs").collect()
+    assert [(r["status"], r["gate_passed"], r["rows_clean"]) for r in runs] == [
+        ("succeeded", True, 2)
+    ]

@@ -327,6 +327,9 @@ def _finish(run: EtlRun, result: EtlResult, quality) -> EtlResult:
     """Record the run, complete its lineage run with the tables' versions, log and report."""
     result.seconds = run.phases.elapsed()
     run.record(result)
+    # The verdict is that row now: a later fault (lineage, the report) fails the job but
+    # appends no second, contradicting `failed` row for the run.
+    run.recorded = True
     run.phases.lap("write_run_record")
     versions = {
         run.uri["events"]: result.events_version,
