@@ -127,6 +127,9 @@ def dags_test_in_process(day: str, log_dir: Path) -> tuple[bool, Path, float]:
     log_file = log_dir / f"dags-test-{day}.log"
     started = time.monotonic()
     ok = True
+    # Airflow's logging set-up resets the libraries' levels the console chose (py4j's INFO
+    # "Exception while sending command" retry notice then reached the terminal): kept here.
+    levels = {name: logging.getLogger(name).level for name in console.NOISY}
     with console.output_to(log_file):  # Airflow logs from its first import on: to the file
         from airflow.cli import cli_parser
         from airflow.configuration import write_default_airflow_configuration_if_needed
@@ -141,6 +144,9 @@ def dags_test_in_process(day: str, log_dir: Path) -> tuple[bool, Path, float]:
         except Exception:
             logging.getLogger(__name__).exception("airflow dags test %s failed", day)
             ok = False
+        finally:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
     return ok, log_file, time.monotonic() - started
 
 
