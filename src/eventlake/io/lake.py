@@ -1,15 +1,171 @@
-"""The lake's Delta tables: create with the contract's schema, transactional writes."""
+"""The lake's catalog (in the manner of Kedro's DataCatalog): one `Table` per Delta table, with
+its contract schema (contracts/schemas.py), partition columns and table properties, and
+`Lake`, the one object that creates, reads and writes them, and tells a table's version.
+A table's location is `<lake-uri>/<name>` (io/paths.table_location, which the JVM-free
+io/lake_reader.py shares).
+
+The functions after the class work on a table's URI: the catalog's primitives, public where
+something needs them on a table the catalog does not describe (a test's old layout).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from eventlake.contracts.schemas import (
+    DQ_METRICS_SCHEMA,
+    DUPLICATES_PARTITION_COLUMNS,
+    DUPLICATES_SCHEMA,
+    ETL_RUNS_SCHEMA,
+    EVENTS_PARTITION_COLUMNS,
+    EVENTS_SCHEMA,
+    EVENTS_TABLE_PROPERTIES,
+    MODEL_ALIASES_SCHEMA,
+    MONITORING_SCHEMA,
+    PREDICTIONS_SCHEMA,
+    QUARANTINE_SCHEMA,
+)
 from eventlake.io.bucket import to_spark_path
+from eventlake.io.paths import table_location
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the lake: its name (and so its location), the schema it is made with (NOT
+    NULL columns are then enforced by Delta on every write), its partition columns, and the
+    Delta properties it is made with."""
+
+    name: str
+    schema: StructType
+    partition_by: tuple[str, ...] = ()
+    properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+# In io/paths.TABLES order. `predictions` and `model_monitoring` are made by their first
+# write (`Lake.replace`, partitioned as declared here), not by `Lake.ensure`, as they always
+# were: Delta then keeps every column nullable.
+CATALOG: Mapping[str, Table] = MappingProxyType(
+    {
+        t.name: t
+        for t in (
+            Table(
+                "events",
+                EVENTS_SCHEMA,
+                EVENTS_PARTITION_COLUMNS,
+                MappingProxyType(dict(EVENTS_TABLE_PROPERTIES)),
+            ),
+            Table("quarantine", QUARANTINE_SCHEMA, ("processing_date",)),
+            Table("duplicates", DUPLICATES_SCHEMA, DUPLICATES_PARTITION_COLUMNS),
+            Table("etl_runs", ETL_RUNS_SCHEMA),
+            Table("predictions", PREDICTIONS_SCHEMA, ("as_of_date",)),
+            Table("model_aliases", MODEL_ALIASES_SCHEMA),
+            Table("dq_metrics", DQ_METRICS_SCHEMA, ("processing_date",)),
+            Table("model_monitoring", MONITORING_SCHEMA, ("date",)),
+        )
+    }
+)
+
+
+def table(name: str) -> Table:
+    """The declaration of the lake's table `name` (ValueError for a name it does not have)."""
+    spec = CATALOG.get(name)
+    if spec is None:
+        raise ValueError(f"unknown table {name!r}; the lake has {tuple(CATALOG)}")
+    return spec
+
+
+@dataclass(frozen=True)
+class Lake:
+    """The lake at `lake_uri`, through `spark`: the only code that makes, reads or writes its
+    tables. Every method takes a table's name (ValueError for an unknown one)."""
+
+    spark: SparkSession
+    lake_uri: str
+
+    def uri(self, name: str) -> str:
+        table(name)
+        return table_location(self.lake_uri, name)
+
+    def exists(self, name: str) -> bool:
+        return _table_exists(self.spark, self.uri(name))
+
+    def ensure(self, *names: str) -> None:
+        """Create each table with its schema, partitioning and properties unless it exists;
+        an existing one gains the contract's nullable columns it lacks (`ensure_table`). An
+        unknown name makes none of them."""
+        for spec in [table(name) for name in names]:
+            uri = self.uri(spec.name)
+            ensure_table(self.spark, uri, spec.schema, spec.partition_by, dict(spec.properties))
+
+    def read(self, name: str, version: int | None = None) -> DataFrame:
+        """The table's rows (at `version`, when given) with every column of its contract: one
+        the stored table does not have yet reads as null."""
+        return _read_as(self.spark, self.uri(name), table(name).schema, version)
+
+    def events(self, version: int | None = None) -> DataFrame:
+        return self.read("events", version)
+
+    def quarantine(self) -> DataFrame:
+        return self.read("quarantine")
+
+    def duplicates(self) -> DataFrame:
+        return self.read("duplicates")
+
+    def etl_runs(self) -> DataFrame:
+        return self.read("etl_runs")
+
+    def predictions(self) -> DataFrame:
+        return self.read("predictions")
+
+    def model_aliases(self) -> DataFrame:
+        return self.read("model_aliases")
+
+    def dq_metrics(self) -> DataFrame:
+        return self.read("dq_metrics")
+
+    def model_monitoring(self) -> DataFrame:
+        return self.read("model_monitoring")
+
+    def replace(
+        self, name: str, df: DataFrame, predicate: str, user_metadata: str | None = None
+    ) -> int:
+        """Replace the rows matching `predicate` with `df`, in one commit (`replace_where`); a
+        table not made yet is made by it, partitioned as declared. The new version."""
+        spec = table(name)
+        return replace_where(df, self.uri(name), predicate, user_metadata, spec.partition_by)
+
+    def append(
+        self,
+        name: str,
+        df: DataFrame,
+        merge_schema: bool = False,
+        user_metadata: str | None = None,
+    ) -> int:
+        """Append `df` in one commit (`append`); the new version."""
+        return append(df, self.uri(name), merge_schema, user_metadata)
+
+    def version(self, name: str) -> int | None:
+        """The table's latest committed version, None when there is none (`version`: read
+        fresh from its _delta_log, never from the session's cached snapshot)."""
+        return version(self.spark, self.uri(name))
+
+    def commit_metrics(self, name: str, version: int) -> dict[str, str]:
+        """The `operationMetrics` of the commit that made `version` (from its _delta_log file)."""
+        return _commit_metrics(self.uri(name), version)
+
+    def history(self, name: str) -> DataFrame:
+        """The table's commits (Delta's DESCRIBE HISTORY: version, timestamp, userMetadata ...)."""
+        from delta.tables import DeltaTable
+
+        return DeltaTable.forPath(self.spark, to_spark_path(self.uri(name))).history()
 
 
 def ensure_table(
@@ -22,11 +178,11 @@ def ensure_table(
     """Create the Delta table at `uri` with the contract's schema (NOT NULL columns are then
     enforced by Delta on every write) and table `properties`, unless it exists. An existing
     table keeps its properties (change them with ALTER TABLE ... SET TBLPROPERTIES), and
-    gains the contract's nullable columns it lacks, at its end (`add_missing_columns`)."""
+    gains the contract's nullable columns it lacks, at its end (`_add_missing_columns`)."""
     from delta.tables import DeltaTable
 
-    if table_exists(spark, uri):
-        add_missing_columns(spark, uri, schema)
+    if _table_exists(spark, uri):
+        _add_missing_columns(spark, uri, schema)
         return
     builder = DeltaTable.createIfNotExists(spark).location(to_spark_path(uri)).addColumns(schema)
     if partition_by:
@@ -36,14 +192,14 @@ def ensure_table(
     builder.execute()
 
 
-def add_missing_columns(spark: SparkSession, uri: str, schema: StructType) -> list[str]:
+def _add_missing_columns(spark: SparkSession, uri: str, schema: StructType) -> list[str]:
     """Additive schema evolution of a table made before a column joined the contract:
     `ALTER TABLE ADD COLUMNS` (one metadata commit, no data rewritten) for each nullable
     contract column the table lacks. Returns their names. The contract only adds nullable
     columns at the end, so an evolved table has the schema of a new one."""
     from eventlake.errors import InputError
 
-    existing = set(read_table(spark, uri).columns)
+    existing = set(_read_table(spark, uri).columns)
     missing = [f for f in schema.fields if f.name not in existing]
     if not missing:
         return []
@@ -58,12 +214,14 @@ def add_missing_columns(spark: SparkSession, uri: str, schema: StructType) -> li
     return [f.name for f in missing]
 
 
-def read_as(spark: SparkSession, uri: str, schema: StructType) -> DataFrame:
-    """The table's rows with every column of `schema`: a contract column the stored table
-    does not have yet (see add_missing_columns) reads as null."""
+def _read_as(
+    spark: SparkSession, uri: str, schema: StructType, version: int | None = None
+) -> DataFrame:
+    """The table's rows (at `version`, when given) with every column of `schema`: a contract
+    column the stored table does not have yet (see _add_missing_columns) reads as null."""
     from pyspark.sql import functions as F
 
-    df = read_table(spark, uri)
+    df = _read_table(spark, uri, version)
     have = set(df.columns)
     for f in schema.fields:
         if f.name not in have:
@@ -71,13 +229,13 @@ def read_as(spark: SparkSession, uri: str, schema: StructType) -> DataFrame:
     return df
 
 
-def table_exists(spark: SparkSession, uri: str) -> bool:
+def _table_exists(spark: SparkSession, uri: str) -> bool:
     from delta.tables import DeltaTable
 
     return bool(DeltaTable.isDeltaTable(spark, to_spark_path(uri)))
 
 
-def read_table(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
+def _read_table(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
     reader = spark.read.format("delta")
     if version is not None:
         reader = reader.option("versionAsOf", version)
@@ -92,13 +250,22 @@ def commit_metadata(run_id: str, processing_date: str, step: str) -> str:
     )
 
 
-def replace_where(df: DataFrame, uri: str, predicate: str, user_metadata: str | None = None) -> int:
+def replace_where(
+    df: DataFrame,
+    uri: str,
+    predicate: str,
+    user_metadata: str | None = None,
+    partition_by: tuple[str, ...] = (),
+) -> int:
     """Atomically replace the rows matching `predicate` with `df` (one Delta commit), tagged
-    with `user_metadata` in the commit info.
+    with `user_metadata` in the commit info; `partition_by`, the table's partition columns,
+    partitions a table this write makes.
 
     Every row of `df` must satisfy the predicate; Delta checks that. Returns the new version.
     """
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
     if user_metadata is not None:
         writer = writer.option("userMetadata", user_metadata)
     writer.save(to_spark_path(uri))
@@ -118,12 +285,10 @@ def append(
     return _written_version(df.sparkSession, uri)
 
 
-def commit_metrics(uri: str, version: int) -> dict[str, str]:
+def _commit_metrics(uri: str, version: int) -> dict[str, str]:
     """The `operationMetrics` of the commit that made `version` (e.g. numOutputRows), read
     from the commit's own `_delta_log` JSON file: no Spark job, and a source apart from the
     DataFrame that was written."""
-    import json
-
     from eventlake.io.bucket import join, read_bytes
 
     log_file = join(uri, "_delta_log", f"{version:020d}.json")
@@ -169,3 +334,8 @@ def _written_version(spark: SparkSession, uri: str) -> int:
     latest = version(spark, uri)
     assert latest is not None, f"no Delta table at {uri} right after a write to it"
     return latest
+
+
+# The names of before the catalog, until the callers below the jobs are on `Lake`.
+add_missing_columns, read_as, table_exists = _add_missing_columns, _read_as, _table_exists
+read_table, commit_metrics = _read_table, _commit_metrics

@@ -8,6 +8,9 @@ from eventlake.io.bucket import join
 from eventlake.io.names import day_folder
 from eventlake.settings import Settings
 
+# The lake's tables by name. Each one's schema, partitioning and properties are declared
+# once, in io/lake.py (`CATALOG`, in this order; tests/unit/io/test_lake_catalog.py checks the
+# two agree); this tuple stays here, free of pyspark, for the JVM-free readers (io/lake_reader.py).
 TABLES = (
     "events",
     "quarantine",
@@ -22,9 +25,14 @@ TABLES = (
 
 def table_uri(settings: Settings, name: str) -> str:
     """`<lake-uri>/<name>` for one of the lake's Delta tables."""
+    return table_location(settings.lake_uri, name)
+
+
+def table_location(lake_uri: str, name: str) -> str:
+    """`<lake_uri>/<name>`: where the lake at `lake_uri` keeps its table `name` (io/lake.Lake)."""
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}; the lake has {TABLES}")
-    return join(settings.lake_uri, name)
+    return join(lake_uri, name)
 
 
 def raw_day_uri(settings: Settings, day: date) -> str:
