@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers.rawfiles import event, write_jsonl
 
+from eventlake.io.lake import Lake
 from eventlake.io.paths import table_uri
 from eventlake.jobs.etl import run_etl
 from eventlake.jobs.etl_accounting import reconcile_duplicates
@@ -67,8 +68,9 @@ def test_duplicates_commits_are_reconciled_and_the_check_can_fire(spark, tmp_pat
     # commit — here D2's run as if it had counted no duplicate, while its commit (version 1)
     # wrote b's copy — is reported, naming the commit and both numbers.
     short = dataclasses.replace(second, duplicates_removed=0)
-    message = reconcile_duplicates(short, uri, [(0, 1, 0)])
+    lake = Lake(spark, settings.lake_uri)
+    message = reconcile_duplicates(short, lake, [(0, 1, 0)])
     assert message is not None
     assert f"the duplicates commit (version 1 of {uri}) wrote 1 rows" in message
     assert "the run counted duplicates_removed 0 + 0 other dates' copies" in message
-    assert reconcile_duplicates(dataclasses.replace(second), uri, [(0, 1, 0)]) is None
+    assert reconcile_duplicates(dataclasses.replace(second), lake, [(0, 1, 0)]) is None

@@ -6,8 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from eventlake.contracts.schemas import DQ_METRICS_SCHEMA
-from eventlake.io import lake
-from eventlake.io.paths import table_uri
+from eventlake.io.lake import Lake, commit_metadata
 
 if TYPE_CHECKING:
     from eventlake.settings import Settings
@@ -22,18 +21,18 @@ def write_metrics(
     gate_passed: bool,
 ) -> int:
     """Replace D's metrics with this run's (one Delta commit); returns the table version."""
-    uri = table_uri(settings, "dq_metrics")
-    lake.ensure_table(spark, uri, DQ_METRICS_SCHEMA, ("processing_date",))
+    lake = Lake(spark, settings.lake_uri)
+    lake.ensure("dq_metrics")
     data = [
         (day, run_id, metric, segment, None if value is None else float(value), gate_passed)
         for metric, segment, value in rows
     ]
     df = spark.createDataFrame(data, DQ_METRICS_SCHEMA)
-    return lake.replace_where(
+    return lake.replace(
+        "dq_metrics",
         df,
-        uri,
         f"processing_date = DATE'{day.isoformat()}'",
-        lake.commit_metadata(run_id, day.isoformat(), "dq_metrics"),
+        commit_metadata(run_id, day.isoformat(), "dq_metrics"),
     )
 
 
@@ -43,10 +42,10 @@ def read_history(
     """(processing_date, metric, segment, value) of the passed runs with since <= date < until."""
     from pyspark.sql import functions as F
 
-    uri = table_uri(settings, "dq_metrics")
-    if not lake.table_exists(spark, uri):
+    lake = Lake(spark, settings.lake_uri)
+    if not lake.exists("dq_metrics"):
         return []
-    df = lake.read_table(spark, uri).where(
+    df = lake.dq_metrics().where(
         (F.col("processing_date") >= F.lit(since))
         & (F.col("processing_date") < F.lit(until))
         & F.col("gate_passed")

@@ -24,17 +24,10 @@ from typing import Any
 
 from eventlake.contracts.drift import policy
 from eventlake.contracts.rules import RuleContext, effective_rules
-from eventlake.contracts.schemas import (
-    ETL_RUNS_SCHEMA,
-    EVENTS_PARTITION_COLUMNS,
-    EVENTS_SCHEMA,
-    EVENTS_TABLE_PROPERTIES,
-    QUARANTINE_SCHEMA,
-)
 from eventlake.contracts.severity import Severity
 from eventlake.dates import parse_date
 from eventlake.errors import GateFailed
-from eventlake.io import lake
+from eventlake.io.lake import commit_metadata
 from eventlake.io.lineage import LineageRun, with_versions
 from eventlake.io.paths import raw_day_uri, table_uri
 from eventlake.io.raw import read_raw
@@ -164,11 +157,9 @@ def _count(
 
     settings = run.settings
     run.resolution = replay.resolve(
-        run.spark,
+        run.lake,
         slim(classified),
         run.day,
-        run.uri["events"],
-        run.uri["duplicates"],
         settings.etl.dedupe_lookback_days,
         settings.etl.future_tolerance_days,
     )
@@ -201,15 +192,7 @@ def _count(
 def _ensure_tables(run: EtlRun) -> None:
     # Tables are created only now, so a file fault above commits nothing at all.
     run.committed = True
-    lake.ensure_table(
-        run.spark,
-        run.uri["events"],
-        EVENTS_SCHEMA,
-        EVENTS_PARTITION_COLUMNS,
-        EVENTS_TABLE_PROPERTIES,
-    )
-    lake.ensure_table(run.spark, run.uri["quarantine"], QUARANTINE_SCHEMA, ("processing_date",))
-    lake.ensure_table(run.spark, run.uri["etl_runs"], ETL_RUNS_SCHEMA)
+    run.lake.ensure("events", "quarantine", "etl_runs")
     run.phases.lap("ensure_tables")
 
 
@@ -237,14 +220,14 @@ def _judge(run: EtlRun, result: EtlResult, dq_groups: list | None):
 
 
 def _write_quarantine(run: EtlRun, result: EtlResult, flagged) -> None:
-    before = lake.version(run.spark, run.uri["quarantine"])
-    result.quarantine_version = lake.replace_where(
+    before = run.lake.version("quarantine")
+    result.quarantine_version = run.lake.replace(
+        "quarantine",
         quarantine_rows(flagged),
-        run.uri["quarantine"],
         f"processing_date = DATE'{run.day_s}'",
-        lake.commit_metadata(run.run_id, run.day_s, "quarantine"),
+        commit_metadata(run.run_id, run.day_s, "quarantine"),
     )
-    mismatch = etl_accounting.reconcile(result, "quarantine", run.uri["quarantine"], before)
+    mismatch = etl_accounting.reconcile(result, run.lake, "quarantine", before)
     if mismatch:
         raise AccountingError(mismatch)  # recorded as a failed run by _run_etl
     run.phases.lap("write_quarantine")
@@ -295,24 +278,20 @@ def _write_events(run: EtlRun, result: EtlResult) -> None:
     checked against the run's counts."""
     from eventlake.jobs import replay
 
-    before = lake.version(run.spark, run.uri["events"])
+    before = run.lake.version("events")
     written = replay.write(
-        run.spark,
+        run.lake,
         run.resolution,
         run.day,
-        run.uri["events"],
-        run.uri["duplicates"],
-        lambda step: lake.commit_metadata(run.run_id, run.day_s, step),
+        lambda step: commit_metadata(run.run_id, run.day_s, step),
     )
     result.events_version = written.events_version
     # Counted from the contest's outcome, before the commit; the commit's own metrics
     # are the other side of the check.
     result.rows_restored = written.restored
     mismatch = etl_accounting.reconcile(
-        result, "events", run.uri["events"], before
-    ) or etl_accounting.reconcile_duplicates(
-        result, run.uri["duplicates"], written.duplicates_commits
-    )
+        result, run.lake, "events", before
+    ) or etl_accounting.reconcile_duplicates(result, run.lake, written.duplicates_commits)
     if mismatch:
         raise AccountingError(mismatch)  # recorded as a failed run by _run_etl
     if written.restored or written.demoted:

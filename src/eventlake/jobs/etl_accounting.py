@@ -7,16 +7,18 @@ says what a run with a measurement-only setting off did not check."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlake.contracts.rules import RULE_CODES
 from eventlake.errors import EventlakeError
-from eventlake.io import lake
 from eventlake.io.raw_files import RawFile
 from eventlake.io.recordcount import RecordCount
 from eventlake.jobs.etl_record import EtlResult
 from eventlake.settings import Settings
 from eventlake.transforms.counts import DRIFT_CODES
+
+if TYPE_CHECKING:
+    from eventlake.io.lake import Lake
 
 
 class AccountingError(EventlakeError):
@@ -171,8 +173,8 @@ def rows_written(metrics: dict[str, str]) -> int:
     return int(output) - int(metrics.get("numCopiedRows", "0"))
 
 
-def reconcile(result: EtlResult, table: str, uri: str, before: int | None) -> str | None:
-    """Set `<table>_rows_written` from the Delta commit that made `<table>_version`
+def reconcile(result: EtlResult, lake: Lake, table: str, before: int | None) -> str | None:
+    """Set `<table>_rows_written` from the Delta commit that made `<table>_version` in `lake`
     (numOutputRows less numCopiedRows); a message when it differs from the rows the run
     counted for it: rows_quarantined, or rows_clean plus rows_restored (other dates' copies
     the events commit writes back, jobs/replay.py)."""
@@ -184,28 +186,31 @@ def reconcile(result: EtlResult, table: str, uri: str, before: int | None) -> st
         expected = result.rows_quarantined
     version = getattr(result, f"{table}_version")
     # A write that adds and removes nothing makes no commit: the version stays `before`.
-    metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
+    metrics = lake.commit_metrics(table, version) if version != before else {"numOutputRows": "0"}
     written = rows_written(metrics)
     setattr(result, f"{table}_rows_written", written)
     setattr(result, f"{table}_bytes_written", int(metrics.get("numOutputBytes", "0")))
     if written == expected:
         return None
     return (
-        f"the {table} commit (version {version} of {uri}) wrote {written} rows "
+        f"the {table} commit (version {version} of {lake.uri(table)}) wrote {written} rows "
         f"(numOutputRows less numCopiedRows) but the run counted {counted}; this is a bug: "
         f"report it with the run_id, and restore the table to version {version - 1} if needed"
     )
 
 
-def reconcile_duplicates(result: EtlResult, uri: str, commits) -> str | None:
-    """Set `duplicates_version` and `duplicates_rows_written` from the duplicates commits
+def reconcile_duplicates(result: EtlResult, lake: Lake, commits) -> str | None:
+    """Set `duplicates_version` and `duplicates_rows_written` from the `lake`'s duplicates commits
     (jobs/replay.py `Written.duplicates_commits`); a message when a commit wrote another
     number of rows (numOutputRows less numCopiedRows) than the run counted for it: the
     first, duplicates_removed plus the other dates' copies the contest keeps there; the
     restore commit, the copies that stay."""
-    total = 0
+    uri, total = lake.uri("duplicates"), 0
     for i, (before, version, lake_rows) in enumerate(commits):
-        metrics = lake.commit_metrics(uri, version) if version != before else {"numOutputRows": "0"}
+        if version == before:  # a write that adds and removes nothing makes no commit
+            metrics = {"numOutputRows": "0"}
+        else:
+            metrics = lake.commit_metrics("duplicates", version)
         written = rows_written(metrics)
         total += written
         result.duplicates_version = version

@@ -16,9 +16,8 @@ from eventlake.contracts.schemas import (
     QUARANTINE_SCHEMA,
     RAW_FIELDS,
 )
-from eventlake.io import lake
+from eventlake.io.lake import Lake, commit_metadata
 from eventlake.io.lineage import DatasetRef, LineageRun
-from eventlake.io.paths import table_uri
 from eventlake.io.recordcount import RecordCounts
 from eventlake.settings import Settings
 from eventlake.timing import Phases
@@ -78,7 +77,7 @@ class EtlRun:
     started: datetime
     phases: Phases
     day_uri: str
-    uri: dict[str, str]  # table name -> its URI
+    uri: dict[str, str]  # table name -> its URI, for the lineage and the messages
     lineage: LineageRun
     inputs: list[DatasetRef]
     outputs: list[DatasetRef]
@@ -92,6 +91,11 @@ class EtlRun:
     @property
     def day_s(self) -> str:
         return self.day.isoformat()
+
+    @property
+    def lake(self) -> Lake:
+        """The lake the run writes, through its Spark session (there once the files are read)."""
+        return Lake(self.spark, self.settings.lake_uri)
 
     def record(self, result: EtlResult) -> None:
         """Append the run's `etl_runs` row."""
@@ -155,11 +159,11 @@ def write_run_record(
     )
     # mergeSchema: a table made before a column was added gains it (etl_runs only grows).
     runs_df = spark.createDataFrame([row], ETL_RUNS_SCHEMA)
-    lake.append(
+    Lake(spark, settings.lake_uri).append(
+        "etl_runs",
         runs_df,
-        table_uri(settings, "etl_runs"),
         merge_schema=True,
-        user_metadata=lake.commit_metadata(result.run_id, result.processing_date, "etl_runs"),
+        user_metadata=commit_metadata(result.run_id, result.processing_date, "etl_runs"),
     )
 
 

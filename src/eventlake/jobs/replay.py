@@ -27,12 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from eventlake.contracts.schemas import (
-    DUPLICATES_PARTITION_COLUMNS,
-    DUPLICATES_SCHEMA,
-    EVENTS_SCHEMA,
-)
-from eventlake.io import lake
+from eventlake.contracts.schemas import DUPLICATES_SCHEMA, EVENTS_SCHEMA
 from eventlake.transforms.dedupe import (
     DUPLICATE,
     KEEP,
@@ -46,6 +41,8 @@ from eventlake.transforms.dedupe import (
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
+
+    from eventlake.io.lake import Lake
 
 Pairs = dict[str, set[str]]  # processing_date (ISO) -> event ids
 
@@ -64,14 +61,14 @@ class Resolution:
         return sum(1 for c in self.changes if c["_is_changed"])
 
 
-def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window):
+def _lake_copies(lake: Lake, day: date, window):
     """The other dates' copies a run of `day` is compared with (module docstring)."""
     from pyspark.sql import functions as F
 
     (events_from, events_to), (duplicates_from, duplicates_to) = window
     parts = []
-    if lake.table_exists(spark, events_uri):
-        ev = lake.read_as(spark, events_uri, EVENTS_SCHEMA).where(
+    if lake.exists("events"):
+        ev = lake.events().where(
             F.col("event_date").between(F.lit(events_from), F.lit(events_to))
             & (F.col("processing_date") != F.lit(day))
         )
@@ -85,8 +82,8 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
                 F.lit(ORIGIN_EVENTS).alias("_origin"),
             )
         )
-    if lake.table_exists(spark, duplicates_uri):
-        dp = lake.read_as(spark, duplicates_uri, DUPLICATES_SCHEMA).where(
+    if lake.exists("duplicates"):
+        dp = lake.duplicates().where(
             F.col("processing_date").between(F.lit(duplicates_from), F.lit(duplicates_to))
             & (F.col("processing_date") != F.lit(day))
         )
@@ -109,16 +106,10 @@ def _lake_copies(spark, events_uri: str, duplicates_uri: str, day: date, window)
 
 
 def resolve(
-    spark,
-    slim_df,
-    day: date,
-    events_uri: str,
-    duplicates_uri: str,
-    lookback_days: int,
-    future_tolerance_days: int,
+    lake: Lake, slim_df, day: date, lookback_days: int, future_tolerance_days: int
 ) -> Resolution:
     """Rank the run's rows (`slim_df`: every row, `is_quarantined`, `_record_hash`,
-    `_payload_hash`) against the lake's copies of the same ids."""
+    `_payload_hash`) against the copies of the same ids in the `lake`."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -137,7 +128,7 @@ def resolve(
         F.lit(ORIGIN_RUN).alias("_origin"),
     )
     candidates = clean
-    copies = _lake_copies(spark, events_uri, duplicates_uri, day, window)
+    copies = _lake_copies(lake, day, window)
     if copies is not None:
         # The ids this run loads, and the ids whose stored winner was loaded by D before.
         contested = clean.select("event_id").unionByName(
@@ -241,18 +232,12 @@ class Written:
     duplicates_commits: list[tuple[int | None, int, int]] = field(default_factory=list)
 
 
-def write(
-    spark,
-    resolution: Resolution,
-    day: date,
-    events_uri: str,
-    duplicates_uri: str,
-    metadata,
-) -> Written:
-    """The commits of the module docstring. `metadata(step)` gives each commit's userMetadata."""
+def write(lake: Lake, resolution: Resolution, day: date, metadata) -> Written:
+    """The commits of the module docstring, to the `lake`'s events and duplicates.
+    `metadata(step)` gives each commit's userMetadata."""
     from pyspark.sql import functions as F
 
-    lake.ensure_table(spark, duplicates_uri, DUPLICATES_SCHEMA, DUPLICATES_PARTITION_COLUMNS)
+    lake.ensure("duplicates")
     ranked, changes = resolution.ranked_df, resolution.changes
     origin, fate = F.col("_origin"), F.col("_fate")
     run_rows = ranked.where(origin == ORIGIN_RUN)
@@ -270,9 +255,9 @@ def write(
     dups = dups.unionByName(
         _as_duplicates(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)), True)
     )
-    before = lake.version(spark, duplicates_uri)
-    out.duplicates_version = lake.replace_where(
-        dups, duplicates_uri, predicate(day, dup_pairs), metadata("duplicates")
+    before = lake.version("duplicates")
+    out.duplicates_version = lake.replace(
+        "duplicates", dups, predicate(day, dup_pairs), metadata("duplicates")
     )
     kept = sum(1 for c in changes if c["_fate"] in (DUPLICATE, KEEP))
     out.duplicates_commits.append((before, out.duplicates_version, kept + len(restored)))
@@ -284,8 +269,8 @@ def write(
     events = _as_events(run_rows.where(F.col("is_winner"))).unionByName(
         _as_events(lake_rows.where((fate == WINNER) & (origin == ORIGIN_DUPLICATES)))
     )
-    out.events_version = lake.replace_where(
-        events, events_uri, predicate(day, ev_pairs), metadata("events")
+    out.events_version = lake.replace(
+        "events", events, predicate(day, ev_pairs), metadata("events")
     )
 
     # 3. duplicates: the restored copies leave.
@@ -298,9 +283,9 @@ def write(
                 (F.col("processing_date") == F.lit(d).cast("date")) & (F.col("event_id") == i)
             )
         rest = lake_rows.where(in_pairs & fate.isin(DUPLICATE, KEEP))
-        before = lake.version(spark, duplicates_uri)
-        out.duplicates_version = lake.replace_where(
-            _as_duplicates(rest), duplicates_uri, predicate(None, pairs), metadata("restore")
+        before = lake.version("duplicates")
+        out.duplicates_version = lake.replace(
+            "duplicates", _as_duplicates(rest), predicate(None, pairs), metadata("restore")
         )
         stay = len(
             [
