@@ -67,10 +67,11 @@ def iter_decompressed(uri: str, size: int | None = None) -> Iterator[bytes]:
         raise InputError(gzip_message(uri, str(exc))) from None
 
 
-def iter_line_batches(chunks: Iterable[bytes]) -> Iterator[tuple[list[bytes], bool]]:
-    """Complete lines (without LF) in batches, one batch per chunk, each with whether it
-    is all ASCII; the last line of the stream is yielded even without a final LF (but not
-    an empty one after it)."""
+def iter_line_spans(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, int]]:
+    """(buffer, end) per chunk that completes a line: `buffer[:end]` holds complete lines,
+    joined by LF, and `buffer[end]` is the LF ending the last of them; then, for a stream
+    whose last line lacks a final LF, (that line, its length). Nothing is copied but the
+    carried partial line."""
     carry = b""
     for chunk in chunks:
         data = carry + chunk if carry else chunk
@@ -78,11 +79,19 @@ def iter_line_batches(chunks: Iterable[bytes]) -> Iterator[tuple[list[bytes], bo
         if end < 0:
             carry = data
             continue
-        head = data[:end]
-        yield head.split(b"\n"), head.isascii()
+        yield data, end
         carry = data[end + 1 :]
     if carry:
-        yield [carry], carry.isascii()
+        yield carry, len(carry)
+
+
+def iter_line_batches(chunks: Iterable[bytes]) -> Iterator[tuple[list[bytes], bool]]:
+    """Complete lines (without LF) in batches, one batch per chunk, each with whether it
+    is all ASCII; the last line of the stream is yielded even without a final LF (but not
+    an empty one after it)."""
+    for data, end in iter_line_spans(chunks):
+        head = data[:end]
+        yield head.split(b"\n"), head.isascii()
 
 
 def iter_lines(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:

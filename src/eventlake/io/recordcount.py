@@ -28,7 +28,7 @@ from types import TracebackType
 
 from eventlake.errors import InputError
 from eventlake.io.csvcount import scan_csv
-from eventlake.io.rawbytes import iter_decompressed, wide_encoding_message
+from eventlake.io.rawbytes import iter_decompressed, iter_line_spans, wide_encoding_message
 
 _WS = b" \t\r\x0b\x0c"  # transforms.text.WHITESPACE without LF (the line separator)
 # A line may be blank only if it starts with LF or whitespace. (One regex with a literal
@@ -59,12 +59,14 @@ def _is_blank(line: bytes) -> bool:
 
 
 def _blank_lines_after_first(data: bytes, first: int, end: int) -> int:
-    """Blank lines among those starting after data[first] (an LF) and ending at or before
-    data[end] (the chunk's last LF). Only lines that start after a hint are looked at."""
+    """Blank lines among those starting after data[first] (an LF) and ending at data[end]
+    (the span's last LF, or the end of the stream). Only lines that start after a hint are
+    looked at."""
     blank = 0
     for hint in _BLANK_HINT.finditer(data, first, end + 1):
         at = hint.start()
-        if _is_blank(data[at + 1 : data.find(b"\n", at + 1, end + 1)]):
+        stop = data.find(b"\n", at + 1, end + 1)
+        if _is_blank(data[at + 1 : stop if stop >= 0 else end]):
             blank += 1
     return blank
 
@@ -92,26 +94,15 @@ def count_json(chunks: Iterable[bytes]) -> tuple[int, int]:
     LF; the last may lack one)."""
     records = 0
     invalid = 0
-    carry = b""
-    for chunk in chunks:
-        data = carry + chunk if carry else chunk
-        end = data.rfind(b"\n")
-        if end < 0:
-            carry = data
-            continue
-        first = data.find(b"\n")
-        lines = data.count(b"\n", 0, end + 1)
+    for data, end in iter_line_spans(chunks):
+        first = data.find(b"\n", 0, end)
+        first = end if first < 0 else first
         blank = int(_is_blank(data[:first]))
         if first < end:
             blank += _blank_lines_after_first(data, first, end)
-        records += lines - blank
+        records += data.count(b"\n", 0, end) + 1 - blank
         if not data.isascii():
             invalid += _invalid_utf8_lines(data, end)
-        carry = data[end + 1 :]
-    if carry and not _is_blank(carry):
-        records += 1
-        if not carry.isascii():
-            invalid += _invalid_utf8_lines(carry, len(carry))
     return records, invalid
 
 
