@@ -43,6 +43,7 @@ def _monitoring_row(day: date, version: str, value: float) -> dict:
 def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     from mlflow import MlflowClient
 
+    from eventlake.io.lake import Lake
     from eventlake.io.monitoring import write_monitoring
     from eventlake.jobs.monitor_rollback import auto_rollback, previous_champion, rollback_policy
     from eventlake.ml import aliases
@@ -55,6 +56,11 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
         (lake / "model_aliases").as_uri(),
         (lake / "model_monitoring").as_uri(),
     )
+    catalog = Lake(spark, lake.as_uri())
+    assert (catalog.uri("model_aliases"), catalog.uri("model_monitoring")) == (
+        aliases_uri,
+        monitoring_uri,
+    )
     client = MlflowClient(settings.tracking_uri)
     exp = client.create_experiment("rollback-test")
     client.create_registered_model(MODEL)
@@ -62,11 +68,9 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
         run = client.create_run(exp)
         client.create_model_version(MODEL, f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
     for version in ("1", "2"):
-        aliases.move_alias(
-            spark, client, aliases_uri, MODEL, "champion", version, "gate", "train", "abc123"
-        )
+        aliases.move_alias(catalog, client, MODEL, "champion", version, "gate", "train", "abc123")
     for day, value in ((date(2026, 3, 8), 0.61), (date(2026, 3, 9), 0.58), (D, 0.65)):
-        write_monitoring(spark, [_monitoring_row(day, "2", value)], monitoring_uri, day)
+        write_monitoring(catalog, [_monitoring_row(day, "2", value)], day)
 
     policy = rollback_policy(settings)
     champion = client.get_model_version_by_alias(MODEL, "champion")
@@ -79,7 +83,7 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     )
     assert got == {"from_version": "2", "to_version": "1", "reason": reason, "table": aliases_uri}
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
-    rows = aliases.history(spark, aliases_uri, MODEL, "champion")
+    rows = aliases.history(catalog, MODEL, "champion")
     assert [(r["from_version"], r["to_version"], r["actor"]) for r in rows] == [
         (None, "1", "train"),
         ("1", "2", "train"),
@@ -94,11 +98,11 @@ def test_three_days_below_the_floor_roll_champion_back_once(spark, state_home):
     assert previous == "2"
     again = auto_rollback(spark, settings, client, D, "1", previous, policy)
     assert again == got
-    assert len(aliases.history(spark, aliases_uri, MODEL, "champion")) == 3
+    assert len(aliases.history(catalog, MODEL, "champion")) == 3
 
     # The next date: no rollback recorded for it, none made.
     nxt = date(2026, 3, 11)
-    write_monitoring(spark, [_monitoring_row(nxt, "2", 0.5)], monitoring_uri, nxt)
+    write_monitoring(catalog, [_monitoring_row(nxt, "2", 0.5)], nxt)
     assert auto_rollback(spark, settings, client, nxt, "1", "2", policy) is None
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
     assert aliases.as_of(rows, datetime(2100, 1, 1)) == {"champion": "1"}

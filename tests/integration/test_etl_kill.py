@@ -92,10 +92,10 @@ def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_
     assert old.run_id not in str(err.value)
     assert read_all_etl_dates(settings) == []
 
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml.data import etl_gate
 
-    assert not etl_gate(spark, table_uri(settings, "etl_runs"), D1).passed
+    assert not etl_gate(Lake(spark, settings.lake_uri), D1).passed
 
     rerun = run_etl(
         settings, D1, max_reject_ratio=0.9, spark=spark
@@ -103,4 +103,4 @@ def test_killed_run_between_commits_is_never_reported_as_the_old_run(spark, tmp_
     assert "took over the expired lake lease of eventlake etl --date 2026-01-05" in rerun.message
     assert rerun.rows_clean == 3
     assert check_quality_gate(settings, D1.isoformat())["run_id"] == rerun.run_id
-    assert etl_gate(spark, table_uri(settings, "etl_runs"), D1).run_id == rerun.run_id
+    assert etl_gate(Lake(spark, settings.lake_uri), D1).run_id == rerun.run_id

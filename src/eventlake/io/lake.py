@@ -334,8 +334,3 @@ def _written_version(spark: SparkSession, uri: str) -> int:
     latest = version(spark, uri)
     assert latest is not None, f"no Delta table at {uri} right after a write to it"
     return latest
-
-
-# The names of before the catalog, until the callers below the jobs are on `Lake`.
-add_missing_columns, read_as, table_exists = _add_missing_columns, _read_as, _table_exists
-read_table, commit_metrics = _read_table, _commit_metrics

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from typing import TYPE_CHECKING, Any
 
 from eventlake.contracts.schemas import MONITORING_SCHEMA
-from eventlake.io.bucket import to_spark_path
+
+if TYPE_CHECKING:
+    from eventlake.io.lake import Lake
 
 
-def write_monitoring(
-    spark: SparkSession, rows: list[dict[str, Any]], uri: str, day: date
-) -> int | None:
+def write_monitoring(lake: Lake, rows: list[dict[str, Any]], day: date) -> int:
     """Replace the rows of `date = day` (a rerun of D replaces D's rows); the new version."""
-    from eventlake.io.lake import version
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
 
     names = [f.name for f in MONITORING_SCHEMA if f.name != "computed_at"]
     schema = T.StructType([f for f in MONITORING_SCHEMA if f.name != "computed_at"])
-    df = spark.createDataFrame([tuple(r[n] for n in names) for r in rows], schema)
-    (
-        df.withColumn("computed_at", F.current_timestamp())
-        .write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", f"date = DATE'{day.isoformat()}'")
-        .partitionBy("date")
-        .save(to_spark_path(uri))
+    df = lake.spark.createDataFrame([tuple(r[n] for n in names) for r in rows], schema)
+    return lake.replace(
+        "model_monitoring",
+        df.withColumn("computed_at", F.current_timestamp()),
+        f"date = DATE'{day.isoformat()}'",
     )
-    return version(spark, uri)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> dict[str, Any]:
     from eventlake.io import registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml import data, metrics, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.ml.pipeline import get_threshold
@@ -34,7 +34,7 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     window_days = info.window_days or settings.ml.window_days
 
     spark = get_spark(settings, app_name="eventlake-evaluate")
-    events_df = data.read_events(spark, table_uri(settings, "events"))
+    events_df = data.read_events(Lake(spark, settings.lake_uri))
     days = data.inventory(events_df, end + timedelta(days=1))
     first_day = min(days, default=None)
     if first_day is None or first_day > start:

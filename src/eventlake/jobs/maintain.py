@@ -31,8 +31,8 @@ from typing import Any
 
 from eventlake.dates import parse_date
 from eventlake.errors import ConfigurationError
-from eventlake.io import lake
 from eventlake.io.bucket import to_spark_path
+from eventlake.io.lake import CATALOG, Lake
 from eventlake.io.paths import table_uri
 from eventlake.settings import Settings
 
@@ -44,9 +44,9 @@ RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
 PIN_MARGIN_HOURS = 1.0
 DEFAULT_LOG_RETENTION_DAYS = 30.0  # delta.logRetentionDuration's default
 LOG_RETENTION = "delta.logRetentionDuration"
-# table -> the partition column OPTIMIZE selects on; OPTIMIZED_WHOLE are optimized whole;
-# predictions are vacuumed only.
-OPTIMIZED: dict[str, str] = {"events": "event_date", "quarantine": "processing_date"}
+# table -> the partition column OPTIMIZE selects on (its first, io/lake.CATALOG);
+# OPTIMIZED_WHOLE are optimized whole; predictions are vacuumed only.
+OPTIMIZED: dict[str, str] = {t: CATALOG[t].partition_by[0] for t in ("events", "quarantine")}
 OPTIMIZED_WHOLE = ("etl_runs",)
 VACUUMED = ("events", "quarantine", "etl_runs", "predictions")
 
@@ -114,20 +114,18 @@ def _pins(settings: Settings, events_uri: str) -> list[Any]:
     )
 
 
-def _commit_seconds(spark: Any, uri: str) -> dict[int, float]:
-    from delta.tables import DeltaTable
+def _commit_seconds(lake: Lake, name: str) -> dict[int, float]:
     from pyspark.sql import functions as F
 
-    history = DeltaTable.forPath(spark, to_spark_path(uri)).history()
-    rows = history.select("version", F.unix_micros("timestamp").alias("us")).collect()
+    rows = lake.history(name).select("version", F.unix_micros("timestamp").alias("us")).collect()
     return {int(r["version"]): r["us"] / 1e6 for r in rows}
 
 
-def _touched_partitions(spark: Any, name: str, uri: str, day: date, days: int) -> list[str]:
+def _touched_partitions(lake: Lake, name: str, day: date, days: int) -> list[str]:
     from pyspark.sql import functions as F
 
     first = day - timedelta(days=days - 1)
-    recent = lake.read_table(spark, uri).where(
+    recent = lake.read(name).where(
         (F.col("processing_date") >= F.lit(first)) & (F.col("processing_date") <= F.lit(day))
     )
     column = OPTIMIZED[name]
@@ -165,12 +163,13 @@ def _keep_log_for(spark: Any, uri: str, hours: float) -> None:
     )
 
 
-def _vacuum(spark: Any, uri: str, hours: float, allow_short: bool) -> int | None:
+def _vacuum(lake: Lake, name: str, hours: float, allow_short: bool) -> int | None:
     """VACUUM with `hours`; the number of files deleted when Delta logged it, else None."""
     from delta.tables import DeltaTable
 
-    table = DeltaTable.forPath(spark, to_spark_path(uri))
-    before = lake.version(spark, uri)
+    spark = lake.spark
+    table = DeltaTable.forPath(spark, to_spark_path(lake.uri(name)))
+    before = lake.version(name)
     short = check_retention(hours, allow_short)
     previous = spark.conf.get(RETENTION_CHECK_CONF, None)
     if short:
@@ -204,20 +203,18 @@ def run_maintain(
     configured = m.vacuum_retention_hours if retention_hours is None else retention_hours
     check_retention(configured, m.allow_short_retention)  # before any work
     result = MaintainResult(date=day.isoformat())
-    events_uri = table_uri(settings, "events")
     # The registry first: if it cannot be read, nothing is deleted.
-    pins = _pins(settings, events_uri)
+    pins = _pins(settings, table_uri(settings, "events"))
     spark = get_spark(settings, app_name="eventlake-maintain") if spark is None else spark
+    lake = Lake(spark, settings.lake_uri)
 
     for name in VACUUMED:
-        uri = table_uri(settings, name)
-        if not lake.table_exists(spark, uri):
+        uri = lake.uri(name)
+        if not lake.exists(name):
             continue
         report = TableReport(name)
         if name in OPTIMIZED:
-            report.optimized_partitions = _touched_partitions(
-                spark, name, uri, day, m.optimize_days
-            )
+            report.optimized_partitions = _touched_partitions(lake, name, day, m.optimize_days)
             if report.optimized_partitions:
                 values = ", ".join(f"DATE'{p}'" for p in report.optimized_partitions)
                 _optimize(spark, uri, report, f"{OPTIMIZED[name]} IN ({values})")
@@ -225,7 +222,7 @@ def run_maintain(
             _optimize(spark, uri, report, None)
         report.retention_hours = configured
         if name == "events" and pins:
-            commits = _commit_seconds(spark, uri)
+            commits = _commit_seconds(lake, name)
             kept = []
             for pin in pins:
                 entry = {**asdict(pin), "readable": pin.events_version in commits}
@@ -242,7 +239,7 @@ def run_maintain(
             report.retention_hours = events_retention_hours(configured, kept, time.time())
             _keep_log_for(spark, uri, report.retention_hours)
         report.vacuum_files_deleted = _vacuum(
-            spark, uri, report.retention_hours, m.allow_short_retention
+            lake, name, report.retention_hours, m.allow_short_retention
         )
         result.tables.append(report)
         log.info("maintain %s: %s", name, json.dumps(asdict(report)))

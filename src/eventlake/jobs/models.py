@@ -39,7 +39,7 @@ def moment(text: str | None) -> datetime:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml import aliases
     from eventlake.spark import get_spark
 
@@ -47,7 +47,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     model = args.model or settings.ml.model_name
     at = moment(args.at)
     spark = get_spark(settings, app_name="eventlake-models")
-    rows = aliases.history(spark, table_uri(settings, "model_aliases"), model)
+    rows = aliases.history(Lake(spark, settings.lake_uri), model)
     held = aliases.as_of(rows, at)
     print(f"{model} at {at.isoformat(timespec='seconds')} UTC:")
     if not held:

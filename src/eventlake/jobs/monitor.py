@@ -118,8 +118,8 @@ def failure_message(
 
 def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     from eventlake.contracts.monitoring import effective_thresholds
+    from eventlake.io.lake import Lake
     from eventlake.io.monitoring import write_monitoring
-    from eventlake.io.paths import table_uri
     from eventlake.jobs import monitor_steps as steps
     from eventlake.jobs.monitor_realized import score_realized
     from eventlake.jobs.monitor_rollback import auto_rollback
@@ -130,8 +130,8 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
     inp = steps.read_inputs(settings, day)
     score_realized(inp, out)
     steps.score_drift(inp, out)
-    monitoring_uri = table_uri(settings, "model_monitoring")
-    inp.versions["model_monitoring"] = write_monitoring(inp.spark, out.rows, monitoring_uri, day)
+    lake = Lake(inp.spark, settings.lake_uri)
+    inp.versions["model_monitoring"] = write_monitoring(lake, out.rows, day)
     rolled_back = (
         auto_rollback(
             inp.spark, settings, inp.client, day, inp.champion_version, inp.previous, inp.policy
@@ -139,7 +139,7 @@ def _monitor(settings: Settings, day: date, run_id: str) -> dict[str, Any]:
         if inp.policy.enabled
         else None
     )
-    return _result(inp, out.rows, rolled_back, monitoring_uri)
+    return _result(inp, out.rows, rolled_back, lake.uri("model_monitoring"))
 
 
 def _result(

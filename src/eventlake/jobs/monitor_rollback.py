@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventlake.jobs.monitor_steps import REALIZED
 from eventlake.settings import Settings
+
+if TYPE_CHECKING:
+    from eventlake.io.lake import Lake
 
 # the monitor job's logger: its log lines name the job, as before the step moved here
 log = logging.getLogger("eventlake.jobs.monitor")
@@ -30,13 +33,13 @@ def rollback_policy(settings: Settings) -> Any:
 def previous_champion(spark: Any, settings: Settings, champion: Any) -> str | None:
     """The version champion held before its last recorded move (what a rollback goes to)."""
     from eventlake.io import registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml import aliases
 
     if champion is None:
         return None
-    uri = table_uri(settings, "model_aliases")
-    rows = aliases.history(spark, uri, settings.ml.model_name, registry.CHAMPION)
+    lake = Lake(spark, settings.lake_uri)
+    rows = aliases.history(lake, settings.ml.model_name, registry.CHAMPION)
     return aliases.previous_version(rows, registry.CHAMPION, str(champion.version))
 
 
@@ -54,17 +57,16 @@ def auto_rollback(
     or by an earlier attempt of this date: a retry reports it again), None when there is none."""
     from pyspark.sql import functions as F
 
-    from eventlake.io import lake, registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io import registry
+    from eventlake.io.lake import Lake
     from eventlake.ml import aliases, rollback
 
     ml = settings.ml
-    monitoring_uri = table_uri(settings, "model_monitoring")
-    aliases_uri = table_uri(settings, "model_aliases")
+    lake = Lake(spark, settings.lake_uri)
     first = day - timedelta(days=policy.days - 1)
     rows = [
         r.asDict()
-        for r in lake.read_table(spark, monitoring_uri)
+        for r in lake.model_monitoring()
         .where(
             F.col("date").between(F.lit(first), F.lit(day))
             & (F.col("kind") == REALIZED)
@@ -75,11 +77,11 @@ def auto_rollback(
     ]
     decision = rollback.decide(rows, day, champion, previous, policy)
     if decision is not None:
-        _move_back(spark, settings, client, day, champion, decision, aliases_uri)
+        _move_back(lake, settings, client, day, champion, decision)
     prefix = rollback.reason_prefix(day)
     made = [
         r
-        for r in aliases.history(spark, aliases_uri, ml.model_name, registry.CHAMPION)
+        for r in aliases.history(lake, ml.model_name, registry.CHAMPION)
         if r["actor"] == rollback.ACTOR and str(r["reason"]).startswith(prefix)
     ]
     if not made:
@@ -89,18 +91,17 @@ def auto_rollback(
         "from_version": last["from_version"],
         "to_version": last["to_version"],
         "reason": last["reason"],
-        "table": aliases_uri,
+        "table": lake.uri("model_aliases"),
     }
 
 
 def _move_back(
-    spark: Any,
+    lake: Lake,
     settings: Settings,
     client: Any,
     day: date,
     champion: str | None,
     decision: Any,
-    aliases_uri: str,
 ) -> None:
     """Move champion to `decision.to_version` unless it moved since `champion` was read."""
     # Under the lake's lease, as every alias move (jobs/promote.move): a training or a move
@@ -116,9 +117,8 @@ def _move_back(
         now = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
         if now is not None and str(now.version) == champion:
             aliases.move_alias(
-                spark,
+                lake,
                 client,
-                aliases_uri,
                 ml.model_name,
                 registry.CHAMPION,
                 decision.to_version,

@@ -118,8 +118,8 @@ class Inputs:
 
 def read_inputs(settings: Settings, day: date) -> Inputs:
     """Connect to the registry and the lake and read what monitoring `day` needs."""
-    from eventlake.io import lake, registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io import registry
+    from eventlake.io.lake import Lake
     from eventlake.jobs.monitor_rollback import previous_champion, rollback_policy
     from eventlake.ml import data
     from eventlake.spark import get_spark
@@ -127,12 +127,12 @@ def read_inputs(settings: Settings, day: date) -> Inputs:
     ml = settings.ml
     client = registry.connect(settings.tracking_uri)
     spark = get_spark(settings, app_name="eventlake-monitor")
-    events_uri, predictions_uri = table_uri(settings, "events"), table_uri(settings, "predictions")
+    lake = Lake(spark, settings.lake_uri)
     versions: dict[str, int | None] = {
-        "events": lake.version(spark, events_uri),
-        "predictions": lake.version(spark, predictions_uri),
+        "events": lake.version("events"),
+        "predictions": lake.version("predictions"),
     }
-    events_df = data.read_events(spark, events_uri, versions["events"])
+    events_df = data.read_events(lake, versions["events"])
     days = data.inventory(events_df, day)
     champion = registry.version_by_alias(client, ml.model_name, registry.CHAMPION)
     challenger = registry.version_by_alias(client, ml.model_name, registry.CHALLENGER)
@@ -141,18 +141,14 @@ def read_inputs(settings: Settings, day: date) -> Inputs:
     window = feature_window(
         client, ml.model_name, str(champion.version) if champion else None, ml.window_days
     )
-    predictions_df = (
-        spark.read.format("delta").load(_spark_path(predictions_uri))
-        if versions["predictions"] is not None
-        else None
-    )
+    predictions_df = lake.predictions() if versions["predictions"] is not None else None
     return Inputs(
         settings,
         day,
         client,
         spark,
-        events_uri,
-        predictions_uri,
+        lake.uri("events"),
+        lake.uri("predictions"),
         versions,
         events_df,
         days,
@@ -264,12 +260,6 @@ def _prediction_drift(inp: Inputs, out: Rows, profile: dict[str, Any], today: An
         actual = drift.frame_shares(today.select(F.col("probability").alias("p")), spec)
         value = drift.psi(profile["scores"]["shares"], actual["shares"]["p"])
         out.value(champion_version, "champion", PREDICTION_DRIFT, "prediction_psi", value, n_today)
-
-
-def _spark_path(uri: str) -> str:
-    from eventlake.io.bucket import to_spark_path
-
-    return to_spark_path(uri)
 
 
 def feature_window(client: Any, model_name: str, version: str | None, default: int) -> int:

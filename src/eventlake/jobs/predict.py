@@ -57,8 +57,8 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
-    from eventlake.io import lake, registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io import registry
+    from eventlake.io.lake import Lake
     from eventlake.ml import data, training
     from eventlake.ml.features import build_user_day_features
     from eventlake.spark import get_spark
@@ -67,10 +67,9 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     info = registry.describe(client, model_uri)
     window_days = info.window_days or settings.ml.window_days
 
-    spark = get_spark(settings, app_name="eventlake-predict")
-    events_uri = table_uri(settings, "events")
-    events_version = lake.version(spark, events_uri)
-    events_df = data.read_events(spark, events_uri, events_version)
+    lake = Lake(get_spark(settings, app_name="eventlake-predict"), settings.lake_uri)
+    events_version = lake.version("events")
+    events_df = data.read_events(lake, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
     if first_day is None:
@@ -102,8 +101,7 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
         stats = predictions_df.agg(
             F.count("*").alias("rows"), F.sum("prediction").alias("positives")
         ).first()
-        uri = table_uri(settings, "predictions")
-        data.write_predictions(predictions_df, uri, day)
+        predictions_version = data.write_predictions(lake, predictions_df, day)
     finally:
         predictions_df.unpersist()
     return {
@@ -114,10 +112,10 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
         ),
         "model_version": info.version,
         "events_version": events_version,
-        "predictions_version": lake.version(spark, uri),
+        "predictions_version": predictions_version,
         "rows": int(stats["rows"]),
         "predicted_positive": int(stats["positives"] or 0),
-        "table": uri,
+        "table": lake.uri("predictions"),
     }
 
 

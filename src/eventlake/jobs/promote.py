@@ -35,7 +35,7 @@ def move(
     alias, and a rollback's target is read from the history as it stands under the lease. A
     second holder is waited for, then refused by name (LakeBusy)."""
     from eventlake.io import lease, registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.jobs.train import git_sha
     from eventlake.ml import aliases
     from eventlake.spark import get_spark
@@ -49,9 +49,8 @@ def move(
         version = choose(client, spark, model)
         before = registry.version_by_alias(client, model, args.alias)
         moved = aliases.move_alias(
-            spark,
+            Lake(spark, settings.lake_uri),
             client,
-            table_uri(settings, "model_aliases"),
             model,
             args.alias,
             version,

@@ -21,13 +21,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     def previous(client: Any, spark: Any, model: str) -> str:
         """The version before the alias's current one, read under the lease."""
         from eventlake.io import registry
-        from eventlake.io.paths import table_uri
+        from eventlake.io.lake import Lake
         from eventlake.ml import aliases
 
         current = registry.version_by_alias(client, model, args.alias)
         if current is None:
             raise InputError(f"{model}@{args.alias} is not set: there is nothing to roll back")
-        rows = aliases.history(spark, table_uri(settings, "model_aliases"), model, args.alias)
+        rows = aliases.history(Lake(spark, settings.lake_uri), model, args.alias)
         target = aliases.previous_version(rows, args.alias, str(current.version))
         if target is None:
             raise InputError(

@@ -44,18 +44,18 @@ def gate_and_tag(
     the version and on `run`, the training's MLflow run. The tag comes last: a version without
     it is one whose gate never finished, and a retry finishes it."""
     from eventlake.io import registry
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml import aliases
     from eventlake.ml.promotion import GateDecision
 
     ml = settings.ml
     run_id = run.run_id
+    lake = Lake(spark, settings.lake_uri)
 
     def move(alias: str, reason: str) -> None:
         aliases.move_alias(
-            spark,
+            lake,
             client,
-            table_uri(settings, "model_aliases"),
             ml.model_name,
             alias,
             version,

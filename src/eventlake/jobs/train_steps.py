@@ -59,18 +59,18 @@ class NewVersion:
 def read_input(settings: Settings, req: TrainRequest) -> TrainInput:
     """The events at the table's current version, the split plan (no day of it missing), the
     ETL runs of the days read and the date's ETL gate, and the fingerprint of all that."""
-    from eventlake.io import lake
-    from eventlake.io.paths import table_uri
+    from eventlake.io.lake import Lake
     from eventlake.ml import data, training
     from eventlake.spark import get_spark
 
     ml, day = settings.ml, req.day
     spark = get_spark(settings, app_name="eventlake-train")
-    events_uri = table_uri(settings, "events")
-    events_version = lake.version(spark, events_uri)
+    lake = Lake(spark, settings.lake_uri)
+    events_uri = lake.uri("events")
+    events_version = lake.version("events")
     if events_version is None:
         raise InputError(f"no events table at {events_uri}: run `eventlake etl --date D` first")
-    events_df = data.read_events(spark, events_uri, events_version)
+    events_df = data.read_events(lake, events_version)
     days = data.inventory(events_df, day)
     first_day = min(days, default=None)
     if first_day is None:
@@ -86,7 +86,7 @@ def read_input(settings: Settings, req: TrainRequest) -> TrainInput:
             f"in {plan.events}: {shown}. Run `eventlake etl` for them (or backfill) first."
         )
     etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
-    etl_gate = data.etl_gate(spark, table_uri(settings, "etl_runs"), day)
+    etl_gate = data.etl_gate(lake, day)
     fp = data_fingerprint(settings, req, events_uri, plan, etl_ids, etl_gate)
     return TrainInput(spark, events_uri, events_version, events_df, plan, etl_ids, etl_gate, fp)
 

@@ -11,8 +11,8 @@ import argparse
 import json
 from dataclasses import dataclass
 
-from eventlake.contracts.schemas import EVENTS_PARTITION_COLUMNS, EVENTS_SCHEMA
 from eventlake.errors import EventlakeError, InputError
+from eventlake.io.lake import CATALOG
 from eventlake.io.paths import table_uri
 from eventlake.settings import Settings
 
@@ -29,7 +29,9 @@ class Column:
 
 
 def contract_columns() -> list[Column]:
-    return [Column(f.name, f.dataType.simpleString(), f.nullable) for f in EVENTS_SCHEMA.fields]
+    """The events table as the catalog makes it (io/lake.py), with the contract's schema."""
+    fields = CATALOG["events"].schema.fields
+    return [Column(f.name, f.dataType.simpleString(), f.nullable) for f in fields]
 
 
 _DELTA_TYPES = {"long": "bigint", "integer": "int", "short": "smallint", "byte": "tinyint"}
@@ -93,7 +95,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.replace(lake_uri=args.lake_uri)
     uri = table_uri(settings, "events")
     actual, parts = table_columns(uri, settings)
-    problems = diff(contract_columns(), actual, list(EVENTS_PARTITION_COLUMNS), parts)
+    problems = diff(contract_columns(), actual, list(CATALOG["events"].partition_by), parts)
     if problems:
         raise SchemaMismatch(
             f"{uri} does not match the contract (src/eventlake/contracts/schemas.py):\n  "

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from eventlake.contracts.schemas import MODEL_ALIASES_SCHEMA
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from eventlake.io.lake import Lake
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,13 @@ class AliasMove:
     git_sha: str
 
 
-def history(spark: SparkSession, uri: str, model: str, alias: str | None = None) -> list[Any]:
+def history(lake: Lake, model: str, alias: str | None = None) -> list[Any]:
     """The rows for `model` (and `alias`), oldest first; [] when the table does not exist."""
     from pyspark.sql import functions as F
 
-    from eventlake.io import lake
-
-    if not lake.table_exists(spark, uri):
+    if not lake.exists("model_aliases"):
         return []
-    df = lake.read_table(spark, uri).where(F.col("model") == model)
+    df = lake.model_aliases().where(F.col("model") == model)
     if alias is not None:
         df = df.where(F.col("alias") == alias)
     return df.orderBy("changed_at").collect()
@@ -59,9 +57,8 @@ def _current(client: Any, model: str, alias: str) -> str | None:
 
 
 def move_alias(
-    spark: SparkSession,
+    lake: Lake,
     client: Any,
-    uri: str,
     model: str,
     alias: str,
     to_version: str,
@@ -72,11 +69,9 @@ def move_alias(
 ) -> bool:
     """Point `model@alias` at `to_version` and record the move. Returns False when the alias
     already pointed there (then only a missing history row is written)."""
-    from eventlake.io import lake
-
     current = _current(client, model, alias)
     if current == to_version:
-        rows = history(spark, uri, model, alias)
+        rows = history(lake, model, alias)
         if rows and rows[-1]["to_version"] == to_version:
             return False
         # The alias moved, its row was never written (a stopped attempt): write it now.
@@ -91,8 +86,8 @@ def move_alias(
         move = AliasMove(model, alias, current, to_version, reason, actor, mlflow_run_id, git_sha)
         moved = True
     row = {"changed_at": datetime.now(UTC).replace(tzinfo=None), **move.__dict__}
-    lake.ensure_table(spark, uri, MODEL_ALIASES_SCHEMA)
-    lake.append(spark.createDataFrame([row], MODEL_ALIASES_SCHEMA), uri)
+    lake.ensure("model_aliases")
+    lake.append("model_aliases", lake.spark.createDataFrame([row], MODEL_ALIASES_SCHEMA))
     log.info("%s@%s: %s -> %s (%s)", model, alias, move.from_version, to_version, actor)
     return moved
 

@@ -1,5 +1,5 @@
 """Lake reads and writes for the ML jobs: the events table at a pinned Delta version, the ETL
-gate of a day, and the `predictions` table. Callers pass table URIs built by io.paths.
+gate of a day, and the `predictions` table, all through the lake's catalog (io/lake.Lake).
 """
 
 from __future__ import annotations
@@ -7,26 +7,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from eventlake.contracts.schemas import PREDICTIONS_SCHEMA
 from eventlake.errors import InputError
-from eventlake.io import lake
-from eventlake.io.bucket import to_spark_path
+from eventlake.io.lake import Lake
 
 
-def read_events(spark: SparkSession, uri: str, version: int | None = None) -> DataFrame:
+def read_events(lake: Lake, version: int | None = None) -> DataFrame:
     """The events table, pinned to `version` when given (InputError if missing).
 
-    A given version comes from `io.lake.version`, which already proved the table exists.
+    A given version comes from `Lake.version`, which already proved the table exists.
     """
-    if version is None and lake.version(spark, uri) is None:
-        raise InputError(f"no events table at {uri}: run `eventlake etl --date D` first")
-    reader = spark.read.format("delta")
-    if version is not None:
-        reader = reader.option("versionAsOf", version)
-    return reader.load(to_spark_path(uri))
+    if version is None and lake.version("events") is None:
+        raise InputError(
+            f"no events table at {lake.uri('events')}: run `eventlake etl --date D` first"
+        )
+    return lake.events(version)
 
 
 def inventory(events_df: DataFrame, until: date) -> dict[date, list[str]]:
@@ -51,13 +49,10 @@ class EtlGate:
     run_id: str | None = None
 
 
-def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
+def etl_gate(lake: Lake, day: date) -> EtlGate:
     """Whether the run in charge of `day` passed its quality gate: the run whose run id made the
     latest commit for the date to the ETL's tables (io/commits.py), else (no tagged commits)
     the latest run by finished_at. A run killed after committing has no row: not passed."""
-    from delta.tables import DeltaTable
-
-    from eventlake.io.bucket import join
     from eventlake.io.commits import (
         CHARGE_TABLES,
         no_record_message,
@@ -66,21 +61,18 @@ def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
         run_in_charge,
     )
 
-    if lake.version(spark, etl_runs_uri) is None:
-        return EtlGate(False, f"no etl_runs table at {etl_runs_uri}")
+    if lake.version("etl_runs") is None:
+        return EtlGate(False, f"no etl_runs table at {lake.uri('etl_runs')}")
     commits = []
     for table in CHARGE_TABLES:
-        uri = join(etl_runs_uri.rstrip("/").rsplit("/", 1)[0], table)
-        if lake.version(spark, uri) is None:
+        if lake.version(table) is None:
             continue
-        history = DeltaTable.forPath(spark, to_spark_path(uri)).history()
-        infos = history.select("version", "timestamp", "userMetadata").collect()
+        infos = lake.history(table).select("version", "timestamp", "userMetadata").collect()
         commits += [c for c in (parse_commit(table, r.asDict()) for r in infos) if c]
     day_s = day.isoformat()
     in_charge = run_in_charge(commits, day_s)
     rows = (
-        spark.read.format("delta")
-        .load(to_spark_path(etl_runs_uri))
+        lake.etl_runs()
         .filter(F.col("processing_date") == F.lit(day))
         .select("run_id", "status", "gate_passed", "finished_at")
         .collect()
@@ -98,13 +90,11 @@ def etl_gate(spark: SparkSession, etl_runs_uri: str, day: date) -> EtlGate:
     return EtlGate(passed, detail, latest["run_id"])
 
 
-def write_predictions(predictions_df: DataFrame, uri: str, day: date) -> None:
-    """Replace the rows of as_of_date = `day` in the predictions table (idempotent per day)."""
-    (
-        predictions_df.select(*[F.col(f.name).cast(f.dataType) for f in PREDICTIONS_SCHEMA])
-        .write.format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", f"as_of_date = DATE'{day.isoformat()}'")
-        .partitionBy("as_of_date")
-        .save(to_spark_path(uri))
+def write_predictions(lake: Lake, predictions_df: DataFrame, day: date) -> int:
+    """Replace the rows of as_of_date = `day` in the predictions table (idempotent per day);
+    the table's new version."""
+    return lake.replace(
+        "predictions",
+        predictions_df.select(*[F.col(f.name).cast(f.dataType) for f in PREDICTIONS_SCHEMA]),
+        f"as_of_date = DATE'{day.isoformat()}'",
     )
