@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_job(argv: list[str], settings: Settings | None = None) -> int:
-    """A command as the DAG runs it (spark-submit entry point, in-process runner, EMR).
+    """A command as a DAG task's job process runs it (the spark-submit and EMR entry point).
 
     With `settings` (resolved by the DAG task), the job uses them as they are; without, it
     resolves them from the environment and conf (EMR Serverless, whose driver environment

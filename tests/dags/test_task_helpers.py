@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eventlake.errors import GateFailed, InputError
+from eventlake.errors import ConfigurationError, GateFailed, InputError
 
 
 def _write_etl_runs(lake: Path, rows: list[dict]) -> None:
@@ -383,3 +383,17 @@ def test_local_sensor_waits_for_the_confs_ready_marker(tmp_path, monkeypatch):
     assert sensor.poke({}) is False
     (raw / "dt=2026-01-07" / "_SUCCESS").write_bytes(b"")
     assert sensor.poke({}) is True
+
+
+def test_in_process_runner_runs_the_dags_stages_only(state_home):
+    """The in-process runner calls the jobs the DAG's job tasks run, by name; any other
+    command is refused with the list, before any Spark work."""
+    from eventlake.orchestration import runners
+
+    assert sorted(runners.IN_PROCESS_STAGES) == ["etl", "monitor", "predict", "train"]
+    settings = _task_settings("file:///task/lake", "in-process")
+    stages = r"runs etl, train, predict, monitor, not 'report'"
+    with pytest.raises(ConfigurationError, match=stages):
+        runners.run(settings, "report", "2026-01-09")
+    with pytest.raises(ConfigurationError, match=r"takes --date D only"):
+        runners.run_in_process(settings, "etl", ["--date", "2026-01-09", "--lake-uri", "x"])

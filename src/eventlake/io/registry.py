@@ -273,6 +273,11 @@ def version_lineage(
     return aliases, experiment
 
 
+def alias_uri(model_name: str, alias: str = "champion") -> str:
+    """`models:/<name>@<alias>`: the model version an alias holds when the URI is loaded."""
+    return f"models:/{model_name}@{alias}"
+
+
 def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
     """`models:/name@alias` -> (name, alias, None); `models:/name/3` -> (name, None, "3")."""
     if not uri.startswith("models:/"):

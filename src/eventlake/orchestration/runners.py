@@ -1,8 +1,9 @@
 """The `local` target's runners: `run(settings, stage, day)` runs `eventlake <stage> --date
-<day>` as a `spark-submit` subprocess with local Spark (`run_spark_submit`), or in this process
-(`run_in_process`), as `airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER) says. The aws target's
-runner is the DAG's EMR Serverless operator (`orchestration/graph.job_task`, deferrable: no
-worker slot is held while the job runs), with the job driver of `orchestration/emr.py`.
+<day>` as a `spark-submit` subprocess with local Spark (`run_spark_submit`), or in this
+process by calling `jobs.<stage>.run_<stage>(settings, day)` (`run_in_process`), as
+`airflow.local_runner` (EVENTLAKE_LOCAL_RUNNER) says. The aws target's runner is the DAG's
+EMR Serverless operator (`orchestration/graph.job_task`, deferrable: no worker slot is held
+while the job runs), with the job driver of `orchestration/emr.py`.
 
 spark-submit:
 
@@ -24,10 +25,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
-from eventlake.dates import validate_date
+from eventlake.dates import parse_date, validate_date
 from eventlake.errors import ConfigurationError, EventlakeError
 from eventlake.settings import Settings
 
@@ -157,13 +159,57 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 def run_in_process(settings: Settings, command: str, args: Sequence[str]) -> int:
     """Run one job in this process with these settings (one Spark session reused across
-    jobs: faster backfills)."""
-    from eventlake.cli import run_job
+    jobs: faster backfills): `jobs.<stage>.run_<stage>(settings, day)` called directly, no
+    argv. `args` is `["--date", D]`, as the other runners get it. A job's EventlakeError is
+    printed as the CLI prints it (`eventlake <command>: error: ...`) and raised as JobFailed
+    with its exit code, as a spark-submit job's would be."""
+    if list(args[:1]) != ["--date"] or len(args) != 2:
+        raise ConfigurationError(f"the in-process runner takes --date D only, got {list(args)}")
+    if command not in IN_PROCESS_STAGES:
+        raise ConfigurationError(
+            f"the in-process runner runs {', '.join(IN_PROCESS_STAGES)}, not {command!r}"
+        )
+    day = parse_date(args[1], "--date")
+    try:
+        IN_PROCESS_STAGES[command](settings, day)
+    except EventlakeError as exc:
+        print(f"eventlake {command}: error: {exc}", file=sys.stderr)
+        raise JobFailed(f"eventlake {command} {' '.join(args)}", exc.exit_code, str(exc)) from exc
+    return 0
 
-    returncode = run_job([command, *args], settings)
-    if returncode != 0:
-        raise JobFailed(f"eventlake {command} {' '.join(args)}", returncode)
-    return returncode
+
+def _etl(settings: Settings, day: date) -> None:
+    from eventlake.jobs.etl import run_etl
+
+    run_etl(settings, day)  # a failed gate is recorded in etl_runs, not raised
+
+
+def _train(settings: Settings, day: date) -> None:
+    from eventlake.jobs.train import run_train
+
+    log.info("train %s: %s", day, run_train(settings, day).reason)
+
+
+def _predict(settings: Settings, day: date) -> None:
+    from eventlake.io.registry import alias_uri
+    from eventlake.jobs.predict import run_predict
+
+    run_predict(settings, day, alias_uri(settings.ml.model_name))  # predict's default model
+
+
+def _monitor(settings: Settings, day: date) -> None:
+    from eventlake.jobs.monitor import run_monitor
+
+    run_monitor(settings, day)
+
+
+# The stages a DAG task runs, as `eventlake <command> --date D` would run them.
+IN_PROCESS_STAGES: dict[str, Callable[[Settings, date], None]] = {
+    "etl": _etl,
+    "train": _train,
+    "predict": _predict,
+    "monitor": _monitor,
+}
 
 
 def run(
