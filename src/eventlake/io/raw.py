@@ -19,6 +19,7 @@ from eventlake.contracts.schemas import RAW_FIELDS
 from eventlake.io.bucket import to_spark_path
 from eventlake.io.csvcount import csv_records
 from eventlake.io.raw_files import RawFile
+from eventlake.transforms.frames import union_all
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -261,12 +262,7 @@ def read_csv(
             .csv([to_spark_path(f.uri) for f in group])
         )
         frames.append(_flag_csv(df, _source_file_col(), _extra_columns(header)))
-    if not frames:
-        return None
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
-    return out
+    return union_all(frames)
 
 
 def read_raw(
@@ -288,7 +284,8 @@ def read_raw(
     csv_df = read_csv(spark, csv_files, python_cuts or {}) if csv_files else None
     if csv_df is not None:
         frames.append(csv_df)
-    if not frames:
+    out = union_all(frames)
+    if out is None:
         schema = T.StructType(
             [T.StructField(n, T.StringType()) for n in RAW_FIELDS]
             + [
@@ -300,8 +297,5 @@ def read_raw(
                 T.StructField("_has_unknown_field", T.BooleanType()),
             ]
         )
-        return spark.createDataFrame([], schema)
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame)
+        out = spark.createDataFrame([], schema)
     return out

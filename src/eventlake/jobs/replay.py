@@ -38,6 +38,7 @@ from eventlake.transforms.dedupe import (
     with_payload_hash,
     with_replay_rank,
 )
+from eventlake.transforms.frames import union_all
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -97,12 +98,7 @@ def _lake_copies(lake: Lake, day: date, window):
                 F.lit(ORIGIN_DUPLICATES).alias("_origin"),
             )
         )
-    if not parts:
-        return None
-    copies = parts[0]
-    for part in parts[1:]:
-        copies = copies.unionByName(part)
-    return copies
+    return union_all(parts)
 
 
 def resolve(
