@@ -3,13 +3,14 @@
     wait_for_raw_data -> etl -> quality_gate -> train -> promotion_outcome -> score -> monitor
 
 Every task works on the run date: the `date` param when given, else the run's logical date
-`{{ ds }}` (the start of its daily data interval), never on now(). The target (`local`:
-spark-submit with local Spark; `aws`: EMR Serverless) comes from EVENTLAKE_TARGET, else the
-`target` that `eventlake deploy` writes into `eventlake_release.json` beside this file, else
-the conf file: parsing reads no Airflow Variable. The graph is the same for every target: the
-job tasks come from one factory (`eventlake.orchestration.graph.job_task`), which gives a
-local spark-submit task or an EMR Serverless job run. This file only declares tasks: all work
-happens in `eventlake.orchestration`, imported inside the tasks.
+`{{ ds }}` (the start of its daily data interval), never on now(). The file is declared from
+a DagSpec (`eventlake.orchestration.dag_spec`): EVENTLAKE_DAG_SPEC, else the `dag_spec` that
+`eventlake deploy` writes into `eventlake_release.json` beside this file. Parsing reads no
+conf file and no Airflow Variable. The target (`local`: spark-submit with local Spark; `aws`:
+EMR Serverless) is the spec's. The graph is the same for every target: the job tasks come
+from one factory (`eventlake.orchestration.graph.job_task`), which gives a local spark-submit
+task or an EMR Serverless job run. This file only declares tasks: all work happens in
+`eventlake.orchestration`, imported inside the tasks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, chain, task
 
 from eventlake.orchestration.alerts import on_task_failure
-from eventlake.orchestration.config import dag_settings
+from eventlake.orchestration.dag_spec import dag_spec
 from eventlake.orchestration.graph import (
     job_task,
     raw_data_sensor,
@@ -31,8 +32,8 @@ from eventlake.orchestration.graph import (
 from eventlake.orchestration.operators import run_date_macro
 
 DAG_ID = "eventlake_daily"
-SETTINGS = dag_settings(Path(__file__).parent)
-TARGET = SETTINGS.airflow.target
+SPEC = dag_spec(Path(__file__).parent)
+TARGET = SPEC.target
 RUN_DATE = "{{ eventlake_run_date() }}"
 
 default_args: dict[str, Any] = {
@@ -70,9 +71,9 @@ with DAG(
     # Data-interval semantics: the run for [D 03:00, D+1 03:00) starts after D+1 03:00 and
     # works on ds = D, a complete day of raw data. (A plain cron string would give Airflow 3's
     # CronTriggerTimetable, whose ds is the trigger day itself.)
-    schedule=CronDataIntervalTimetable(SETTINGS.airflow.schedule, timezone="UTC"),
+    schedule=CronDataIntervalTimetable(SPEC.schedule, timezone="UTC"),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=SETTINGS.airflow.catchup,
+    catchup=SPEC.catchup,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=12),
     default_args=default_args,
@@ -88,9 +89,9 @@ with DAG(
     tags=["eventlake", "etl", "ml", f"target:{TARGET}"],
 ) as dag:
     chain(
-        raw_data_sensor(SETTINGS, RUN_DATE),
+        raw_data_sensor(SPEC, RUN_DATE),
         job_task(
-            SETTINGS,
+            SPEC,
             "etl",
             "etl",
             RUN_DATE,
@@ -100,7 +101,7 @@ with DAG(
         ),
         quality_gate(RUN_DATE),
         job_task(
-            SETTINGS,
+            SPEC,
             "train",
             "train",
             RUN_DATE,
@@ -111,7 +112,7 @@ with DAG(
         ),
         promotion_outcome(RUN_DATE),
         job_task(
-            SETTINGS,
+            SPEC,
             "score",
             "predict",
             RUN_DATE,
@@ -119,7 +120,7 @@ with DAG(
             doc="`eventlake predict` for the date with the champion: `<lake>/predictions`.",
         ),
         job_task(
-            SETTINGS,
+            SPEC,
             "monitor",
             "monitor",
             RUN_DATE,

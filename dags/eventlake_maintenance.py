@@ -21,13 +21,13 @@ from typing import Any
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 from eventlake.orchestration.alerts import on_task_failure
-from eventlake.orchestration.config import dag_settings
+from eventlake.orchestration.dag_spec import dag_spec
 from eventlake.orchestration.graph import job_task
 from eventlake.orchestration.operators import run_date_macro
 
 DAG_ID = "eventlake_maintenance"
-SETTINGS = dag_settings(Path(__file__).parent)
-TARGET = SETTINGS.airflow.target
+SPEC = dag_spec(Path(__file__).parent)
+TARGET = SPEC.target
 RUN_DATE = "{{ eventlake_run_date() }}"
 
 default_args: dict[str, Any] = {
@@ -53,7 +53,7 @@ with DAG(
     dag_id=DAG_ID,
     description="OPTIMIZE recent partitions and VACUUM the lake, keeping model-pinned versions",
     doc_md=__doc__,
-    schedule=CronDataIntervalTimetable(SETTINGS.maintenance.schedule, timezone="UTC"),
+    schedule=CronDataIntervalTimetable(SPEC.maintenance_schedule, timezone="UTC"),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -71,7 +71,7 @@ with DAG(
     tags=["eventlake", "maintenance", f"target:{TARGET}"],
 ) as dag:
     job_task(
-        SETTINGS,
+        SPEC,
         "maintain",
         "maintain",
         RUN_DATE,

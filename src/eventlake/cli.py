@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lineage": ("eventlake.jobs.lineage", "the runs of a date, raw files to predictions"),
     "run": ("eventlake.tools.run_local", "the whole job locally through the Airflow DAG"),
     "deploy": ("eventlake.tools.deploy", "publish a release and the DAG to AWS"),
+    "dag-spec": ("eventlake.tools.dag_spec_command", "print the DAG files' parse-time spec"),
     "bench": ("eventlake.tools.bench", "benchmark ETL and training against references"),
     "jars": ("eventlake.tools.jars", "resolve Spark's extra jars into the Ivy cache"),
     "ui": ("eventlake.tools.ui", "start the Airflow and MLflow UIs on 127.0.0.1"),

@@ -22,25 +22,6 @@ HADOOP_AWS_PACKAGE = "org.apache.hadoop:hadoop-aws:3.4.1"
 
 
 S3_IMPL_CONF = "spark.hadoop.fs.s3.impl"
-# Delta's LogStore for S3 with mutual exclusion: a commit of version N is first claimed in a
-# DynamoDB table (conditional put on tablePath + fileName), so two drivers committing the same
-# version cannot both win. Without it Delta's default S3 LogStore lets the second writer of
-# N overwrite the first one's commit silently.
-S3_DYNAMODB_LOG_STORE = "io.delta.storage.S3DynamoDBLogStore"
-DDB_LOG_STORE_PREFIX = f"spark.io.delta.storage.{S3_DYNAMODB_LOG_STORE.rsplit('.', 1)[1]}"
-
-
-def delta_log_store_confs(table_name: str, region: str) -> dict[str, str]:
-    """Spark confs that make Delta commit through `S3DynamoDBLogStore` on s3:// and s3a://.
-
-    `region` must be set: the LogStore's default is us-east-1, not the job's region.
-    """
-    return {
-        "spark.delta.logStore.s3.impl": S3_DYNAMODB_LOG_STORE,
-        "spark.delta.logStore.s3a.impl": S3_DYNAMODB_LOG_STORE,
-        f"{DDB_LOG_STORE_PREFIX}.ddb.tableName": table_name,
-        f"{DDB_LOG_STORE_PREFIX}.ddb.region": region,
-    }
 
 
 def packages(with_s3: bool = True) -> list[str]:

@@ -176,7 +176,13 @@ def test_deploy_points_the_dag_bucket_and_the_variable_at_the_sha(aws):
     assert body(aws["s3"], DAGS, "plugins.zip") == b"not really a zip of wheels"
     pointer = json.loads(body(aws["s3"], DAGS, "dags/eventlake_release.json"))
     assert pointer["release_id"] == SHA1
-    assert pointer["target"] == "aws"  # the DAG's parse-time target (no Variable read)
+    assert pointer["target"] == "aws"
+    # what the DAG files are declared with at parse time (no conf or Variable read there)
+    spec = pointer["dag_spec"]
+    assert (spec["target"], spec["schedule"], spec["catchup"]) == ("aws", "0 3 * * *", False)
+    assert spec["maintenance_schedule"] == "0 12 * * *"
+    assert spec["job_confs"]["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+    assert "spark.hadoop.fs.s3.impl" not in spec["job_confs"]  # EMRFS serves s3:// on EMR
     assert pointer["release_uri"] == f"s3://{ARTIFACTS}/releases/{SHA1}"
     assert variable(aws)["Value"] == f"s3://{ARTIFACTS}/releases/{SHA1}"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from eventlake.orchestration import emr
+from eventlake.orchestration.dag_spec import DagSpec
 from eventlake.settings import PROJECT_ROOT, load_settings
 from eventlake.tools import release
 
@@ -37,7 +38,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_release_layout_is_what_the_dag_reads(built):
-    driver = emr.job_driver(load_settings("aws"), "etl", "2026-01-01")["sparkSubmit"]
+    spec = DagSpec.from_settings(load_settings("aws"))
+    driver = emr.job_driver(spec, "etl", "2026-01-01")["sparkSubmit"]
     release_uri = "{{ ti.xcom_pull(task_ids='wait_for_raw_data', key='eventlake_release_uri') }}"
     assert driver["entryPoint"] == f"{release_uri}/entrypoint.py"
     assert (

@@ -221,9 +221,10 @@ def clean_env(workdir: Path, extra: dict[str, str]) -> dict[str, str]:
 def spark_submit_confs(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The confs eventlake.orchestration.emr sends to EMR, less what only EMR serves."""
     from eventlake.orchestration import emr
-    from eventlake.spark import DDB_LOG_STORE_PREFIX, S3_IMPL_CONF
+    from eventlake.orchestration.dag_spec import DagSpec
+    from eventlake.spark import S3_IMPL_CONF
 
-    confs = emr.emr_spark_confs(settings, run_name="eventlake-rehearsal")
+    confs = emr.emr_spark_confs(DagSpec.from_settings(settings), run_name="eventlake-rehearsal")
     # EMR-only: its Delta jar folder (--jars instead), the archive (unpacked by the test), the
     # driver env (set as the process's environment), the DynamoDB LogStore (its jar is not
     # served here) and EMRFS (S3A serves s3://, as eventlake.spark sets it off EMR).
@@ -232,7 +233,7 @@ def spark_submit_confs(settings) -> dict[str, str]:  # type: ignore[no-untyped-d
         k: v
         for k, v in confs.items()
         if not k.startswith(dropped)
-        and not k.startswith(DDB_LOG_STORE_PREFIX)
+        and not k.startswith(emr.DDB_LOG_STORE_PREFIX)
         and not k.startswith("spark.emr-serverless.driverEnv.")
     }
     confs[S3_IMPL_CONF] = "org.apache.hadoop.fs.s3a.S3AFileSystem"

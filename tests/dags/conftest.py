@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers.dag_paths import DAG_ID, DAGS
+from helpers.dag_paths import DAG_ID, DAGS, dag_spec_json
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,6 +33,7 @@ def load_dag(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple]:
         from airflow.dag_processing.dagbag import DagBag
 
         monkeypatch.setenv("EVENTLAKE_TARGET", target)
+        monkeypatch.setenv("EVENTLAKE_DAG_SPEC", dag_spec_json())
         bag = DagBag(dag_folder=str(DAGS))
         assert bag.import_errors == {}
         return bag.dags[DAG_ID], bag

@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from helpers.dag_paths import DAG_ID, DAGS, ROOT
+from helpers.dag_paths import DAG_ID, DAGS, ROOT, dag_spec_json
 
 MAINTENANCE_DAG_ID = "eventlake_maintenance"
 ORDER = [
@@ -138,54 +138,138 @@ def test_eventlake_daily_aws_operators(load_dag):
         assert op.execution_role_arn == "{{ var.value.eventlake_emr_job_role_arn }}"
 
 
-def test_dag_file_imports_no_spark_and_no_mlflow():
-    """Parsed in a fresh interpreter, as the DAG processor does: nothing heavy is imported."""
+@pytest.mark.parametrize("target", ["local", "aws"])
+def test_dag_file_imports_no_conf_no_spark_and_no_mlflow(target, monkeypatch):
+    """Parsed in a fresh interpreter, as the DAG processor does: no conf is loaded (the conf
+    loader, eventlake.settings, is not even imported; Airflow itself imports yaml) and nothing
+    heavy is imported."""
+    import os
+
+    monkeypatch.setenv("EVENTLAKE_TARGET", target)
+    spec = dag_spec_json()
     code = (
         "import json, sys\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
         "print(json.dumps({'errors': list(bag.import_errors), 'dags': sorted(bag.dags),"
-        " 'heavy': sorted(m for m in ('pyspark', 'mlflow', 'deltalake', 'boto3')"
-        " if m in sys.modules)}))\n"
+        " 'loaded': sorted(m for m in ('eventlake.settings', 'eventlake.spark',"
+        " 'pyspark', 'mlflow', 'deltalake') if m in sys.modules)}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLAKE_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "EVENTLAKE_DAG_SPEC": spec},
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"errors": [], "dags": [DAG_ID, MAINTENANCE_DAG_ID], "loaded": []}
+
+
+def test_local_parse_imports_no_boto3():
+    code = (
+        "import json, sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "print(json.dumps({'errors': list(bag.import_errors), 'boto3': 'boto3' in sys.modules}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**__import__("os").environ, "EVENTLAKE_TARGET": "local"},
+        env={**__import__("os").environ, "EVENTLAKE_DAG_SPEC": LOCAL_SPEC_DOC_JSON},
         timeout=120,
         check=True,
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"errors": [], "dags": [DAG_ID, MAINTENANCE_DAG_ID], "heavy": []}
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"errors": [], "boto3": False}
 
 
-def test_parse_reads_the_deployed_target_and_no_variable(tmp_path, monkeypatch):
-    """The Variable eventlake_target (Airflow's env backend) says aws: parsing ignores it.
-    The target `eventlake deploy` writes beside the DAG file is what picks the EMR graph."""
+# DagSpecs written by hand, as `eventlake deploy` and `eventlake dag-spec` write them.
+LOCAL_SPEC_DOC = {
+    "target": "local",
+    "schedule": "30 4 * * *",
+    "catchup": False,
+    "maintenance_schedule": "0 13 * * *",
+    "ready_objects": [],
+    "lineage_namespace": "eventlake",
+    "lineage_url": None,
+    "job_confs": {},
+}
+LOCAL_SPEC_DOC_JSON = json.dumps(LOCAL_SPEC_DOC)
+AWS_SPEC_DOC = {
+    **LOCAL_SPEC_DOC,
+    "target": "aws",
+    "ready_objects": ["_SUCCESS"],
+    "job_confs": {
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.shuffle.partitions": "7",
+    },
+}
+
+
+def _errors(bag) -> str:
+    return "\n".join(bag.import_errors.values())
+
+
+def test_parse_reads_the_dag_spec_and_no_variable_or_conf(tmp_path, monkeypatch):
+    """The Variable eventlake_target (Airflow's env backend) says aws and EVENTLAKE_TARGET
+    says local: parsing reads neither. The DagSpec `eventlake deploy` writes beside the DAG
+    file picks the graph, its schedule and its EMR confs; EVENTLAKE_DAG_SPEC wins over it."""
     import shutil
 
     from airflow.dag_processing.dagbag import DagBag
 
-    monkeypatch.delenv("EVENTLAKE_TARGET", raising=False)
-    monkeypatch.delenv("EVENTLAKE_ENV", raising=False)
+    monkeypatch.delenv("EVENTLAKE_DAG_SPEC", raising=False)
+    monkeypatch.setenv("EVENTLAKE_TARGET", "local")
     monkeypatch.setenv("AIRFLOW_VAR_EVENTLAKE_TARGET", "aws")
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(DAGS / "eventlake_daily.py", dags)
+    release = dags / "eventlake_release.json"
 
+    bag = DagBag(dag_folder=str(dags))
+    assert "have no DAG spec" in _errors(bag)
+    assert "EVENTLAKE_DAG_SPEC" in _errors(bag) and "eventlake dag-spec" in _errors(bag)
+
+    release.write_text(json.dumps({"target": "aws", "dag_spec": AWS_SPEC_DOC}))
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    dag = bag.dags[DAG_ID]
+    assert dag.timetable.expression == "30 4 * * *"
+    assert set(dag.tags) == {"eventlake", "etl", "ml", "target:aws"}
+    etl = dag.get_task("etl")
+    assert type(etl).__name__ == "EventlakeEmrServerlessStartJobOperator"
+    submit = etl.job_driver["sparkSubmit"]["sparkSubmitParameters"]
+    assert "--conf spark.sql.shuffle.partitions=7 " in submit
+    sensor = dag.get_task("wait_for_raw_data")
+    assert sensor.bucket_key == [
+        "{{ var.value.eventlake_raw_uri }}/dt={{ eventlake_run_date() }}/_SUCCESS"
+    ]
+
+    monkeypatch.setenv("EVENTLAKE_DAG_SPEC", LOCAL_SPEC_DOC_JSON)
     bag = DagBag(dag_folder=str(dags))
     assert bag.import_errors == {}
     assert type(bag.dags[DAG_ID].get_task("etl")).__name__ == "_PythonDecoratedOperator"
+    monkeypatch.delenv("EVENTLAKE_DAG_SPEC")
 
-    (dags / "eventlake_release.json").write_text(json.dumps({"target": "aws"}))
+    release.write_text(json.dumps({"target": "aws"}))
     bag = DagBag(dag_folder=str(dags))
-    assert bag.import_errors == {}
-    etl = bag.dags[DAG_ID].get_task("etl")
-    assert type(etl).__name__ == "EventlakeEmrServerlessStartJobOperator"
+    assert "has no dag_spec" in _errors(bag) and "redeploy the DAG" in _errors(bag)
 
-    (dags / "eventlake_release.json").write_text("{not json")
+    release.write_text(json.dumps({"dag_spec": {**AWS_SPEC_DOC, "target": "gcp"}}))
+    bag = DagBag(dag_folder=str(dags))
+    assert "target is 'gcp', not one of ['local', 'aws']" in _errors(bag)
+    assert "eventlake_release.json" in _errors(bag)
+
+    release.write_text(json.dumps({"dag_spec": {**AWS_SPEC_DOC, "job_confs": {}}}))
+    bag = DagBag(dag_folder=str(dags))
+    assert "the aws target has no job_confs" in _errors(bag)
+
+    release.write_text("{not json")
     bag = DagBag(dag_folder=str(dags))
     [error] = bag.import_errors.values()
     assert "eventlake_release.json is not readable JSON" in error

@@ -7,9 +7,10 @@ read when the task runs, never while the scheduler parses the DAG file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eventlake.settings import Settings
+if TYPE_CHECKING:
+    from eventlake.orchestration.dag_spec import DagSpec
 
 # EMR 7+ ships Delta Lake; the jars must still be named (AWS "Using Delta Lake OSS with EMR
 # Serverless"). `--packages` is not used on EMR: no Ivy resolution at job start.
@@ -19,6 +20,27 @@ EMR_DELTA_JARS = ",".join(
     f"/usr/share/aws/delta/lib/{jar}"
     for jar in ("delta-spark.jar", "delta-storage.jar", "delta-storage-s3-dynamodb.jar")
 )
+# Delta's LogStore for S3 with mutual exclusion: a commit of version N is first claimed in a
+# DynamoDB table (conditional put on tablePath + fileName), so two drivers committing the same
+# version cannot both win. Without it Delta's default S3 LogStore lets the second writer of
+# N overwrite the first one's commit silently.
+S3_DYNAMODB_LOG_STORE = "io.delta.storage.S3DynamoDBLogStore"
+DDB_LOG_STORE_PREFIX = f"spark.io.delta.storage.{S3_DYNAMODB_LOG_STORE.rsplit('.', 1)[1]}"
+
+
+def delta_log_store_confs(table_name: str, region: str) -> dict[str, str]:
+    """Spark confs that make Delta commit through `S3DynamoDBLogStore` on s3:// and s3a://.
+
+    `region` must be set: the LogStore's default is us-east-1, not the job's region.
+    """
+    return {
+        "spark.delta.logStore.s3.impl": S3_DYNAMODB_LOG_STORE,
+        "spark.delta.logStore.s3a.impl": S3_DYNAMODB_LOG_STORE,
+        f"{DDB_LOG_STORE_PREFIX}.ddb.tableName": table_name,
+        f"{DDB_LOG_STORE_PREFIX}.ddb.region": region,
+    }
+
+
 # The release's Python environment (venv-pack of eventlake and its deps), unpacked as
 # ./environment on the driver and every executor.
 DEPS_ARCHIVE = "pyspark_deps.tar.gz"
@@ -76,14 +98,11 @@ DRIVER_ENV: dict[str, str] = {
 
 
 def emr_spark_confs(
-    settings: Settings, *, run_name: str = "", release: str = RELEASE_FROM_XCOM
+    spec: DagSpec, *, run_name: str = "", release: str = RELEASE_FROM_XCOM
 ) -> dict[str, str]:
-    """Spark confs for an EMR Serverless job: eventlake's own (Delta, S3A, UTC...) + EMR's."""
-    from eventlake.spark import S3_IMPL_CONF, delta_log_store_confs, spark_confs
-
-    confs = spark_confs(settings, jars=False)
-    # EMR serves s3:// with EMRFS (its own S3 client, the job role's credentials): no S3A.
-    confs.pop(S3_IMPL_CONF, None)
+    """Spark confs for an EMR Serverless job: eventlake's own from the DAG spec (Delta, UTC,
+    AQE...: `DagSpec.job_confs`, S3A left out, since EMRFS serves s3://) + EMR's."""
+    confs = dict(spec.job_confs)
     confs["spark.jars"] = EMR_DELTA_JARS
     # Concurrent commits (a retry, a backfill, a manual run) are serialised by the DynamoDB
     # table of Variable eventlake_delta_log_table. Its region is the EMR application's: the
@@ -95,13 +114,11 @@ def emr_spark_confs(
         confs[f"spark.emr-serverless.driverEnv.{key}"] = value
     confs["spark.emr-serverless.driverEnv.EVENTLAKE_GIT_SHA"] = release_id(release)
     # OpenLineage: the jobs emit their own events (settings.lineage); name them per run.
-    confs["spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE"] = settings.lineage.namespace
-    if settings.lineage.transport == "http":
-        # The task's HTTP endpoint (OPENLINEAGE_URL or lineage.url on MWAA) goes to the job,
-        # whose conf (aws.yaml) would otherwise write to the bucket.
-        confs["spark.emr-serverless.driverEnv.OPENLINEAGE_URL"] = job_lineage_url(
-            settings.lineage.url
-        )
+    confs["spark.emr-serverless.driverEnv.OPENLINEAGE_NAMESPACE"] = spec.lineage_namespace
+    if spec.lineage_url:
+        # The HTTP endpoint of the conf (OPENLINEAGE_URL or lineage.url where the spec was
+        # made) goes to the job, whose conf (aws.yaml) would otherwise write to the bucket.
+        confs["spark.emr-serverless.driverEnv.OPENLINEAGE_URL"] = spec.lineage_url
     if run_name:
         confs["spark.app.name"] = run_name
     return confs
@@ -136,13 +153,13 @@ def spark_submit_parameters(confs: dict[str, str]) -> str:
 
 
 def job_driver(
-    settings: Settings, command: str, run_date: str, *, release: str = RELEASE_FROM_XCOM
+    spec: DagSpec, command: str, run_date: str, *, release: str = RELEASE_FROM_XCOM
 ) -> dict[str, Any]:
     """`sparkSubmit` driver: `<release_uri>/entrypoint.py <cmd> --date D` (a failed ETL gate
     exits 0: the DAG's quality_gate task reads the verdict from etl_runs). `release`: where
     the job takes its release from (RELEASE_FROM_XCOM or RELEASE_FROM_VARIABLE)."""
     args = [command, "--date", run_date]
-    confs = emr_spark_confs(settings, run_name=f"eventlake-{command}-{run_date}", release=release)
+    confs = emr_spark_confs(spec, run_name=f"eventlake-{command}-{run_date}", release=release)
     return {
         "sparkSubmit": {
             "entryPoint": f"{release_uri(release)}/entrypoint.py",

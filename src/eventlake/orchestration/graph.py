@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, task
 
-from eventlake.settings import Settings
+from eventlake.orchestration.dag_spec import DagSpec
 
 Hook = Callable[..., None]
 
@@ -47,7 +47,7 @@ def _run_local_job(command: str, run_date: str) -> None:
 
 
 def job_task(
-    settings: Settings,
+    spec: DagSpec,
     task_id: str,
     command: str,
     run_date: str,
@@ -60,13 +60,13 @@ def job_task(
     pre_execute: Hook | None = None,
     post_execute: Hook | None = None,
 ) -> Any:
-    """The task that runs `eventlake <command> --date <run_date>` on the settings' target.
+    """The task that runs `eventlake <command> --date <run_date>` on the spec's target.
 
     `release`: where an EMR job takes its release from: `xcom`, the one the raw-data sensor
     fixed for the DAG run, or `variable`, the Variable eventlake_release_uri (a DAG without
     that sensor).
     """
-    if settings.airflow.target == "aws":
+    if spec.target == "aws":
         from eventlake.orchestration import emr
         from eventlake.orchestration.aws_operators import EventlakeEmrServerlessStartJobOperator
 
@@ -75,7 +75,7 @@ def job_task(
             application_id=emr.VAR("eventlake_emr_application_id"),
             execution_role_arn=emr.VAR("eventlake_emr_job_role_arn"),
             job_driver=emr.job_driver(
-                settings,
+                spec,
                 command,
                 run_date,
                 release={"xcom": emr.RELEASE_FROM_XCOM, "variable": emr.RELEASE_FROM_VARIABLE}[
@@ -106,20 +106,21 @@ def job_task(
     return local(command, run_date)
 
 
-def raw_data_sensor(settings: Settings, run_date: str) -> BaseOperator:
+def raw_data_sensor(spec: DagSpec, run_date: str) -> BaseOperator:
     """`wait_for_raw_data`: marker-free, any raw log of `dt=D/`; with `raw.ready_marker` /
-    `raw.manifest`, those objects. Rescheduled (no worker slot held) for up to 12 hours."""
+    `raw.manifest`, those objects (the spec's `ready_objects`). Rescheduled (no worker slot
+    held) for up to 12 hours."""
     waiting: dict[str, Any] = {
         "task_id": "wait_for_raw_data",
         "mode": "reschedule",
         "timeout": timedelta(hours=12),
     }
-    if settings.airflow.target == "aws":
+    if spec.target == "aws":
         from eventlake.orchestration import emr
         from eventlake.orchestration.aws_operators import RawDataS3KeySensor
 
         day_folder = f"{emr.VAR('eventlake_raw_uri')}/dt={run_date}/"
-        ready = settings.raw.rule().objects
+        ready = spec.ready_objects
         return RawDataS3KeySensor(
             bucket_key=[day_folder + name for name in ready] if ready else day_folder + "*",
             wildcard_match=not ready,

@@ -5,6 +5,7 @@ Used by `eventlake run` (`airflow dags test`) and `eventlake ui` (`airflow api-s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from eventlake.errors import ConfigurationError, EventlakeError
+from eventlake.orchestration.dag_spec import ENV_VAR, DagSpec
 from eventlake.settings import Settings
 
 DAG_ID = "eventlake_daily"
@@ -50,12 +52,21 @@ def airflow_env(settings: Settings) -> dict[str, str]:
             **openlineage_env(settings),
             "EVENTLAKE_HOME": str(settings.home),
             "EVENTLAKE_TARGET": "local",
+            # What the DAG files are declared with (schedule, catchup, ready objects): parsing
+            # reads no conf file (eventlake.orchestration.dag_spec).
+            ENV_VAR: local_dag_spec(settings).to_json(),
             "MLFLOW_TRACKING_URI": settings.tracking_uri,
             "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
             "PYSPARK_DRIVER_PYTHON": os.environ.get("PYSPARK_DRIVER_PYTHON", sys.executable),
         }
     )
     return env
+
+
+def local_dag_spec(settings: Settings) -> DagSpec:
+    """The DagSpec of a local Airflow: these settings', on the local target."""
+    local = settings.replace(airflow=dataclasses.replace(settings.airflow, target="local"))
+    return DagSpec.from_settings(local)
 
 
 def openlineage_env(settings: Settings) -> dict[str, str]:

@@ -12,7 +12,8 @@ Steps, each skipped when the target already holds the same bytes (sha256 kept in
    `s3://<dags_bucket>/requirements.txt` and, when either changed, ask MWAA to install those two
    object versions (one environment update);
 4. sync `dags/` (the DAG, the package beside it, `.airflowignore`) to `s3://<dags_bucket>/dags/`,
-   deleting files of older releases, and write `dags/eventlake_release.json` (SHA, release URI);
+   deleting files of older releases, and write `dags/eventlake_release.json` (SHA, release
+   URI, and the DagSpec the DAG files are declared with, from the aws conf);
 5. set the Airflow Variable `eventlake_release_uri` (the SSM parameter named by the Terraform
    output `release_parameter_name`) to `s3://<artifacts_bucket>/releases/<SHA>`: the DAG's EMR
    jobs read their entry point and dependency archive there.
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlake.errors import ConfigurationError, EventlakeError
+from eventlake.orchestration.dag_spec import DagSpec
 from eventlake.settings import Settings
 from eventlake.tools import release
 
@@ -377,11 +379,27 @@ def published_release(s3: Any, targets: Targets, release_id: str) -> dict[str, A
 # --- DAG bucket ----------------------------------------------------------------------------
 
 
+def deployed_dag_spec() -> DagSpec:
+    """The DagSpec of the deployed DAG: the aws conf's (and this shell's EVENTLAKE_* and
+    OPENLINEAGE_* overrides, as for any setting)."""
+    from eventlake.settings import load_settings
+
+    settings = load_settings("aws")
+    if settings.airflow.target != "aws":
+        raise ConfigurationError(
+            f"EVENTLAKE_TARGET is {settings.airflow.target!r} in this shell, but the deployed "
+            "DAG runs its jobs on EMR Serverless: unset EVENTLAKE_TARGET and deploy again"
+        )
+    return DagSpec.from_settings(settings)
+
+
 def pointer_document(targets: Targets, manifest: dict[str, Any], release_id: str) -> bytes:
-    """dags/eventlake_release.json: which release the deployed DAG runs, and its target."""
+    """dags/eventlake_release.json: which release the deployed DAG runs, and the DagSpec the
+    DAG files are declared with at parse time (no conf file or Variable read there)."""
+    spec = deployed_dag_spec()
     doc = {
-        # read by the DAG at parse time instead of the Variable eventlake_target
-        "target": "aws",
+        "target": spec.target,
+        "dag_spec": json.loads(spec.to_json()),
         "release_id": release_id,
         "release_uri": release_uri(targets, release_id),
         "built_at": manifest.get("built_at"),
