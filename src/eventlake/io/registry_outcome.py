@@ -68,16 +68,18 @@ def describe_outcome(outcome: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# Per-run figures of a training, shown on the day's run report (MLflow run metrics).
-TRAINING_METRICS = (
+# A trained model's figures on the holdout, and the baseline's (MLflow run metrics; the
+# training's summary line shows them too).
+MODEL_METRICS = (
     "holdout_roc_auc",
     "holdout_pr_auc",
     "holdout_log_loss",
     "holdout_f1",
     "baseline_roc_auc",
     "baseline_pr_auc",
-    "champion_holdout_roc_auc",
 )
+# Per-run figures of a training, shown on the day's run report.
+TRAINING_METRICS = (*MODEL_METRICS, "champion_holdout_roc_auc")
 
 
 def trained_for(tracking_uri: str, model_name: str, day: str) -> dict[str, Any] | None:

@@ -42,12 +42,7 @@ def run_evaluate(settings: Settings, model_uri: str, start: date, end: date) -> 
     needed = training.DayRange(
         max(first_day, start - timedelta(days=window_days - 1)), end + timedelta(days=1)
     )
-    missing = training.missing_days(set(days), needed)
-    if missing:
-        raise InputError(
-            f"cannot evaluate label days {start}..{end}: no events for "
-            f"{', '.join(d.isoformat() for d in missing[:10])} (needed {needed})"
-        )
+    training.require_days(set(days), needed, f"evaluate label days {start}..{end}")
     model = registry.load_model(model_uri)
     threshold = get_threshold(model)
     labelled_df = build_user_day_features(events_df, start, end, window_days, with_label=True)

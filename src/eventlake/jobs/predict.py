@@ -75,12 +75,7 @@ def _predict(settings: Settings, day: date, model_uri: str) -> dict[str, Any]:
     if first_day is None:
         raise InputError(f"the events table has no events on or before {day}")
     needed = training.DayRange(max(first_day, day - timedelta(days=window_days - 1)), day)
-    missing = training.missing_days(set(days), needed)
-    if missing:
-        raise InputError(
-            f"cannot predict for {day}: no events for "
-            f"{', '.join(d.isoformat() for d in missing)} in its window {needed}"
-        )
+    training.require_days(set(days), needed, f"predict for {day}")
     model = registry.load_model(model_uri)
     features_df = build_user_day_features(events_df, day, day, window_days, with_label=False)
     predictions_df = (

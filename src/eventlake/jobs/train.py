@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from eventlake.dates import parse_date
+from eventlake.io.registry_outcome import MODEL_METRICS
 from eventlake.jobs.train_gate import GATE_TAG, finish_stopped_gate, is_champion
 from eventlake.jobs.train_steps import TrainInput, TrainRequest, fit_register_gate, read_input
 from eventlake.settings import Settings
@@ -44,17 +45,7 @@ class TrainResult:
     events_version: int | None = None  # the events Delta version the training read
 
     def summary(self) -> dict[str, Any]:
-        keys = (
-            "holdout_roc_auc",
-            "holdout_pr_auc",
-            "holdout_log_loss",
-            "holdout_f1",
-            "baseline_roc_auc",
-            "baseline_pr_auc",
-            "baseline_log_loss",
-            "threshold",
-            "train_seconds",
-        )
+        keys = (*MODEL_METRICS, "baseline_log_loss", "threshold", "train_seconds")
         return {
             "model": self.model_name,
             "version": self.version,

@@ -78,13 +78,7 @@ def read_input(settings: Settings, req: TrainRequest) -> TrainInput:
     plan = training.plan_split(
         day, first_day, ml.window_days, ml.holdout_days, req.validation_days, req.max_label_days
     )
-    missing = training.missing_days(set(days), plan.events)
-    if missing:
-        shown = ", ".join(d.isoformat() for d in missing[:10])
-        raise InputError(
-            f"cannot train for {day}: the events table has no events for {len(missing)} day(s) "
-            f"in {plan.events}: {shown}. Run `eventlake etl` for them (or backfill) first."
-        )
+    training.require_days(set(days), plan.events, f"train for {day}")
     etl_ids = data.run_ids_between(days, plan.events.start, plan.events.end)
     etl_gate = data.etl_gate(lake, day)
     fp = data_fingerprint(settings, req, events_uri, plan, etl_ids, etl_gate)

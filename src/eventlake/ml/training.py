@@ -107,6 +107,20 @@ def missing_days(present: set[date], needed: DayRange) -> list[date]:
     ]
 
 
+def require_days(present: set[date], needed: DayRange, doing: str) -> None:
+    """An InputError naming the days of `needed` that have no events: `doing` (such as
+    "train for 2026-01-08") needs every one of them."""
+    missing = missing_days(present, needed)
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:10])
+        if len(missing) > 10:
+            shown += f" and {len(missing) - 10} more"
+        raise InputError(
+            f"cannot {doing}: the events table has no events for {len(missing)} day(s) in "
+            f"{needed}: {shown}. Run `eventlake etl` for them (or backfill) first."
+        )
+
+
 def filter_label_days(df: DataFrame, days: DayRange) -> DataFrame:
     return df.filter(F.col("as_of_date").between(F.lit(days.start), F.lit(days.end)))
 

@@ -13,6 +13,7 @@ from eventlake.ml.training import (
     check_splits,
     missing_days,
     plan_split,
+    require_days,
 )
 
 
@@ -44,6 +45,22 @@ def test_missing_days_lists_the_gaps():
         date(2026, 1, 3),
         date(2026, 1, 4),
     ]
+
+
+def test_require_days_names_what_is_missing_and_what_to_run():
+    present = {date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 5)}
+    require_days(present, DayRange(date(2026, 1, 1), date(2026, 1, 2)), "predict for 2026-01-02")
+    with pytest.raises(InputError) as info:
+        require_days(present, DayRange(date(2026, 1, 1), date(2026, 1, 5)), "train for 2026-01-05")
+    assert str(info.value) == (
+        "cannot train for 2026-01-05: the events table has no events for 2 day(s) in "
+        "2026-01-01..2026-01-05: 2026-01-03, 2026-01-04. Run `eventlake etl` for them (or "
+        "backfill) first."
+    )
+    with pytest.raises(
+        InputError, match=r"for 12 day\(s\) .*, 2026-02-10 and 2 more\. Run `eventlake etl`"
+    ):
+        require_days(set(), DayRange(date(2026, 2, 1), date(2026, 2, 12)), "predict for x")
 
 
 PLAN = plan_split(date(2026, 1, 10), date(2026, 1, 1), 7, 2)
