@@ -57,20 +57,15 @@ def _check_files(
     by_file: dict[str, dict[str, Any]],
     parsed: Callable[[str], int],
 ) -> None:
-    """The per-file checks of `account`: records, and records with bad text."""
-    differ = [
-        f"{f.uri}: {counted[f.uri].records} records counted from its bytes, {parsed(f.uri)} "
-        f"parsed by Spark"
-        for f in files
-        if counted[f.uri].records != parsed(f.uri)
-    ]
-    if differ:
-        raise AccountingError(
-            "record counts differ, nothing was written: "
-            + "; ".join(differ)
-            + ". Check the file's quoting and line ends (LF or CRLF), or report it with the "
-            "file attached"
-        )
+    """The per-file checks of `account`: records, and records with bad text, each counted
+    from the file's bytes against what Spark's readers made of them."""
+    _refuse_differences(
+        files,
+        lambda f: (counted[f.uri].records, parsed(f.uri)),
+        lambda f, ours, spark: f"{ours} records counted from its bytes, {spark} parsed by Spark",
+        "record counts differ",
+        "Check the file's quoting and line ends (LF or CRLF), or report it with the file attached",
+    )
 
     def flagged(uri: str) -> int:
         return int(by_file.get(uri, {}).get("reason__invalid_encoding", 0) or 0)  # type: ignore[call-overload]
@@ -81,17 +76,35 @@ def _check_files(
         "json": "lines that are not UTF-8",
         "csv": "records that are not UTF-8 or hold U+FFFD",
     }
-    bad_text = [
-        f"{f.uri}: {counted[f.uri].invalid_utf8} {what[f.format]} counted from its bytes, "
-        f"{flagged(f.uri)} rows flagged invalid_encoding"
-        for f in files
-        if counted[f.uri].invalid_utf8 != flagged(f.uri)
-    ]
-    if bad_text:
+    _refuse_differences(
+        files,
+        lambda f: (counted[f.uri].invalid_utf8, flagged(f.uri)),
+        lambda f, ours, spark: (
+            f"{ours} {what[f.format]} counted from its bytes, {spark} rows flagged invalid_encoding"
+        ),
+        "encoding counts differ",
+        "Check the file's line ends (LF or CRLF) and that it is UTF-8, or report it with the "
+        "file attached",
+    )
+
+
+def _refuse_differences(
+    files: list[RawFile],
+    pair: Callable[[RawFile], tuple[int, int]],
+    describe: Callable[[RawFile, int, int], str],
+    headline: str,
+    advice: str,
+) -> None:
+    """An AccountingError listing every file whose two counts (`pair`: from its bytes, from
+    Spark) differ; nothing when they agree for every file."""
+    differ = []
+    for f in files:
+        ours, spark = pair(f)
+        if ours != spark:
+            differ.append(f"{f.uri}: {describe(f, ours, spark)}")
+    if differ:
         raise AccountingError(
-            "encoding counts differ, nothing was written: " + "; ".join(bad_text) + ". "
-            "Check the file's line ends (LF or CRLF) and that it is UTF-8, or report it with the "
-            "file attached"
+            f"{headline}, nothing was written: " + "; ".join(differ) + f". {advice}"
         )
 
 
