@@ -21,13 +21,17 @@ DRIFT_CODES = (UNKNOWN_FIELD, RESCUED_TYPE_CHANGE)
 def counts_per_file(flagged_df: DataFrame, dq_groups: list | None = None) -> list[dict[str, Any]]:
     """All the run's counts in one pass, per source file; with `dq_groups`, the same pass
     also computes the data-quality metrics' groups into it (eventlake.quality.metrics)."""
-    aggs = count_columns((*RULE_CODES, *DRIFT_CODES), CONFLICTING_DUPLICATE)
+    codes = (*RULE_CODES, *DRIFT_CODES)
     if dq_groups is not None:
-        from eventlake.quality.metrics import grouped
+        from eventlake.quality.metrics import file_copy, grouped
 
+        # The reason counts are the accounting's, per file: only the rows' file copies feed
+        # them (the metrics' other sets report volumes, not reasons).
+        aggs = count_columns(codes, CONFLICTING_DUPLICATE, reasons_where=file_copy())
         per_file, groups = grouped(flagged_df, aggs)
         dq_groups.extend(groups)
         return per_file
+    aggs = count_columns(codes, CONFLICTING_DUPLICATE)
     return [row.asDict() for row in flagged_df.groupBy("_source_file").agg(*aggs).collect()]
 
 

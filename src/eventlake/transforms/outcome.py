@@ -29,21 +29,31 @@ def slim(classified_df: DataFrame) -> DataFrame:
     )
 
 
-def count_columns(codes: Sequence[str], conflicting_code: str) -> list[Column]:
+def count_columns(
+    codes: Sequence[str], conflicting_code: str, reasons_where: Column | None = None
+) -> list[Column]:
     """The aggregate columns of the run's counts over flagged rows (`is_quarantined`,
     `is_duplicate`, `is_conflicting`, `reasons`, `warnings`): rows read, quarantined, duplicate
     and clean, and `reason__<code>` = rows carrying `code` as a reason or a warning (a
-    duplicate whose payload differs from its winner's counts as `conflicting_code`)."""
+    duplicate whose payload differs from its winner's counts as `conflicting_code`).
+    `reasons_where`: the rows the `reason__` counts look at (null in a group without any);
+    the volume counts look at every row."""
+
+    def count(condition: Column) -> Column:
+        if reasons_where is not None:
+            condition = F.when(reasons_where, condition)
+        return F.sum(condition.cast("long"))
+
     aggs = [
         F.count(F.lit(1)).alias("rows_read"),
         F.sum(F.col("is_quarantined").cast("long")).alias("rows_quarantined"),
         F.sum(F.col("is_duplicate").cast("long")).alias("duplicates_removed"),
         F.sum((~F.col("is_quarantined") & ~F.col("is_duplicate")).cast("long")).alias("rows_clean"),
-        F.sum(F.col("is_conflicting").cast("long")).alias(f"reason__{conflicting_code}"),
+        count(F.col("is_conflicting")).alias(f"reason__{conflicting_code}"),
     ]
     for code in codes:
         in_row = F.array_contains("reasons", code) | F.array_contains("warnings", code)
-        aggs.append(F.sum(in_row.cast("long")).alias(f"reason__{code}"))
+        aggs.append(count(in_row).alias(f"reason__{code}"))
     return aggs
 
 
