@@ -635,11 +635,11 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
     # The DAG's quality_gate task on this lake, as MWAA runs it (its execution role): the
     # verdict of the day's run in charge, and that run's page written into the artifacts
     # bucket; its PutObject is allowed by the MWAA role's policy.
-    from eventlake.orchestration import steps
+    from eventlake.orchestration import tasks
 
     gate_calls: list[Call] = []
     with record_calls("mwaa-execution", gate_calls):
-        verdict = steps.quality_gate(settings, TRAIN_DAY)
+        verdict = tasks.quality_gate(settings, TRAIN_DAY)
     assert verdict["processing_date"] == TRAIN_DAY
     report_keys = [c.params["Key"] for c in gate_calls if c.operation == "PutObject"]
     assert f"reports/{TRAIN_DAY}/{verdict['run_id']}.html" in report_keys, report_keys

@@ -59,7 +59,7 @@ def _row(run_id, day, passed, finished_hour, message="", clean=90, quarantined=1
 
 
 def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
-    from eventlake.orchestration.steps import check_quality_gate
+    from eventlake.orchestration.tasks import check_quality_gate
 
     _write_etl_runs(
         tmp_path,
@@ -75,7 +75,7 @@ def test_check_quality_gate_uses_the_latest_run_of_the_date(tmp_path):
 
 
 def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
-    from eventlake.orchestration.steps import check_quality_gate
+    from eventlake.orchestration.tasks import check_quality_gate
 
     _write_etl_runs(
         tmp_path,
@@ -89,7 +89,7 @@ def test_check_quality_gate_fails_with_the_recorded_reason(tmp_path):
 
 
 def test_check_quality_gate_without_a_row_names_the_table(tmp_path):
-    from eventlake.orchestration.steps import check_quality_gate
+    from eventlake.orchestration.tasks import check_quality_gate
 
     with pytest.raises(InputError, match="no etl_runs row for processing_date 2026-01-05"):
         check_quality_gate(_lake(tmp_path.as_uri()), "2026-01-05")
@@ -111,7 +111,7 @@ def test_quality_gate_task_fails_without_retry(tmp_path, monkeypatch):
 
 
 def test_raw_data_present_ignores_temp_files(tmp_path):
-    from eventlake.orchestration.steps import raw_data_present, raw_day_uri
+    from eventlake.orchestration.tasks import raw_data_present, raw_day_uri
 
     raw = tmp_path.as_uri()
     assert raw_day_uri(raw, "2026-01-02") == f"{raw}/dt=2026-01-02/"
@@ -335,7 +335,7 @@ def test_promotion_outcome_reads_aliases_and_metrics(state_home):
 
 def test_training_history_gap_until_a_full_window_is_loaded(tmp_path, state_home):
     from eventlake.orchestration.config import task_settings
-    from eventlake.orchestration.steps import training_history_gap
+    from eventlake.orchestration.tasks import training_history_gap
 
     lake = tmp_path / "lake"
     cfg = task_settings(use_airflow=False).replace(lake_uri=lake.as_uri())
@@ -353,7 +353,7 @@ def test_training_history_gap_until_a_full_window_is_loaded(tmp_path, state_home
 
 def test_raw_data_present_with_a_ready_marker_and_manifest_waits_for_both(tmp_path):
     from eventlake.io.names import ReadyRule
-    from eventlake.orchestration.steps import raw_data_present
+    from eventlake.orchestration.tasks import raw_data_present
 
     raw, ready = tmp_path.as_uri(), ReadyRule("_SUCCESS", "_manifest.json")
     day = tmp_path / "dt=2026-01-02"

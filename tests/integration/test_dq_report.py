@@ -87,10 +87,10 @@ def test_metrics_rerun_and_report_in_a_browser(spark, state_home, capsys):
     assert first.run_id in index and second.run_id in index
     # The DAG's quality_gate task writes the page of the run in charge too (on EMR the ETL's
     # archive has no deltalake and writes none): gone, it comes back from the task's step.
-    from eventlake.orchestration import steps
+    from eventlake.orchestration import tasks
 
     (reports / "2026-01-01" / f"{second.run_id}.html").unlink()
-    assert steps.quality_gate(settings, "2026-01-01")["run_id"] == second.run_id
+    assert tasks.quality_gate(settings, "2026-01-01")["run_id"] == second.run_id
     assert (reports / "2026-01-01" / f"{second.run_id}.html").is_file()
     # `eventlake report --date D` makes every run's page of D again, and prints their paths;
     # a date with no run is one line naming the lake and what to run, exit 1.

@@ -20,7 +20,7 @@ from eventlake.errors import GateFailed
 from eventlake.io.lake_reader import read_all_etl_dates
 from eventlake.io.lease import LakeBusy
 from eventlake.jobs.etl import run_etl
-from eventlake.orchestration.steps import check_quality_gate
+from eventlake.orchestration.tasks import check_quality_gate
 from eventlake.settings import CONF_DIR, load_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

@@ -9,7 +9,7 @@ import pytest
 
 from eventlake.contracts.schemas import ETL_RUNS_SCHEMA
 from eventlake.jobs.etl_record import EtlResult, run_record
-from eventlake.orchestration.steps import SUMMARY_FIELDS
+from eventlake.orchestration.tasks import SUMMARY_FIELDS
 
 STARTED = datetime(2026, 1, 9, 3, 0, 0)
 FINISHED = datetime(2026, 1, 9, 3, 1, 30)

@@ -66,13 +66,13 @@ class RawDataSensor(NamesTheUri, BaseSensorOperator):
         self.ready: Any = None
 
     def _uri(self) -> str:
-        from eventlake.orchestration.steps import raw_day_uri
+        from eventlake.orchestration.tasks import raw_day_uri
 
         return raw_day_uri(self.raw_uri or "", self.run_date)
 
     def poke(self, context: Any) -> bool:
         from eventlake.orchestration.config import task_settings
-        from eventlake.orchestration.steps import raw_data_present
+        from eventlake.orchestration.tasks import raw_data_present
 
         if self.raw_uri is None:
             settings = task_settings()

@@ -1,6 +1,6 @@
 """`eventlake backfill --start D1 --end D2`: the DAG's work for each date, in order.
 
-Calls the same functions as the `eventlake_daily` tasks (eventlake.orchestration.steps):
+Calls the same functions as the `eventlake_daily` tasks (eventlake.orchestration.tasks):
 raw data present -> ETL -> quality gate -> train -> promotion outcome -> score with the
 champion -> monitor (training, scoring and monitoring are skipped while the lake is shorter
 than one feature window, as in the DAG). It does not wait for
@@ -20,7 +20,7 @@ from typing import Any
 from eventlake import console
 from eventlake.dates import date_range
 from eventlake.errors import ConfigurationError, EventlakeError
-from eventlake.orchestration import runners, steps
+from eventlake.orchestration import runners, tasks
 from eventlake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,19 +73,19 @@ def backfill(
         if bar is not None:
             bar.describe(day)
         try:
-            log.info("backfill %s: raw data at %s", day, steps.require_raw_data(settings, day))
-            runners.run(settings, steps.ETL, day, in_process=in_process)
-            result["gate"] = steps.quality_gate(settings, day, report=False)
-            gap = None if skip_train else steps.training_history_gap(settings, day)
+            log.info("backfill %s: raw data at %s", day, tasks.require_raw_data(settings, day))
+            runners.run(settings, tasks.ETL, day, in_process=in_process)
+            result["gate"] = tasks.quality_gate(settings, day, report=False)
+            gap = None if skip_train else tasks.training_history_gap(settings, day)
             if gap:  # as the DAG's train task does: skip, not fail, while history is short
                 result["train_skipped"] = gap
                 log.info("backfill %s: training skipped: %s", day, gap)
             elif not skip_train:
-                runners.run(settings, steps.TRAIN, day, in_process=in_process)
-                result["promotion"] = steps.promotion(settings, day)
-                runners.run(settings, steps.SCORE, day, in_process=in_process)
+                runners.run(settings, tasks.TRAIN, day, in_process=in_process)
+                result["promotion"] = tasks.promotion(settings, day)
+                runners.run(settings, tasks.SCORE, day, in_process=in_process)
                 result["scored"] = True
-                runners.run(settings, steps.MONITOR, day, in_process=in_process)
+                runners.run(settings, tasks.MONITOR, day, in_process=in_process)
                 result["monitored"] = True
             result["status"] = "succeeded"
         except EventlakeError as exc:

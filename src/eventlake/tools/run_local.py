@@ -187,7 +187,7 @@ def plan_days(
     """(history days, DAG days). `train --date D` labels the days before D, so the DAG can
     train from the first date with enough label days on; the last `dag_days` of those dates
     (all if None) run through Airflow, every earlier day only loads the lake."""
-    from eventlake.orchestration.steps import first_trainable_date
+    from eventlake.orchestration.tasks import first_trainable_date
 
     first = first_trainable_date(days[0], settings.ml.holdout_days, settings.ml.window_days)
     trainable = [d for d in days if d >= first]
