@@ -118,6 +118,17 @@ def spark_confs(settings: Settings, with_s3: bool = True, jars: bool = True) -> 
         # run with it and 0.8 s without (x14 days in `make run`). Errors still name the
         # failing expression and the job; only the Python line of the Column is missing.
         "spark.python.sql.dataFrameDebugging.enabled": "false",
+        # A whole-stage-codegen method over HotSpot's 8,000-byte limit runs interpreted: the
+        # ETL's classify stage generated one that C1 and C2 both failed to compile even with
+        # -XX:-DontCompileHugeMethods (JFR: "out of virtual registers", "out of nodes"). At
+        # 8000, Spark's documented value for HotSpot, such a stage runs its operators one by
+        # one with compiled expression code instead (1M events, fresh process, idle machine:
+        # 222 s against 230 s, one round each; under load 47-50 s against 60-76 s for the
+        # classify stage at 300k rows, since the failed compiles no longer take a core for
+        # 15 s each). Spark logs the plan when it falls back;
+        # that logger is kept at ERROR (conf/log4j2.properties, emr.configuration_overrides),
+        # since the plan holds the ip-hash key's pads as literals.
+        "spark.sql.codegen.hugeMethodLimit": "8000",
         "spark.ui.enabled": str(settings.spark.ui).lower(),
         "spark.databricks.delta.retentionDurationCheck.enabled": "true",
         # s3:// URIs go through S3A, as s3a:// would (open-source Spark has no s3:// file

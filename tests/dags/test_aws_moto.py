@@ -259,6 +259,16 @@ def test_emr_serverless_job_run_is_submitted(load_dag, aws_airflow):
     # EMRFS serves s3:// on EMR: no S3A override, and no placeholder left unresolved.
     assert "fs.s3.impl" not in params
     assert "@" not in params
+    # Spark's codegen logger prints the plan (the ip-hash pads are literals of it): ERROR.
+    quiet = {
+        "logger.codegen.name": "org.apache.spark.sql.execution.WholeStageCodegenExec",
+        "logger.codegen.level": "error",
+    }
+    assert run["configurationOverrides"]["applicationConfiguration"] == [
+        {"classification": "spark-driver-log4j2", "properties": quiet},
+        {"classification": "spark-executor-log4j2", "properties": quiet},
+    ]
+    assert "--conf spark.sql.codegen.hugeMethodLimit=8000" in params
     logs = run["configurationOverrides"]["monitoringConfiguration"]
     assert logs == {
         "cloudWatchLoggingConfiguration": {

@@ -96,6 +96,23 @@ def test_local_driver_logs_through_the_packaged_log4j_file_at_the_settings_level
     )
 
 
+def test_codegen_falls_back_below_the_jit_limit_and_never_logs_its_plan(spark):
+    """A whole-stage-codegen method over HotSpot's 8,000 bytes would run interpreted; when a
+    stage falls back, Spark logs its plan with the literals (the ETL's holds the ip-hash
+    pads), so that logger stays at ERROR even when Spark's level is raised to INFO."""
+    log_manager = spark._jvm.org.apache.logging.log4j.LogManager
+    assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+    before = log_manager.getRootLogger().getLevel().toString()
+    spark.sparkContext.setLogLevel("INFO")
+    try:
+        root = log_manager.getRootLogger().getLevel().toString()
+        codegen = log_manager.getLogger("org.apache.spark.sql.execution.WholeStageCodegenExec")
+        level = codegen.getLevel().toString()
+    finally:
+        spark.sparkContext.setLogLevel(before)
+    assert (root, level) == ("INFO", "ERROR")
+
+
 def test_aws_settings_leave_the_driver_jvm_options_to_emr(state_home):
     confs = spark_confs(load_settings("aws"), jars=False)
     assert "spark.driver.defaultJavaOptions" not in confs

@@ -169,18 +169,33 @@ def job_driver(
     }
 
 
+# Log4j properties of the EMR jobs' drivers and executors: Spark's whole-stage codegen logs
+# the query plan, literals included, when a stage falls back (spark.sql.codegen.hugeMethodLimit,
+# see eventlake.spark), and the ETL's plan holds the ip-hash key's pads. Kept at ERROR, as
+# conf/log4j2.properties does for local drivers.
+CODEGEN_LOGGER = {
+    "logger.codegen.name": "org.apache.spark.sql.execution.WholeStageCodegenExec",
+    "logger.codegen.level": "error",
+}
+
+
 def configuration_overrides() -> dict[str, Any]:
     """Driver and executor logs go to the KMS-encrypted CloudWatch log group of Variable
     `eventlake_emr_log_group` (the job role may write there; it has no grant on the
-    artifacts bucket's prefixes for logs). EMR's managed log storage stays on as well."""
+    artifacts bucket's prefixes for logs). EMR's managed log storage stays on as well. The
+    codegen logger is kept quiet (CODEGEN_LOGGER)."""
     return {
+        "applicationConfiguration": [
+            {"classification": c, "properties": dict(CODEGEN_LOGGER)}
+            for c in ("spark-driver-log4j2", "spark-executor-log4j2")
+        ],
         "monitoringConfiguration": {
             "cloudWatchLoggingConfiguration": {
                 "enabled": True,
                 "logGroupName": VAR("eventlake_emr_log_group"),
                 "logStreamNamePrefix": "eventlake",
             }
-        }
+        },
     }
 
 
