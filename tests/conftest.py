@@ -103,10 +103,17 @@ def copy_sample(dest: Path, days: list[str] | None = None) -> Path:
     return dest
 
 
+# Spark's defaults for the suite (its comments say what and why): every JVM a test starts,
+# in this process or a child, reads them through SPARK_CONF_DIR.
+SPARK_CONF_DIR = ROOT / "tests" / "fixtures" / "spark-conf"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Spark's Python workers run this interpreter (the venv's), whatever PATH holds."""
+    """Spark's Python workers run this interpreter (the venv's), whatever PATH holds; Spark
+    reads the suite's spark-defaults.conf."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_CONF_DIR", str(SPARK_CONF_DIR))
 
 
 # The longest test files (minutes each on 2 cores), slowest first. With two xdist workers

@@ -24,20 +24,27 @@ SMOKE_ARGS = [
 ]  # fmt: skip
 
 
-@pytest.mark.slow
-@pytest.mark.spark
-def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def _bench_env(home: Path) -> dict[str, str]:
+    """The bench's environment: its own state dir, and none of the suite's Spark defaults
+    (tests/fixtures/spark-conf turns codegen off), so the bench runs Spark as the jobs do."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
+        if not k.startswith("EVENTLAKE_") and k not in ("MLFLOW_TRACKING_URI", "SPARK_CONF_DIR")
     }
     env.update(
         EVENTLAKE_HOME=str(home),
         PYSPARK_PYTHON=sys.executable,
         PYSPARK_DRIVER_PYTHON=sys.executable,
     )
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_bench_smoke_writes_results_with_matching_counts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = _bench_env(home)
     proc = subprocess.run(
         [sys.executable, "-m", "eventlake.cli", "bench", *SMOKE_ARGS],
         cwd=ROOT,
@@ -116,16 +123,7 @@ def test_bench_history_smoke_times_each_day_as_a_fresh_process(tmp_path: Path) -
     """3 days of 600 records, with the generator's next-day duplicates: every day's ETL runs
     as its own process on one lake, and the results hold each day's figures."""
     home = tmp_path / "home"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
-    }
-    env.update(
-        EVENTLAKE_HOME=str(home),
-        PYSPARK_PYTHON=sys.executable,
-        PYSPARK_DRIVER_PYTHON=sys.executable,
-    )
+    env = _bench_env(home)
     args = ["--history-days", "3", "--history-events", "600", "--files", "2", "--users", "200"]
     proc = subprocess.run(
         [sys.executable, "-m", "eventlake.cli", "bench", *args],
@@ -162,16 +160,7 @@ def test_bench_history_smoke_times_each_day_as_a_fresh_process(tmp_path: Path) -
 def test_bench_count_cost_times_every_variant_with_equal_counts(tmp_path: Path) -> None:
     """`eventlake bench --count-cost` on 1,000 events in 2 files, one round."""
     home = tmp_path / "home"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("EVENTLAKE_") and k != "MLFLOW_TRACKING_URI"
-    }
-    env.update(
-        EVENTLAKE_HOME=str(home),
-        PYSPARK_PYTHON=sys.executable,
-        PYSPARK_DRIVER_PYTHON=sys.executable,
-    )
+    env = _bench_env(home)
     args = ["--count-cost", "--events", "1000", "--files", "2", "--runs", "1"]
     proc = subprocess.run(
         [sys.executable, "-m", "eventlake.cli", "bench", *args],

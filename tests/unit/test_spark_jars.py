@@ -129,3 +129,14 @@ def test_a_session_leaves_no_jar_on_sys_path(spark):
 
     assert get_spark(load_settings()) is spark
     assert [p for p in sys.path if p.endswith(".jar")] == []
+
+
+def test_the_suite_evaluates_interpreted_and_the_jobs_compile(spark, state_home):
+    """The suite's Spark defaults (tests/fixtures/spark-conf) reach the session; the jobs'
+    own confs, local and on EMR, leave Spark's codegen on."""
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
+    for env in ("local", "aws"):
+        confs = spark_confs(load_settings(env), jars=False)
+        assert "spark.sql.codegen.factoryMode" not in confs
+        assert "spark.sql.codegen.wholeStage" not in confs
