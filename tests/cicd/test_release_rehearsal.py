@@ -473,6 +473,8 @@ def test_release_archive_runs_etl_train_and_predict_as_emr_does(
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     env = clean_env(workdir, job_env)
+    # The jobs run Spark with their own confs, codegen on: not the suite's spark-defaults.conf.
+    assert "SPARK_CONF_DIR" not in env
 
     # The archive's Python imports the jobs' modules from the archive, and maps no file of the
     # checkout, the dev venv or the CPython it was copied from.
