@@ -167,6 +167,9 @@ class MaintenanceSettings:
     vacuum_retention_hours: float
     pin_days: int
     allow_short_retention: bool
+    # VACUUM's directory listing tasks (spark.sql.sources.parallelPartitionDiscovery.parallelism
+    # while it runs).
+    vacuum_listing_tasks: int
     schedule: str
     # The DAG's daily reconcile check looks at the processing dates of this many days back.
     reconcile_days: int

@@ -96,7 +96,10 @@ def test_maintain_deletes_replaced_files_and_keeps_pinned_versions(spark, state_
     assert _lake_contains(lake, ONLY_IN_FIRST_D1), "the replaced file should still be there"
     assert _partition_files(spark, path, D1) == 2  # the rerun's file + D2's late event
 
+    listing = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+    assert spark.conf.get(listing) == "10000"  # Spark's default
     report = run_maintain(settings, D2, spark=spark)
+    assert spark.conf.get(listing) == "10000"  # put back after VACUUM's 16 tasks
 
     events_report = next(t for t in report.tables if t.table == "events")
     assert events_report.optimized_partitions == ["2026-01-05", "2026-01-06"]

@@ -25,6 +25,8 @@ import logging
 import math
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,13 +36,14 @@ from eventlake.errors import ConfigurationError
 from eventlake.io.bucket import to_spark_path
 from eventlake.io.lake import CATALOG, Lake
 from eventlake.io.paths import table_uri
-from eventlake.settings import Settings
+from eventlake.settings import MaintenanceSettings, Settings
 
 log = logging.getLogger(__name__)
 
 # Delta refuses a VACUUM retention below this unless its safety check is switched off.
 DELTA_MIN_RETENTION_HOURS = 168.0
 RETENTION_CHECK_CONF = "spark.databricks.delta.retentionDurationCheck.enabled"
+LISTING_PARALLELISM_CONF = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
 PIN_MARGIN_HOURS = 1.0
 DEFAULT_LOG_RETENTION_DAYS = 30.0  # delta.logRetentionDuration's default
 LOG_RETENTION = "delta.logRetentionDuration"
@@ -163,25 +166,35 @@ def _keep_log_for(spark: Any, uri: str, hours: float) -> None:
     )
 
 
-def _vacuum(lake: Lake, name: str, hours: float, allow_short: bool) -> int | None:
+@contextmanager
+def _session_confs(spark: Any, confs: dict[str, str]) -> Iterator[None]:
+    """Set these Spark SQL confs for the block, then put back what the session had."""
+    previous = {key: spark.conf.get(key, None) for key in confs}
+    for key, value in confs.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+
+
+def _vacuum(lake: Lake, name: str, hours: float, m: MaintenanceSettings) -> int | None:
     """VACUUM with `hours`; the number of files deleted when Delta logged it, else None."""
     from delta.tables import DeltaTable
 
     spark = lake.spark
     table = DeltaTable.forPath(spark, to_spark_path(lake.uri(name)))
     before = lake.version(name)
-    short = check_retention(hours, allow_short)
-    previous = spark.conf.get(RETENTION_CHECK_CONF, None)
-    if short:
-        spark.conf.set(RETENTION_CHECK_CONF, "false")
-    try:
+    # VACUUM lists the table's directories in this many tasks (Spark's default is 10,000).
+    confs = {LISTING_PARALLELISM_CONF: str(m.vacuum_listing_tasks)}
+    if check_retention(hours, m.allow_short_retention):
+        confs[RETENTION_CHECK_CONF] = "false"
+    with _session_confs(spark, confs):
         table.vacuum(hours)
-    finally:
-        if short:
-            if previous is None:
-                spark.conf.unset(RETENTION_CHECK_CONF)
-            else:
-                spark.conf.set(RETENTION_CHECK_CONF, previous)
     ends = (
         table.history()
         .where(f"version > {before} AND operation = 'VACUUM END'")
@@ -238,9 +251,7 @@ def run_maintain(
                     )
             report.retention_hours = events_retention_hours(configured, kept, time.time())
             _keep_log_for(spark, uri, report.retention_hours)
-        report.vacuum_files_deleted = _vacuum(
-            lake, name, report.retention_hours, m.allow_short_retention
-        )
+        report.vacuum_files_deleted = _vacuum(lake, name, report.retention_hours, m)
         result.tables.append(report)
         log.info("maintain %s: %s", name, json.dumps(asdict(report)))
     result.seconds = round(time.perf_counter() - t0, 3)
